@@ -1,0 +1,23 @@
+# One command each: `make setup`, `make test`, `make book`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Install this pin first: any looser torch spec pulls gigabytes of CUDA wheels.
+TORCH_PIN := torch==2.13.0
+PROFILE ?= smoke
+
+.PHONY: setup test book clean
+
+setup:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "$(TORCH_PIN)"
+	$(BIN)/python -m pip install --quiet -e ".[book,test]"
+
+test:
+	$(BIN)/python -m pytest -ra
+
+book:
+	$(BIN)/ipcore book --profile $(PROFILE)
+
+clean:
+	rm -rf _build book/_static/plotly.min.js

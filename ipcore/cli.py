@@ -1,0 +1,81 @@
+"""The ``ipcore`` command line.
+
+    ipcore run NOTEBOOK [-p NAME VALUE]... [-o OUT.ipynb]   execute a chapter with parameters
+    ipcore params NOTEBOOK                                  list a chapter's parameters
+    ipcore book [--profile smoke|paper]                     build the book into _build/html (offline)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from ipcore.notebook import NotebookError, parse_value, read_results, run_notebook
+
+    params = {name: parse_value(value) for name, value in (args.parameter or [])}
+    output = Path(args.output) if args.output else Path(args.notebook).with_suffix(".ipynb").name
+    nb = run_notebook(args.notebook, output, params, progress=not args.no_progress)
+    results = read_results(nb)
+    print(f"wrote {output}")
+    for key, value in results.items():
+        print(f"  {key}: {value}")
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    from ipcore.notebook import load_notebook, notebook_parameters
+
+    for name, value in notebook_parameters(load_notebook(args.notebook)).items():
+        print(f"{name} = {value!r}")
+    return 0
+
+
+def _cmd_book(args: argparse.Namespace) -> int:
+    from ipcore.book import build_book
+
+    return build_book(Path(args.root), profile=args.profile, strict=not args.no_strict)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ipcore", description="Information flow in noisy neural networks: run the book's chapters.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="execute a chapter notebook with parameters (papermill)",
+                         description="Execute a MyST-markdown or .ipynb notebook with papermill, "
+                         "after checking the parameters against its 'parameters' cell.")
+    run.add_argument("notebook", help="path to the notebook, e.g. notebooks/single_neuron.md")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="set a parameter; VALUE is read as a Python literal (0.05, [1, 2], 'paper') or else a string")
+    run.add_argument("-o", "--output", help="executed notebook to write (.ipynb); default: NAME.ipynb here")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.set_defaults(func=_cmd_run)
+
+    params = sub.add_parser("params", help="list a notebook's parameters and defaults")
+    params.add_argument("notebook")
+    params.set_defaults(func=_cmd_params)
+
+    book = sub.add_parser("book", help="build the book offline into ROOT/_build/html")
+    book.add_argument("--root", default=".", help="folder holding _config.yml and _toc.yml (default: .)")
+    book.add_argument("--profile", default="smoke", choices=["smoke", "paper"], help="resolution of the chapters (default: smoke)")
+    book.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
+    book.set_defaults(func=_cmd_book)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ipcore.notebook import NotebookError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, NotebookError) as exc:
+        print(f"ipcore {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per chapter: the computations behind each figure of the book."""

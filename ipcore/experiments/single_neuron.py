@@ -1,0 +1,249 @@
+"""The single tanh neuron: T = tanh(wX + b) + Z, Z ~ N(0, β²).
+
+X is uniform on {−3, −1, 1, 3}; class +1 is {3}, class −1 the rest. Training
+(Adam on the logistic loss of the pre-activation wX + b) makes w grow, the
+neuron saturates, and tanh(−3w+b), tanh(−w+b), tanh(w+b) merge near −1. Then
+I(X;T) falls from ln 4 = 1.386 toward H(¼, ¾) = 0.562 nats.
+
+I(X;T) = h(T) − h(T|X) with h(T) the exact entropy of the 4-component mixture
+(:func:`~ipcore.estimators.mixture_entropy_1d`) and h(T|X) = ½ ln(2πeβ²).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ipcore.config import check_beta, check_positive_int
+from ipcore.estimators import gaussian_entropy, mixture_entropy_1d, mixture_log_density
+from ipcore.models import SingleNeuron
+from ipcore.training import Recorder, log_spaced_epochs, train
+
+INPUTS = np.array([-3.0, -1.0, 1.0, 3.0])
+LABELS = np.array([-1.0, -1.0, -1.0, 1.0])
+#: I(X;T) before training for small β: ln 4 nats.
+INITIAL_INFORMATION = math.log(4.0)
+#: I(X;T) once −3, −1, 1 have merged: H(¼, ¾) nats.
+SATURATED_INFORMATION = -(0.25 * math.log(0.25) + 0.75 * math.log(0.75))
+
+
+@dataclass
+class SingleNeuronRun:
+    """A training trajectory: per recorded epoch, w, b, the loss and the four centres tanh(w x + b)."""
+
+    epochs: np.ndarray  # (E,)
+    w: np.ndarray  # (E,)
+    b: np.ndarray  # (E,)
+    loss: np.ndarray  # (E,)
+    centres: np.ndarray  # (E, 4): S = tanh(w x_i + b)
+
+
+def _logistic_loss_on_preactivation(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.softplus(-y * model.linear(x.reshape(-1, 1))[:, 0]).mean()
+
+
+def train_single_neuron(
+    *,
+    epochs: int = 2500,
+    lr: float = 0.01,
+    w0: float = 0.5,
+    b0: float = 0.0,
+    n_records: int = 100,
+    train_beta: float = 0.0,
+    seed: int = 0,
+    progress: bool = True,
+) -> SingleNeuronRun:
+    """Train the neuron with full-batch Adam and record it at log-spaced epochs.
+
+    ``n_records`` log-spaced epochs in [1, epochs] are recorded, plus epoch 0.
+    ``train_beta`` is the noise std during training; it does not enter the
+    logistic loss of the pre-activation, so the trajectory is the same for
+    every β at which I(X;T) is then measured.
+    """
+    epochs = check_positive_int(epochs, "epochs")
+    n_records = check_positive_int(n_records, "n_records")
+    model = SingleNeuron(beta=train_beta, w=w0, b=b0)
+    x = torch.as_tensor(INPUTS, dtype=torch.float64)
+    y = torch.as_tensor(LABELS, dtype=torch.float64)
+    recorder = Recorder(model, x, log_spaced_epochs(epochs, n_records, include_zero=True), record_parameters=True)
+    history = train(
+        model, x, y, loss_fn=_logistic_loss_on_preactivation, epochs=epochs, lr=lr,
+        recorder=recorder, seed=seed, progress=progress, desc="single neuron",
+    )
+    snaps = recorder.snapshots
+    return SingleNeuronRun(
+        epochs=np.array([s.epoch for s in snaps]),
+        w=np.array([float(s.parameters["linear.weight"].ravel()[0]) for s in snaps]),
+        b=np.array([float(s.parameters["linear.bias"].ravel()[0]) for s in snaps]),
+        loss=np.array([h["loss"] for h in history]),
+        centres=np.stack([s.clean["noise"][:, 0] for s in snaps]),
+    )
+
+
+def information_curves(run: SingleNeuronRun, betas: Sequence[float]) -> pd.DataFrame:
+    """I(X;T) in nats at every recorded epoch for every β, exact (quadrature).
+
+    Returns a long table with columns ``epoch``, ``beta``, ``mi``.
+    """
+    rows = []
+    for beta in betas:
+        beta = check_beta(beta, "betas")
+        h_noise = gaussian_entropy(1, beta)
+        for epoch, centres in zip(run.epochs, run.centres):
+            rows.append((int(epoch), beta, mixture_entropy_1d(centres, beta) - h_noise))
+    return pd.DataFrame(rows, columns=["epoch", "beta", "mi"])
+
+
+def density_over_epochs(run: SingleNeuronRun, beta: float, grid: np.ndarray) -> np.ndarray:
+    """p_T(t) on ``grid`` at every recorded epoch: shape (E, len(grid))."""
+    beta = check_beta(beta)
+    grid_t = torch.as_tensor(np.asarray(grid, dtype=np.float64))
+    dens = [torch.exp(mixture_log_density(grid_t, c, beta)).numpy() for c in run.centres]
+    return np.stack(dens)
+
+
+# --------------------------------------------------------------------------
+# Profiles and figures of the chapter
+# --------------------------------------------------------------------------
+
+#: Resolution of each profile: ``smoke`` runs in seconds in CI, ``paper`` is
+#: the full-resolution figure.
+PROFILES: dict[str, dict[str, int]] = {
+    "smoke": {"n_records": 40, "n_grid": 241, "n_slider": 7},
+    "paper": {"n_records": 120, "n_grid": 321, "n_slider": 11},
+}
+
+
+def profile_settings(profile: str) -> dict[str, int]:
+    """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile: must be one of {sorted(PROFILES)}, got {profile!r}")
+    return dict(PROFILES[profile])
+
+
+def check_chapter_parameters(
+    *, epochs: int, lr: float, beta: float, mi_betas: Sequence[float], early_epoch: int, late_epoch: int
+) -> None:
+    """Raise ``ValueError`` naming the first bad parameter of the chapter."""
+    check_positive_int(epochs, "epochs")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr: must be a finite number > 0, got {lr!r}")
+    check_beta(beta, "beta")
+    if len(mi_betas) == 0:
+        raise ValueError("mi_betas: give at least one β")
+    for b in mi_betas:
+        check_beta(b, "mi_betas")
+    for name, value in (("early_epoch", early_epoch), ("late_epoch", late_epoch)):
+        if not isinstance(value, (int, np.integer)) or not 0 <= value <= epochs:
+            raise ValueError(f"{name}: must be an integer in [0, epochs={epochs}], got {value!r}")
+    if early_epoch >= late_epoch:
+        raise ValueError(f"early_epoch: must be before late_epoch ({early_epoch} >= {late_epoch})")
+
+
+def slider_betas(n: int, low: float = 0.005, high: float = 0.2) -> list[float]:
+    """``n`` log-spaced β values in [low, high], rounded to 2 significant digits."""
+    return [float(f"{b:.2g}") for b in np.geomspace(low, high, n)]
+
+
+def nearest_recorded(run: SingleNeuronRun, epoch: int) -> int:
+    """Index of the recorded epoch nearest to ``epoch`` (ValueError beyond the run)."""
+    if not 0 <= epoch <= run.epochs[-1]:
+        raise ValueError(f"epoch: {epoch} is outside the trained range [0, {run.epochs[-1]}]")
+    return int(np.argmin(np.abs(run.epochs - epoch)))
+
+
+def chapter_figure(
+    run: SingleNeuronRun,
+    *,
+    betas: Sequence[float],
+    mi_betas: Sequence[float],
+    early_epoch: int,
+    late_epoch: int,
+    n_grid: int = 241,
+    active_beta: float | None = None,
+):
+    """The chapter's interactive figure: density of T at two epochs, its heat map over epochs, I(X;T).
+
+    The slider selects β among ``betas``; the right panel always shows
+    I(X;T) for ``mi_betas`` and highlights the selected β.
+    """
+    import plotly.graph_objects as go
+
+    from ipcore.plotting import beta_slider_figure
+
+    i_early, i_late = nearest_recorded(run, early_epoch), nearest_recorded(run, late_epoch)
+    grid = np.linspace(-1.25, 1.25, n_grid)
+    curves = information_curves(run, sorted(set(betas) | set(mi_betas)))
+    ep = np.maximum(run.epochs, 1)  # epoch 0 drawn at 1 on the log axis
+    palette = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725", "#e66101"]
+    static = []
+    for k, b in enumerate(mi_betas):
+        c = curves[curves.beta == b]
+        static.append((go.Scatter(x=ep, y=c.mi.to_numpy(), mode="lines", name=f"I, β={b:g}", showlegend=False,
+                                  line={"width": 1.2, "color": palette[k % len(palette)]}, opacity=0.6), 1, 3))
+    static.append((go.Scatter(x=[ep[0], ep[-1]], y=[INITIAL_INFORMATION] * 2, mode="lines", name="ln 4",
+                              showlegend=False, line={"dash": "dash", "color": "grey", "width": 1}), 1, 3))
+    static.append((go.Scatter(x=[ep[0], ep[-1]], y=[SATURATED_INFORMATION] * 2, mode="lines", name="H(¼,¾)",
+                              showlegend=False, line={"dash": "dot", "color": "grey", "width": 1}), 1, 3))
+
+    def traces(beta: float):
+        dens = density_over_epochs(run, beta, grid)
+        c = curves[curves.beta == beta]
+        yield go.Scatter(x=grid, y=dens[i_early], name=f"epoch {run.epochs[i_early]}", line={"color": "#3b528b"}), 1, 1
+        yield go.Scatter(x=grid, y=dens[i_late], name=f"epoch {run.epochs[i_late]}", line={"color": "#e66101"}), 1, 1
+        yield go.Heatmap(x=ep, y=grid, z=np.round(np.log10(np.maximum(dens.T, 1e-3)), 2), zmin=-3,
+                         colorscale="Viridis", colorbar={"title": {"text": "log₁₀ p"}, "x": 0.635, "len": 0.75, "thickness": 12},
+                         showscale=True, name="log density"), 1, 2
+        yield go.Scatter(x=ep, y=c.mi.to_numpy(), mode="lines+markers", name="I(X;T), selected β",
+                         line={"width": 3, "color": "black"}, marker={"size": 4}), 1, 3
+
+    active = list(betas).index(active_beta) if active_beta in betas else 0
+    fig = beta_slider_figure(
+        betas, traces, rows=1, cols=3, static_traces=static, active=active,
+        subplot_titles=("density of T", "density of T over epochs", "I(X;T) [nats]"),
+        title=lambda b: f"Single tanh neuron, β = {b:g}", horizontal_spacing=0.1,
+    )
+    fig.update_xaxes(title_text="t", row=1, col=1)
+    fig.update_xaxes(title_text="epoch", type="log", row=1, col=2)
+    fig.update_yaxes(title_text="t", row=1, col=2)
+    fig.update_xaxes(title_text="epoch", type="log", row=1, col=3)
+    fig.update_layout(legend={"orientation": "h", "x": 1.0, "xanchor": "right", "y": 1.12}, height=540)
+    return fig
+
+
+def live_explorer(run: SingleNeuronRun, *, beta: float = 0.05, epoch: int | None = None):
+    """An ipywidgets control (for a live kernel) that recomputes the figure for any β and epoch."""
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    beta_w = widgets.FloatLogSlider(value=beta, base=10, min=-3, max=0, step=0.05, description="β", readout_format=".4f")
+    epoch_w = widgets.SelectionSlider(options=[int(e) for e in run.epochs], value=int(run.epochs[-1] if epoch is None else run.epochs[nearest_recorded(run, epoch)]), description="epoch")
+    out = widgets.Output()
+    grid = np.linspace(-1.25, 1.25, 401)
+
+    def redraw(*_):
+        b = float(beta_w.value)
+        i = nearest_recorded(run, int(epoch_w.value))
+        mi = information_curves(run, [b])
+        with out:
+            out.clear_output(wait=True)
+            fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
+            ax1.plot(grid, density_over_epochs(run, b, grid)[i])
+            ax1.set(xlabel="t", ylabel="density", title=f"epoch {run.epochs[i]}, β = {b:.4g}")
+            ax2.semilogx(np.maximum(run.epochs, 1), mi.mi, "k.-")
+            ax2.axhline(INITIAL_INFORMATION, ls="--", c="grey")
+            ax2.axhline(SATURATED_INFORMATION, ls=":", c="grey")
+            ax2.set(xlabel="epoch", ylabel="I(X;T) [nats]")
+            plt.show()
+
+    beta_w.observe(redraw, names="value")
+    epoch_w.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([beta_w, epoch_w]), out])

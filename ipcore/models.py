@@ -1,0 +1,84 @@
+"""Noisy networks: Gaussian noise of std β after every hidden activation.
+
+A hidden layer computes S_ℓ = a(W_ℓ T_{ℓ−1} + b_ℓ) (the clean value) and
+T_ℓ = S_ℓ + Z_ℓ with Z_ℓ ~ N(0, β² I); the next layer reads the noisy T_ℓ.
+The noise is on while training and while sampling for estimation; loss and
+accuracy are reported for the clean pass (:func:`clean_pass`).
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from typing import Iterator
+
+import torch
+from torch import nn
+
+
+def check_noise_std(beta: float, name: str = "beta") -> float:
+    """β as a float; 0 (deterministic) is allowed here, negatives and NaN are not."""
+    try:
+        b = float(beta)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: expected a number >= 0, got {beta!r}") from exc
+    if not math.isfinite(b) or b < 0:
+        raise ValueError(f"{name}: the noise standard deviation must be finite and >= 0, got {beta!r}")
+    return b
+
+
+class GaussianNoise(nn.Module):
+    """Adds N(0, β² I) to its input, in training and in evaluation alike.
+
+    Its input is the clean S_ℓ of the layer; the training recorder reads it
+    through a forward hook. Inside :func:`clean_pass` it is the identity.
+    """
+
+    def __init__(self, beta: float) -> None:
+        super().__init__()
+        self.beta = check_noise_std(beta)
+        self.enabled = True
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        if self.enabled and self.beta > 0:
+            return s + self.beta * torch.randn_like(s)
+        return s
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}"
+
+
+def noise_layers(model: nn.Module) -> dict[str, GaussianNoise]:
+    """The model's noise layers by qualified name, in forward order of definition."""
+    return {name: m for name, m in model.named_modules() if isinstance(m, GaussianNoise)}
+
+
+@contextmanager
+def clean_pass(model: nn.Module) -> Iterator[nn.Module]:
+    """Context in which every :class:`GaussianNoise` of ``model`` is switched off."""
+    layers = list(noise_layers(model).values())
+    saved = [m.enabled for m in layers]
+    for m in layers:
+        m.enabled = False
+    try:
+        yield model
+    finally:
+        for m, s in zip(layers, saved):
+            m.enabled = s
+
+
+class SingleNeuron(nn.Module):
+    """T = tanh(w X + b) + Z, Z ~ N(0, β²): the paper's one-neuron example."""
+
+    def __init__(self, beta: float = 0.0, w: float = 0.5, b: float = 0.0) -> None:
+        super().__init__()
+        self.linear = nn.Linear(1, 1, dtype=torch.float64)
+        with torch.no_grad():
+            self.linear.weight.fill_(float(w))
+            self.linear.bias.fill_(float(b))
+        self.activation = nn.Tanh()
+        self.noise = GaussianNoise(beta)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.reshape(-1, 1).to(self.linear.weight.dtype)
+        return self.noise(self.activation(self.linear(x)))

@@ -1,0 +1,159 @@
+"""Running chapter notebooks with parameters, and reading their results back.
+
+Chapters are MyST-markdown text notebooks. papermill cannot read them, so
+:func:`run_notebook` converts with jupytext, checks the parameters against
+the notebook's ``parameters`` cell, and executes with papermill's API.
+
+A notebook publishes its key numbers with :func:`report`; they travel in the
+output's metadata and :func:`read_results` gets them back from an executed
+notebook, without importing any of the notebook's code.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from pathlib import Path
+from typing import Any, Mapping
+
+import nbformat
+
+#: Metadata key under which :func:`report` stores a notebook's results.
+RESULTS_KEY = "ipcore_results"
+
+
+class NotebookError(RuntimeError):
+    """A notebook failed while executing; the message is the notebook's own error."""
+
+
+def load_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """Read a text (``.md``, via jupytext) or ``.ipynb`` notebook."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"notebook: no such file {str(path)!r}")
+    if path.suffix == ".ipynb":
+        return nbformat.read(path, as_version=4)
+    import jupytext
+
+    return jupytext.read(path)
+
+
+def notebook_parameters(nb: nbformat.NotebookNode) -> dict[str, Any]:
+    """Names and default values of the cell tagged ``parameters`` (literals only)."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        raise ValueError("notebook: has no code cell tagged 'parameters'")
+    params: dict[str, Any] = {}
+    for node in ast.parse(cells[0].source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                params[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                params[node.targets[0].id] = None  # not a literal: any value accepted
+    return params
+
+
+def parse_value(text: str) -> Any:
+    """A command-line parameter value: a Python literal if it parses as one, else the string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _compatible(value: Any, default: Any) -> bool:
+    if default is None:
+        return True
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            isinstance(default, float) or isinstance(value, int)
+        ) and math.isfinite(value)
+    if isinstance(default, (list, tuple)):
+        return isinstance(value, (list, tuple))
+    return isinstance(value, type(default))
+
+
+def check_parameters(given: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """Check names and types of ``given`` against the notebook's ``defaults``.
+
+    Raises ``ValueError`` naming an unknown parameter (with the known ones) or
+    a value whose type does not match the default's.
+    """
+    for name, value in given.items():
+        if name not in defaults:
+            raise ValueError(f"parameter {name!r}: unknown; this notebook takes {', '.join(sorted(defaults))}")
+        if not _compatible(value, defaults[name]):
+            raise ValueError(
+                f"parameter {name!r}: expected a value like {defaults[name]!r} "
+                f"({type(defaults[name]).__name__}), got {value!r}"
+            )
+    return dict(given)
+
+
+def run_notebook(
+    notebook: str | Path,
+    output: str | Path,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    progress: bool = True,
+    kernel_name: str = "python3",
+    cwd: str | Path | None = None,
+    timeout: int | None = None,
+) -> nbformat.NotebookNode:
+    """Execute ``notebook`` with ``parameters`` through papermill and write ``output`` (.ipynb).
+
+    Raises ``ValueError`` for unknown or ill-typed parameters before anything
+    runs, and :class:`NotebookError` carrying the notebook's own error
+    message (e.g. ``ValueError: beta: must be ...``) when a cell fails.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = load_notebook(notebook)
+    params = check_parameters(dict(parameters or {}), notebook_parameters(nb))
+    output = Path(output)
+    if output.suffix != ".ipynb":
+        raise ValueError(f"output: must end in .ipynb, got {str(output)!r}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    nb.metadata.setdefault("kernelspec", {"name": kernel_name, "display_name": "Python 3", "language": "python"})
+    try:
+        return pm.execute_notebook(
+            nb,
+            str(output),
+            parameters=params,
+            kernel_name=kernel_name,
+            progress_bar=progress,
+            cwd=str(cwd if cwd is not None else Path(notebook).resolve().parent),
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as exc:
+        raise NotebookError(f"{notebook}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
+
+
+def report(results: Mapping[str, Any], *, caption: str = "Numbers of this run") -> None:
+    """Show ``results`` as a small table and store them in the output's metadata.
+
+    Values must be JSON-serialisable (numbers, strings, lists). Tests and
+    ``ipcore reproduce`` read them back with :func:`read_results`.
+    """
+    from IPython.display import display
+
+    clean = json.loads(json.dumps(dict(results), default=float))
+    rows = "".join(
+        f"<tr><td>{k}</td><td>{(f'{v:.4f}' if isinstance(v, float) else v)}</td></tr>" for k, v in clean.items()
+    )
+    html = f"<table class='ipcore-results'><caption>{caption}</caption><tbody>{rows}</tbody></table>"
+    display({"text/html": html, "text/plain": repr(clean)}, metadata={RESULTS_KEY: clean}, raw=True)
+
+
+def read_results(executed: str | Path | nbformat.NotebookNode) -> dict[str, Any]:
+    """The merged :func:`report` results of an executed notebook."""
+    nb = executed if isinstance(executed, nbformat.NotebookNode) else nbformat.read(Path(executed), as_version=4)
+    found: dict[str, Any] = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            found.update(out.get("metadata", {}).get(RESULTS_KEY, {}))
+    return found

@@ -1,0 +1,119 @@
+"""Plotting helpers: Plotly figures with precomputed β sliders, seaborn panels.
+
+Static book pages have no kernel, so every β-dependent figure is a Plotly
+figure whose slider switches between traces precomputed on a β grid.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import seaborn as sns
+from plotly.basedatatypes import BaseTraceType
+from plotly.subplots import make_subplots
+
+#: A trace placed in a subplot: (trace, row, col).
+PlacedTrace = tuple[BaseTraceType, int, int]
+
+
+def beta_slider_figure(
+    betas: Sequence[float],
+    traces_for_beta: Callable[[float], Iterable[PlacedTrace]],
+    *,
+    rows: int = 1,
+    cols: int = 1,
+    subplot_titles: Sequence[str] | None = None,
+    static_traces: Iterable[PlacedTrace] = (),
+    active: int = 0,
+    title: Callable[[float], str] = lambda b: f"β = {b:g}",
+    height: int = 450,
+    **subplot_kwargs,
+) -> go.Figure:
+    """A figure whose slider shows, for each β of ``betas``, the traces ``traces_for_beta(β)``.
+
+    All traces are precomputed; a slider step only toggles their visibility
+    and sets ``title.text`` (setting ``title`` itself would drop the title's
+    styling). ``static_traces`` stay visible at every step.
+    """
+    if len(betas) == 0:
+        raise ValueError("betas: give at least one β for the slider")
+    if not 0 <= active < len(betas):
+        raise ValueError(f"active: must index betas (0..{len(betas) - 1}), got {active}")
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=subplot_titles, **subplot_kwargs)
+    owner: list[int] = []  # index of the β each trace belongs to; −1 for static ones
+    for trace, r, c in static_traces:
+        fig.add_trace(trace, row=r, col=c)
+        owner.append(-1)
+    for i, beta in enumerate(betas):
+        for trace, r, c in traces_for_beta(beta):
+            trace.visible = i == active
+            fig.add_trace(trace, row=r, col=c)
+            owner.append(i)
+    owner_arr = np.array(owner)
+    steps = [
+        {
+            "method": "update",
+            "label": f"{beta:g}",
+            "args": [{"visible": ((owner_arr == i) | (owner_arr == -1)).tolist()}, {"title.text": title(beta)}],
+        }
+        for i, beta in enumerate(betas)
+    ]
+    fig.update_layout(
+        title={"text": title(betas[active])},
+        sliders=[{"active": active, "currentvalue": {"prefix": "β = "}, "pad": {"t": 40}, "steps": steps}],
+        height=height,
+        template="plotly_white",
+        margin={"l": 60, "r": 20, "t": 70, "b": 40},
+    )
+    return fig
+
+
+def show_figure(fig: go.Figure) -> None:
+    """Display a Plotly figure so that it renders in the built book and in Jupyter.
+
+    In a book build the output is an HTML ``<div>`` without the plotly.js
+    library, which every page loads once from the book's own ``_static``
+    folder (no CDN). Elsewhere (JupyterLab, papermill outputs) Plotly's own
+    renderer is used.
+    """
+    import os
+
+    from IPython.display import HTML, display
+
+    from ipcore.book import PROFILE_ENV
+
+    if os.environ.get(PROFILE_ENV):
+        display(HTML(fig.to_html(full_html=False, include_plotlyjs=False, config={"responsive": True})))
+    else:
+        fig.show()
+
+
+def information_lines(
+    table: pd.DataFrame,
+    *,
+    x: str = "epoch",
+    y: str = "mi",
+    hue: str = "beta",
+    references: dict[str, float] | None = None,
+    ax: plt.Axes | None = None,
+    logx: bool = True,
+) -> plt.Axes:
+    """Seaborn line plot of an information curve per ``hue`` value, with horizontal reference lines."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.8))
+    data = table.copy()
+    if logx:
+        data = data[data[x] > 0]
+    sns.lineplot(data=data, x=x, y=y, hue=hue, palette="viridis", marker="o", markersize=3, ax=ax, legend="full")
+    for label, value in (references or {}).items():
+        ax.axhline(value, color="0.4", ls="--", lw=1)
+        ax.annotate(label, (1.0, value), xycoords=("axes fraction", "data"), ha="right", va="bottom", fontsize=8)
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(x)
+    ax.set_ylabel("I(X;T) [nats]" if y == "mi" else y)
+    return ax

@@ -1,0 +1,35 @@
+"""environment.yml (conda, Binder) installs the same thing as pyproject.toml and the Makefile."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+
+def test_environment_yml_installs_the_project_with_the_same_extras_and_torch_pin(repo_root):
+    env = yaml.safe_load((repo_root / "environment.yml").read_text())
+    pyproject = tomllib.loads((repo_root / "pyproject.toml").read_text())
+    deps = env["dependencies"]
+    pip_section = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
+    conda_names = {re.split(r"[=<> ]", d)[0] for d in deps if isinstance(d, str)}
+    # Conda adds only the interpreter and pip; everything else comes from pyproject.toml.
+    assert conda_names == {"python", "pip"}
+    python = next(d for d in deps if isinstance(d, str) and d.startswith("python"))
+    minimum = pyproject["project"]["requires-python"].removeprefix(">=")
+    assert tuple(map(int, python.split("=")[-1].split("."))) >= tuple(map(int, minimum.split(".")))
+    # The same torch pin as `make setup`, installed before the project.
+    makefile = (repo_root / "Makefile").read_text()
+    pin = re.search(r"TORCH_PIN\s*[:?]?=\s*(\S+)", makefile).group(1)
+    torch_lines = [line for line in pip_section if line.startswith("torch")]
+    assert torch_lines == [pin]
+    project_lines = [line for line in pip_section if line.startswith("-e")]
+    assert len(project_lines) == 1
+    extras = set(re.search(r"\[(.*)\]", project_lines[0]).group(1).split(","))
+    setup_extras = set(re.search(r'-e "?\.\[([^\]]*)\]', makefile).group(1).split(","))
+    assert extras == setup_extras
+    assert extras <= set(pyproject["project"]["optional-dependencies"])
+    assert pip_section.index(pin) < pip_section.index(project_lines[0])
+    # No dependency is declared twice (once in pyproject, once here).
+    assert len(pip_section) == len(torch_lines) + len(project_lines) + sum(line.startswith("--") for line in pip_section)

@@ -1,0 +1,126 @@
+"""The single-neuron chapter: the library pieces, and the notebook run through papermill."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from ipcore.experiments import single_neuron as sn
+from ipcore.models import GaussianNoise, SingleNeuron, clean_pass
+from ipcore.notebook import check_parameters, load_notebook, notebook_parameters, read_results, run_notebook
+from ipcore.training import Recorder, check_schedule, log_spaced_epochs
+
+
+def test_paper_schedule_has_84_epochs():
+    epochs = log_spaced_epochs(9999, 100)
+    assert len(epochs) == 84 and epochs[0] == 1 and epochs[-1] == 9999
+
+
+def test_schedule_past_the_last_epoch_is_rejected():
+    with pytest.raises(ValueError, match="^schedule"):
+        check_schedule([0, 10, 20], epochs=10)
+
+
+def test_noise_layer_adds_noise_of_std_beta_and_clean_pass_removes_it():
+    torch.manual_seed(0)
+    layer = GaussianNoise(0.1)
+    x = torch.zeros(200_000)
+    assert float(layer(x).std()) == pytest.approx(0.1, rel=0.01)
+    with clean_pass(layer):
+        assert torch.equal(layer(x), x)
+    assert layer.enabled
+    with pytest.raises(ValueError, match="^beta"):
+        GaussianNoise(-0.1)
+
+
+def test_recorder_stores_the_clean_pre_noise_value():
+    model = SingleNeuron(beta=0.5, w=2.0, b=-1.0)
+    x = torch.tensor([-3.0, -1.0, 1.0, 3.0], dtype=torch.float64)
+    rec = Recorder(model, x, [0], replicas=3)
+    snap = rec.record(0)
+    np.testing.assert_allclose(snap.clean["noise"][:, 0], np.tanh(2 * x.numpy() - 1), atol=1e-15)
+    # The single layer's S does not depend on noise: replicas equal the clean value.
+    assert snap.replicas["noise"].shape == (4, 3, 1)
+    np.testing.assert_allclose(snap.replicas["noise"][:, :, 0], np.repeat(snap.clean["noise"], 3, axis=1))
+
+
+@pytest.fixture(scope="module")
+def run():
+    return sn.train_single_neuron(epochs=2500, n_records=30, progress=False)
+
+
+def test_training_saturates_the_neuron(run):
+    assert run.w[-1] > 3.5 and run.b[-1] < -2 * run.w[-1] + 1.0
+    assert run.loss[-1] < 0.05 * run.loss[0]
+    # −3, −1, 1 end within 2e-3 of −1 (the last, tanh(w + b), is the slowest); 3 ends near +1.
+    assert np.all(np.abs(run.centres[-1, :3] + 1) < 2e-3) and run.centres[-1, 3] > 0.99
+
+
+def test_information_falls_from_ln4_to_h_quarter(run):
+    curves = sn.information_curves(run, [0.005, 0.1])
+    small = curves[curves.beta == 0.005].mi.to_numpy()
+    assert small[0] == pytest.approx(math.log(4), abs=1e-6)
+    assert small[-1] == pytest.approx(sn.SATURATED_INFORMATION, abs=0.02)
+    # Information is bounded by H(X) = ln 4 and by H(class) from below once merged (up to quadrature error).
+    assert curves.mi.max() <= math.log(4) + 1e-8
+    assert curves.mi.min() >= sn.SATURATED_INFORMATION - 1e-6
+    # Larger β blurs more: I is non-increasing in β at every epoch.
+    large = curves[curves.beta == 0.1].mi.to_numpy()
+    assert np.all(large <= small + 1e-9)
+
+
+def test_training_is_reproducible():
+    a = sn.train_single_neuron(epochs=50, n_records=5, progress=False, seed=3, train_beta=0.1)
+    b = sn.train_single_neuron(epochs=50, n_records=5, progress=False, seed=3, train_beta=0.1)
+    np.testing.assert_array_equal(a.centres, b.centres)
+
+
+def test_chapter_parameters_are_checked():
+    good = dict(epochs=100, lr=0.01, beta=0.05, mi_betas=[0.01], early_epoch=10, late_epoch=100)
+    sn.check_chapter_parameters(**good)
+    for key, value in [("epochs", 0), ("lr", -1.0), ("beta", 0.0), ("mi_betas", [0.1, -0.1]),
+                       ("late_epoch", 101), ("early_epoch", 100)]:
+        with pytest.raises(ValueError, match=f"^{key}"):
+            sn.check_chapter_parameters(**{**good, key: value})
+
+
+def test_notebook_parameters_are_read_and_checked(repo_root):
+    params = notebook_parameters(load_notebook(repo_root / "notebooks" / "single_neuron.md"))
+    assert params["profile"] == "smoke" and params["epochs"] == 2500
+    with pytest.raises(ValueError, match="unknown"):
+        check_parameters({"betta": 0.1}, params)
+    with pytest.raises(ValueError, match="'beta'"):
+        check_parameters({"beta": "abc"}, params)
+    assert check_parameters({"beta": 1, "mi_betas": [0.1]}, params) == {"beta": 1, "mi_betas": [0.1]}
+
+
+@pytest.mark.slow
+def test_notebook_runs_through_papermill_and_reports_its_numbers(repo_root, tmp_path):
+    out = tmp_path / "single_neuron.ipynb"
+    run_notebook(repo_root / "notebooks" / "single_neuron.md", out,
+                 {"epochs": 2500, "mi_betas": [0.005, 0.05]}, progress=False)
+    results = read_results(out)
+    assert results["profile"] == "smoke"
+    assert results["initial_mi_smallest_beta"] == pytest.approx(math.log(4), abs=0.02)
+    assert results["final_mi_smallest_beta"] == pytest.approx(0.562, abs=0.05)
+
+
+@pytest.mark.slow
+def test_cli_reports_bad_parameters_clearly(repo_root, tmp_path):
+    nb = str(repo_root / "notebooks" / "single_neuron.md")
+    cli = [sys.executable, "-m", "ipcore.cli"]
+    help_text = subprocess.run(cli + ["run", "--help"], capture_output=True, text=True, check=True).stdout
+    assert "-p NAME VALUE" in help_text
+    bad_name = subprocess.run(cli + ["run", nb, "-p", "betta", "0.1", "-o", str(tmp_path / "o.ipynb")],
+                              capture_output=True, text=True)
+    assert bad_name.returncode == 2 and "parameter 'betta': unknown" in bad_name.stderr
+    assert "Traceback" not in bad_name.stderr
+    bad_value = subprocess.run(cli + ["run", nb, "-p", "beta", "-0.1", "-o", str(tmp_path / "o.ipynb"),
+                                      "--no-progress"], capture_output=True, text=True)
+    assert bad_value.returncode == 2 and "ValueError: beta: must be finite and > 0" in bad_value.stderr
+    assert "Traceback" not in bad_value.stderr
