@@ -1,10 +1,35 @@
 """Estimators of entropy and mutual information, all in nats.
 
-The kernel :func:`mixture_log_density` sits under every Gaussian-mixture
-entropy; :func:`mixture_entropy_1d` is the exact 1-D value by quadrature.
+:func:`mixture_log_density` is the one kernel under every Gaussian-mixture
+entropy: the Monte Carlo entropy, the sample-propagation (SP) estimator, the
+KDE bounds and the exact 1-D quadrature.
 """
 
+from ipcore.estimators.binning import bin_codes, binned_entropy, binned_mutual_information
+from ipcore.estimators.closed_forms import (
+    gaussian_channel_mutual_information,
+    jointly_gaussian_mutual_information,
+    two_point_mutual_information,
+)
+from ipcore.estimators.entropy import SPEstimate, gaussian_mixture_entropy, sp_mutual_information
+from ipcore.estimators.kde import KDEInformation, kde_entropy_bounds, kde_mutual_information
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy, mixture_entropy_1d
 
-__all__ = ["mixture_log_density", "mixture_entropy_1d", "gaussian_entropy"]
+__all__ = [
+    "mixture_log_density",
+    "gaussian_mixture_entropy",
+    "sp_mutual_information",
+    "SPEstimate",
+    "mixture_entropy_1d",
+    "gaussian_entropy",
+    "bin_codes",
+    "binned_entropy",
+    "binned_mutual_information",
+    "kde_entropy_bounds",
+    "kde_mutual_information",
+    "KDEInformation",
+    "gaussian_channel_mutual_information",
+    "jointly_gaussian_mutual_information",
+    "two_point_mutual_information",
+]

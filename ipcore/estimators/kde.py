@@ -1,0 +1,88 @@
+"""Pairwise-distance (KDE) bounds of a Gaussian mixture's entropy (Kolchinsky & Tracey, 2017).
+
+For the mixture g = (1/n) Σ_j N(μ_j, σ² I_d) (σ² = ``variance``):
+
+    upper: H_KL = d/2 − (1/n) Σ_i ln[(1/n) Σ_j exp(−‖μ_i−μ_j‖²/(2σ²))] + (d/2) ln(2πσ²)
+                = d/2 − (1/n) Σ_i ln g_σ(μ_i),
+    lower: H_BD = the same with 4σ², plus (d/2) ln(1/4)
+                = d/2 − (1/n) Σ_i ln g_{2σ}(μ_i) − (d/2) ln 4.
+
+Both use :func:`~ipcore.estimators.kernel.mixture_log_density`. Saxe et al.
+(2018) estimated I(T;X) ≈ H_KL(T) − (d/2) ln(2πeσ²) this way (σ² = 0.1 on MNIST,
+1e-3 on SZT). All values in nats.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ipcore.config import as_tensor
+from ipcore.estimators.kernel import mixture_log_density
+from ipcore.estimators.quadrature import gaussian_entropy
+
+
+def _check_variance(variance: Any) -> float:
+    try:
+        v = float(variance)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"variance: expected a positive number, got {variance!r}") from exc
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"variance: must be finite and > 0 (σ², not σ), got {variance!r}")
+    return v
+
+
+def kde_entropy_bounds(t: Any, variance: float) -> tuple[float, float]:
+    """(lower, upper) bounds on h of the mixture of N(t_i, σ² I) over the rows of ``t``, in nats."""
+    v = _check_variance(variance)
+    x = as_tensor(t, "t", ndim=(1, 2))
+    if x.ndim == 1:
+        x = x[:, None]
+    d = x.shape[1]
+    sigma = math.sqrt(v)
+    upper = 0.5 * d - float(mixture_log_density(x, x, sigma).mean())
+    lower = 0.5 * d - float(mixture_log_density(x, x, 2.0 * sigma).mean()) - 0.5 * d * math.log(4.0)
+    return lower, upper
+
+
+@dataclass(frozen=True)
+class KDEInformation:
+    """KDE estimates of I(T;X) and I(T;Y) in nats, from the upper and the lower entropy bound."""
+
+    mi_x_upper: float
+    mi_x_lower: float
+    mi_y_upper: float
+    mi_y_lower: float
+
+
+def kde_mutual_information(t: Any, labels: Any, variance: float) -> KDEInformation:
+    """I(T;X) and I(T;Y) as Saxe et al. estimated them with Gaussian noise of variance σ².
+
+    I(T;X) = H(T) − (d/2) ln(2πeσ²) and I(T;Y) = H(T) − Σ_y p(y) H(T | Y = y),
+    each with H from the upper (KL) and the lower (BD) pairwise bound.
+    """
+    v = _check_variance(variance)
+    x = as_tensor(t, "t", ndim=(1, 2))
+    if x.ndim == 1:
+        x = x[:, None]
+    lab = torch.as_tensor(labels).reshape(-1).to(x.device)
+    if lab.shape[0] != x.shape[0]:
+        raise ValueError(f"labels: has {lab.shape[0]} entries but t has {x.shape[0]} rows")
+    lower, upper = kde_entropy_bounds(x, v)
+    noise = gaussian_entropy(x.shape[1], math.sqrt(v))
+    classes, counts = torch.unique(lab, return_counts=True)
+    cond_lower = cond_upper = 0.0
+    for cls, count in zip(classes, counts):  # a loop over classes (a handful), not samples
+        lo, up = kde_entropy_bounds(x[lab == cls], v)
+        share = float(count) / x.shape[0]
+        cond_lower += share * lo
+        cond_upper += share * up
+    return KDEInformation(
+        mi_x_upper=upper - noise,
+        mi_x_lower=lower - noise,
+        mi_y_upper=upper - cond_upper,
+        mi_y_lower=lower - cond_lower,
+    )

@@ -1,0 +1,312 @@
+"""Estimators against ground truth: closed forms, exact quadrature, brute force, invariants."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+
+from ipcore.estimators import (
+    binned_entropy,
+    binned_mutual_information,
+    gaussian_channel_mutual_information,
+    gaussian_entropy,
+    gaussian_mixture_entropy,
+    jointly_gaussian_mutual_information,
+    kde_entropy_bounds,
+    kde_mutual_information,
+    mixture_entropy_1d,
+    mixture_log_density,
+    sp_mutual_information,
+    two_point_mutual_information,
+)
+from ipcore.estimators import kernel
+
+
+def brute_log_density(points: np.ndarray, centers: np.ndarray, beta: float, weights=None) -> np.ndarray:
+    """float64 log-sum-exp over explicit squared differences, in row chunks."""
+    n, d = centers.shape
+    with np.errstate(divide="ignore"):  # zero weights are −inf terms
+        logw = np.log(np.full(n, 1.0 / n) if weights is None else np.asarray(weights))
+    out = []
+    for chunk in np.array_split(points, max(1, len(points) // 256)):
+        logits = logw - ((chunk[:, None, :] - centers[None]) ** 2).sum(-1) / (2 * beta**2)
+        mx = logits.max(1, keepdims=True)
+        out.append(mx[:, 0] + np.log(np.exp(logits - mx).sum(1)))
+    return np.concatenate(out) - 0.5 * d * math.log(2 * math.pi * beta**2)
+
+
+def clustered(n: int, d: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centre = 3 * rng.normal(size=(8, d))
+    spread = np.exp(rng.uniform(np.log(0.01), 0, size=8))
+    lab = rng.integers(0, 8, n)
+    return np.tanh(centre[lab] + spread[lab, None] * rng.normal(size=(n, d)))
+
+
+# --------------------------------------------------------------------------- kernel
+
+@pytest.mark.parametrize("d, beta", [(2, 0.05), (5, 0.005), (10, 0.005), (10, 0.05)])
+def test_pruned_kernel_matches_brute_force(d, beta):
+    centers = clustered(3000, d, seed=d)
+    points = centers + beta * np.random.default_rng(1).normal(size=centers.shape)
+    assert points.shape[0] * centers.shape[0] > kernel.DENSE_PAIRS  # exercises the dual-tree path
+    got = mixture_log_density(points, centers, beta).numpy()
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, brute_log_density(points, centers, beta), rtol=0, atol=1e-9)
+
+
+def test_pruned_kernel_handles_duplicates_weights_and_far_points():
+    rng = np.random.default_rng(2)
+    centers = np.repeat(clustered(600, 3, seed=3), 4, axis=0)  # every centre four times
+    weights = rng.uniform(size=len(centers))
+    weights[::7] = 0.0
+    weights /= weights.sum()
+    points = np.concatenate([centers[:2000] + 0.01 * rng.normal(size=(2000, 3)), np.full((100, 3), 5.0)])
+    got = mixture_log_density(points, centers, 0.01, weights).numpy()
+    np.testing.assert_allclose(got, brute_log_density(points, centers, 0.01, weights), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("rtol", [1e-3, 1e-2])
+def test_relative_tolerance_mode_stays_within_rtol(rtol):
+    centers = clustered(4000, 3, seed=5)
+    points = centers + 0.05 * np.random.default_rng(6).normal(size=centers.shape)
+    got = mixture_log_density(points, centers, 0.05, rtol=rtol).numpy()
+    assert np.abs(got - brute_log_density(points, centers, 0.05)).max() <= rtol
+
+
+def test_batched_kernel_equals_separate_calls():
+    rng = np.random.default_rng(7)
+    centers = rng.normal(size=(5, 20, 3))
+    points = rng.normal(size=(5, 30, 3))
+    got = mixture_log_density(points, centers, 0.3)
+    for b in range(5):
+        np.testing.assert_allclose(got[b].numpy(), brute_log_density(points[b], centers[b], 0.3), atol=1e-10)
+
+
+def test_kd_tree_is_a_permutation_and_routes_points_to_their_leaf():
+    padded = kernel.KDTree(torch.from_numpy(clustered(1000, 4, seed=8)), depth=5)
+    assert sorted(padded.index[padded.valid].tolist()) == list(range(1000))
+    x = torch.from_numpy(np.random.default_rng(8).normal(size=(1024, 4)))  # no ties, no padding
+    tree = kernel.KDTree(x, depth=5)
+    assert torch.equal(tree.route(tree.rows.reshape(-1, 4)), torch.arange(32).repeat_interleave(tree.leaf))
+    # Leaf boxes contain their rows, and the levels' boxes nest.
+    assert bool((tree.rows >= tree.lo[-1][:, None]).all() and (tree.rows <= tree.hi[-1][:, None]).all())
+    assert torch.equal(tree.lo[0][0], x.amin(0)) and torch.equal(tree.hi[0][0], x.amax(0))
+
+
+# --------------------------------------------------------------------------- Monte Carlo entropy
+
+@pytest.mark.parametrize("d, beta", [(1, 0.1), (10, 0.005)])
+def test_one_component_entropy(d, beta):
+    h, se = gaussian_mixture_entropy(np.zeros((1, d)), beta, n_mc=4000, seed=0, return_std=True)
+    assert abs(h - gaussian_entropy(d, beta)) < 4 * se
+    assert gaussian_entropy(10, 0.005) == pytest.approx(-38.794, abs=1e-3)
+
+
+def test_separated_components_add_ln_m():
+    m, d, beta = 16, 4, 0.01
+    centers = np.random.default_rng(0).permutation(np.eye(16)[:, :d] * 0 + np.arange(16)[:, None] * np.ones(d))
+    h, se = gaussian_mixture_entropy(centers, beta, n_mc=200, seed=1, return_std=True)
+    assert abs(h - (math.log(m) + gaussian_entropy(d, beta))) < max(4 * se, 1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_1d_monte_carlo_within_4_standard_errors_of_quadrature(seed):
+    rng = np.random.default_rng(seed)
+    points = np.tanh(2 * rng.normal(size=200))
+    exact = mixture_entropy_1d(points, 0.05)
+    h, se = gaussian_mixture_entropy(points, 0.05, n_mc=50, seed=seed, return_std=True)
+    assert abs(h - exact) < 4 * se
+
+
+def test_standard_error_shrinks_like_one_over_sqrt_n_times_n_mc():
+    points = np.tanh(2 * np.random.default_rng(3).normal(size=(400, 2)))
+    _, se10 = gaussian_mixture_entropy(points, 0.1, n_mc=10, seed=0, return_std=True)
+    _, se40 = gaussian_mixture_entropy(points, 0.1, n_mc=40, seed=0, return_std=True)
+    _, se_half = gaussian_mixture_entropy(points[:100], 0.1, n_mc=40, seed=0, return_std=True)
+    assert se10 / se40 == pytest.approx(2.0, rel=0.15)
+    assert se_half / se40 == pytest.approx(2.0, rel=0.25)
+    # The reported error is honest: spread of independent estimates matches it.
+    estimates = [gaussian_mixture_entropy(points, 0.1, n_mc=10, seed=s) for s in range(30)]
+    assert np.std(estimates, ddof=1) == pytest.approx(se10, rel=0.4)
+
+
+def test_entropy_is_reproducible_with_a_seed():
+    points = np.random.default_rng(4).normal(size=(50, 3))
+    assert gaussian_mixture_entropy(points, 0.2, seed=9) == gaussian_mixture_entropy(points, 0.2, seed=9)
+
+
+# --------------------------------------------------------------------------- SP estimator
+
+def test_sp_discrete_separated_inputs_give_ln_m():
+    m, d, beta = 32, 5, 0.005
+    rng = np.random.default_rng(0)
+    centers = rng.uniform(-1, 1, size=(m, d))
+    est = sp_mutual_information(centers, beta, n_mc=20, seed=0)
+    assert est.mi == pytest.approx(math.log(m), abs=max(4 * est.mi_std, 1e-6))
+    # Deeper layer: R noisy-pass replicas per input, tight compared with the spacing.
+    replicas = centers[:, None, :] + 0.1 * beta * rng.normal(size=(m, 20, d))
+    est2 = sp_mutual_information(replicas.reshape(-1, d), beta, conditional_centers=replicas, n_mc=5, seed=1)
+    assert est2.mi == pytest.approx(math.log(m), abs=4 * est2.mi_std + 0.01)
+    assert est2.n_inputs == m and est2.dim == d
+
+
+def test_sp_gaussian_input_through_noisy_linear_layer_matches_closed_form():
+    rng = np.random.default_rng(1)
+    A = np.array([[1.0, 0.3], [0.0, 0.5]])
+    x = rng.normal(size=(20000, 2))
+    sigma = 0.5
+    truth = gaussian_channel_mutual_information(np.eye(2), A, sigma)
+    est = sp_mutual_information(x @ A.T, sigma, n_mc=2, seed=0)
+    assert est.mi == pytest.approx(truth, rel=0.02)
+
+
+def test_sp_is_between_0_and_ln_m_up_to_mc_error():
+    rng = np.random.default_rng(2)
+    for trial in range(3):
+        s = np.tanh(rng.normal(size=(64, 3)) * 2)
+        replicas = np.tanh(np.arctanh(s)[:, None, :] + 0.2 * rng.normal(size=(64, 10, 3)))
+        est = sp_mutual_information(replicas[:, 0, :], 0.05, conditional_centers=replicas, n_mc=10, seed=trial)
+        assert -4 * est.mi_std <= est.mi <= math.log(64) + 4 * est.mi_std
+
+
+def test_sp_negative_estimates_are_returned_and_flagged_not_clipped():
+    centers = np.zeros((10, 2))  # h(T) is one Gaussian …
+    spread = np.random.default_rng(3).normal(size=(10, 8, 2))  # … but each conditional is wider
+    est = sp_mutual_information(centers, 0.1, conditional_centers=spread, n_mc=4, seed=0)
+    assert est.mi < 0 and est.negative
+    assert est.mi == est.h_t - est.h_t_given_x
+
+
+def test_sp_first_layer_conditional_entropy_is_exact():
+    est = sp_mutual_information(np.random.default_rng(4).normal(size=(100, 10)), 0.005, seed=0)
+    assert est.h_t_given_x == pytest.approx(-38.794, abs=1e-3) and est.h_t_given_x_std == 0.0
+
+
+# --------------------------------------------------------------------------- binning
+
+def szt_patterns() -> np.ndarray:
+    r = np.arange(4096)
+    return ((r[:, None] >> np.arange(11, -1, -1)) & 1).astype(np.float64)
+
+
+def test_binning_distinct_rows_give_ln_4096_and_a_constant_layer_gives_0():
+    x = szt_patterns()
+    assert binned_entropy(x * 0.3 + 0.01, width=0.1) == pytest.approx(math.log(4096), abs=1e-12)
+    assert binned_entropy(np.full((4096, 5), 0.37), width=1e-4) == 0.0
+    assert binned_entropy(np.tanh(x), bins=30, range=(-1, 1)) == pytest.approx(math.log(4096), abs=1e-12)
+
+
+@pytest.mark.parametrize("width", [0.05, 0.3, 1.0])
+def test_binning_matches_a_brute_force_dict_count(width):
+    t = np.tanh(np.random.default_rng(5).normal(size=(2000, 3)) * 2)
+    labels = (t[:, 0] > 0).astype(int)
+    codes = [tuple(np.floor(row / width).astype(int)) for row in t]
+    counts = np.array(list(Counter(codes).values())) / len(codes)
+    h = -(counts * np.log(counts)).sum()
+    assert binned_entropy(t, width=width) == pytest.approx(h, abs=1e-12)
+    joint = np.array(list(Counter(zip(codes, labels)).values())) / len(codes)
+    py = np.bincount(labels) / len(labels)
+    mi = h - (py * np.log(py)).sum() + (joint * np.log(joint)).sum()
+    assert binned_mutual_information(t, labels, width=width) == pytest.approx(mi, abs=1e-12)
+
+
+def test_binned_information_about_the_input_index_is_the_binned_entropy():
+    t = np.tanh(np.random.default_rng(6).normal(size=(500, 2)))
+    idx = np.arange(500)
+    assert binned_mutual_information(t, idx, width=0.2) == pytest.approx(binned_entropy(t, width=0.2), abs=1e-12)
+
+
+# --------------------------------------------------------------------------- KDE bounds
+
+def test_kde_bounds_bracket_the_exact_entropy_in_1d():
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        t = np.tanh(2 * rng.normal(size=150))
+        lower, upper = kde_entropy_bounds(t, 0.01)
+        exact = mixture_entropy_1d(t, 0.1)
+        assert lower - 1e-9 <= exact <= upper + 1e-9
+
+
+def test_kde_bounds_are_tight_for_separated_and_single_components():
+    sep = np.arange(20)[:, None] * np.ones((1, 3))
+    lower, upper = kde_entropy_bounds(sep, 1e-3)
+    truth = math.log(20) + gaussian_entropy(3, math.sqrt(1e-3))
+    assert lower == pytest.approx(truth, abs=1e-9) and upper == pytest.approx(truth, abs=1e-9)
+    one = kde_entropy_bounds(np.zeros((4, 3)), 0.1)
+    assert one[0] == pytest.approx(gaussian_entropy(3, math.sqrt(0.1)), abs=1e-12)
+    assert one[1] == pytest.approx(gaussian_entropy(3, math.sqrt(0.1)), abs=1e-12)
+
+
+def test_kde_information_of_separated_classes():
+    t = np.concatenate([np.zeros((50, 2)), np.ones((150, 2)) * 5])
+    y = np.array([0] * 50 + [1] * 150)
+    info = kde_mutual_information(t, y, 1e-3)
+    h_y = -(0.25 * math.log(0.25) + 0.75 * math.log(0.75))
+    assert info.mi_y_upper == pytest.approx(h_y, abs=1e-9)
+    assert info.mi_y_lower == pytest.approx(h_y, abs=1e-9)
+    assert info.mi_x_upper == pytest.approx(h_y, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- closed forms
+
+def test_gaussian_channel_agrees_with_the_joint_covariance_formula():
+    rng = np.random.default_rng(8)
+    A = rng.normal(size=(3, 4))
+    L = rng.normal(size=(4, 4))
+    cov_x = L @ L.T + 0.1 * np.eye(4)
+    sigma = 0.7
+    joint = np.block([[cov_x, cov_x @ A.T], [A @ cov_x, A @ cov_x @ A.T + sigma**2 * np.eye(3)]])
+    assert gaussian_channel_mutual_information(cov_x, A, sigma) == pytest.approx(
+        jointly_gaussian_mutual_information(joint, 4), rel=1e-10)
+
+
+def test_two_point_information_limits():
+    assert two_point_mutual_information(0.0, 0.1) == pytest.approx(0.0, abs=1e-9)
+    assert two_point_mutual_information(10.0, 0.1) == pytest.approx(math.log(2), abs=1e-9)
+    mid = two_point_mutual_information(0.2, 0.1)
+    assert 0 < mid < math.log(2)
+
+
+# --------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: gaussian_mixture_entropy(np.zeros((3, 2)), 0.0), "beta"),
+        (lambda: gaussian_mixture_entropy(np.zeros((3, 2)), float("inf")), "beta"),
+        (lambda: gaussian_mixture_entropy(np.array([[0.0, np.nan]]), 0.1), "centers"),
+        (lambda: gaussian_mixture_entropy(np.zeros((3, 2)), 0.1, n_mc=0), "n_mc"),
+        (lambda: gaussian_mixture_entropy(np.zeros((2, 2)), 0.1, weights=[-0.5, 1.5]), "weights"),
+        (lambda: gaussian_mixture_entropy(np.zeros((2, 2)), 0.1, weights=[0.5, 0.6]), "weights"),
+        (lambda: sp_mutual_information(np.zeros((4, 3)), 0.1, conditional_centers=np.zeros((4, 5, 2))), "conditional_centers"),
+        (lambda: sp_mutual_information(np.zeros((4, 3)), 0.1, conditional_centers=np.zeros((4, 3))), "conditional_centers"),
+        (lambda: sp_mutual_information(np.zeros((4, 3)), -1.0), "beta"),
+        (lambda: sp_mutual_information(np.full((4, 3), np.inf), 0.1), "centers"),
+        (lambda: mixture_log_density(np.zeros((4, 3)), np.zeros((4, 2)), 0.1), "points"),
+        (lambda: mixture_log_density(np.zeros((4, 2)), np.zeros((4, 2)), 0.1, rtol=-1), "rtol"),
+        (lambda: binned_entropy(np.zeros((4, 2))), "width"),
+        (lambda: binned_entropy(np.zeros((4, 2)), width=-1.0), "width"),
+        (lambda: binned_entropy(np.zeros((4, 2)), bins=10), "range"),
+        (lambda: binned_mutual_information(np.zeros((4, 2)), [0, 1], width=0.1), "labels"),
+        (lambda: kde_entropy_bounds(np.zeros((4, 2)), 0.0), "variance"),
+        (lambda: gaussian_channel_mutual_information(np.eye(2), np.ones((2, 3)), 1.0), "A"),
+        (lambda: gaussian_channel_mutual_information(np.eye(2), np.ones((2, 2)), 0.0), "sigma"),
+        (lambda: two_point_mutual_information(-1.0, 0.1), "distance"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_argument(call, name):
+    with pytest.raises(ValueError, match=f"^{name}"):
+        call()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_inputs_give_the_cpu_result():
+    x = np.random.default_rng(9).normal(size=(300, 3))
+    cpu = gaussian_mixture_entropy(x, 0.1, seed=0)
+    gpu = gaussian_mixture_entropy(torch.from_numpy(x).cuda(), 0.1, seed=0)
+    assert gpu == pytest.approx(cpu, abs=1e-9)
