@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_PIN := torch==2.13.0
 PROFILE ?= smoke
 
-.PHONY: setup test book clean
+.PHONY: setup test book bench clean
 
 setup:
 	$(PYTHON) -m venv $(VENV)
@@ -21,3 +21,7 @@ book:
 
 clean:
 	rm -rf _build book/_static/plotly.min.js
+
+bench:
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/run.py

@@ -34,8 +34,9 @@ LOG_TOLERANCE = 40.0
 LEAF_SIZE = 256
 #: Below this many (point, centre) pairs the dense path is used directly.
 DENSE_PAIRS = 1 << 22
-#: Number of pair values evaluated per dense chunk (2²² float64 = 32 MiB).
-PAIRS_PER_CHUNK = 1 << 22
+#: Pair values evaluated per chunk: 2¹⁸ float64 = 2 MiB, reused across chunks, so that the
+#: product, max, exp and sum passes run in cache (fresh large buffers cost page faults).
+PAIRS_PER_CHUNK = 1 << 18
 
 
 def _as_points_and_centers(points: Any, centers: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -71,12 +72,24 @@ def logsumexp_rows_(logits: torch.Tensor) -> torch.Tensor:
 
 
 def _log_density_dense(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tensor, beta: float) -> torch.Tensor:
-    """Unnormalised log Σ_j w_j exp(−‖t−μ_j‖²/(2β²)), exact, in row blocks of bounded memory.
+    """Unnormalised log Σ_j w_j exp(−‖t−μ_j‖²/(2β²)), exact, in cache-sized row blocks.
 
     Works batched: points (..., k, d), centers (..., n, d), log_w (..., n).
     Coordinates are shifted to the centres' mean, which keeps the expansion
-    ‖t−μ‖² = ‖t‖² − 2 t·μ + ‖μ‖² accurate at small β.
+    ‖t−μ‖² = ‖t‖² − 2 t·μ + ‖μ‖² accurate at small β. One workspace buffer is
+    reused for every block.
     """
+    if points.ndim == 3:  # independent mixtures: cache-sized chunks of the batch
+        per_batch = max(1, PAIRS_PER_CHUNK // max(1, points.shape[1] * centers.shape[1]))
+        return torch.cat([
+            _dense_block(points[b : b + per_batch], centers[b : b + per_batch], log_w[b : b + per_batch], beta)
+            for b in range(0, points.shape[0], per_batch)
+        ])
+    return _dense_block(points, centers, log_w, beta)
+
+
+def _dense_block(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tensor, beta: float) -> torch.Tensor:
+    """:func:`_log_density_dense` on one block, reusing one workspace for its row chunks."""
     shift = centers.mean(dim=-2, keepdim=True)
     c = centers - shift
     p = points - shift
@@ -84,14 +97,16 @@ def _log_density_dense(points: torch.Tensor, centers: torch.Tensor, log_w: torch
     col = (log_w - inv2b2 * (c * c).sum(-1)).unsqueeze(-2)  # (..., 1, n)
     ct = c.transpose(-1, -2)
     batch = c.shape[0] if c.ndim == 3 else 1
-    rows = max(1, PAIRS_PER_CHUNK // max(1, c.shape[-2] * batch))
+    rows = max(1, min(p.shape[-2], PAIRS_PER_CHUNK // max(1, c.shape[-2] * batch)))
+    work = torch.empty(p.shape[:-2] + (rows, c.shape[-2]), dtype=p.dtype, device=p.device)
     out = torch.empty(p.shape[:-1], dtype=p.dtype, device=p.device)
     for start in range(0, p.shape[-2], rows):
         pb = p[..., start : start + rows, :]
+        logits = work[..., : pb.shape[-2], :]
         if p.ndim == 3:
-            logits = torch.baddbmm(col, pb, ct, alpha=2.0 * inv2b2)
+            torch.baddbmm(col, pb, ct, alpha=2.0 * inv2b2, out=logits)
         else:
-            logits = torch.addmm(col[0], pb, ct, alpha=2.0 * inv2b2)
+            torch.addmm(col[0], pb, ct, alpha=2.0 * inv2b2, out=logits)
         out[..., start : start + rows] = logsumexp_rows_(logits) - inv2b2 * (pb * pb).sum(-1)
     return out
 
@@ -170,13 +185,27 @@ def _merge_duplicates(centers: torch.Tensor, log_w: torch.Tensor) -> tuple[torch
 
 
 def _leaf_pair_log_sums(
-    q_rows: torch.Tensor, c_mean: torch.Tensor, c_centred: torch.Tensor, c_col: torch.Tensor,
-    qi: torch.Tensor, ci: torch.Tensor, inv2b2: float,
+    q_rows: torch.Tensor, c_mean: torch.Tensor, c_aug: torch.Tensor, qi: torch.Tensor, ci: torch.Tensor, inv2b2: float,
+    work: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """log Σ_j over centre leaf ci[p], at every point of query leaf qi[p]: (pairs, leaf_q)."""
+    """log Σ_j over centre leaf ci[p], at every point of query leaf qi[p]: (pairs, leaf_q).
+
+    ``c_aug[c]`` is the (d+1, leaf_c) matrix [μ_j − m_c scaled by 1/β² ; log w_j − ‖μ_j − m_c‖²/(2β²)],
+    so one batched product of [t − m_c, 1] with it gives every logit (no extra pass for the bias).
+    """
     q = q_rows[qi] - c_mean[ci][:, None, :]  # relative to the centre leaf's mean: accurate at small β
-    logits = torch.baddbmm(c_col[ci][:, None, :], q, c_centred[ci].transpose(1, 2), alpha=2.0 * inv2b2)
-    return logsumexp_rows_(logits) - inv2b2 * (q * q).sum(-1)
+    q_norm = (q * q).sum(-1)
+    q_aug = torch.cat([q, torch.ones_like(q[..., :1])], dim=-1)
+    if work is None:
+        logits = torch.bmm(q_aug, c_aug[ci])
+    else:
+        logits = torch.bmm(q_aug, c_aug[ci], out=work[: qi.shape[0]])
+    return logsumexp_rows_(logits) - inv2b2 * q_norm
+
+
+def _augmented_centres(c_centred: torch.Tensor, c_col: torch.Tensor, inv2b2: float) -> torch.Tensor:
+    """Per leaf, [2 inv2b2 · (μ − m)ᵀ ; log w − inv2b2 ‖μ − m‖²]: (leaves, d+1, leaf_c)."""
+    return torch.cat([c_centred.transpose(1, 2) * (2.0 * inv2b2), c_col[:, None, :]], dim=1).contiguous()
 
 
 def _node_moments(rows: torch.Tensor, w: torch.Tensor, depth: int) -> tuple[list[torch.Tensor], list[torch.Tensor], list[torch.Tensor]]:
@@ -199,12 +228,19 @@ def _node_moments(rows: torch.Tensor, w: torch.Tensor, depth: int) -> tuple[list
 
 
 def _merge_into(acc: torch.Tensor, q: torch.Tensor, part: torch.Tensor) -> torch.Tensor:
-    """acc[q[p]] ← logaddexp(acc[q[p]], part[p]) for every pair p (q may repeat)."""
-    idx = q[:, None].expand_as(part)
-    new_max = acc.scatter_reduce(0, idx, part, reduce="amax", include_self=True)
+    """acc[q[p]] ← logaddexp(acc[q[p]], part[p]) for every pair p (q may repeat).
+
+    Only the rows of ``acc`` that ``q`` touches are read and written, so a
+    chunk costs O(chunk), not O(len(acc)).
+    """
+    rows, slot = torch.unique(q, return_inverse=True)
+    current = acc[rows]
+    idx = slot[:, None].expand_as(part)
+    new_max = current.scatter_reduce(0, idx, part, reduce="amax", include_self=True)
     new_max = torch.where(torch.isfinite(new_max), new_max, torch.zeros_like(new_max))
-    total = torch.exp(acc - new_max).scatter_add_(0, idx, torch.exp(part - new_max[q]))
-    return new_max + torch.log(total)
+    total = torch.exp(current - new_max).scatter_add_(0, idx, torch.exp(part - new_max[slot]))
+    acc[rows] = new_max + torch.log(total)
+    return acc
 
 
 def _log_density_pruned(
@@ -232,14 +268,14 @@ def _log_density_pruned(
     lw = torch.where(ct.valid, log_w[ct.index], torch.full_like(ct.rows[..., 0], -math.inf))
     c_mean = ct.rows.mean(1)
     c_centred = ct.rows - c_mean[:, None, :]
-    c_col = lw - inv2b2 * (c_centred * c_centred).sum(-1)
+    c_aug = _augmented_centres(c_centred, lw - inv2b2 * (c_centred * c_centred).sum(-1), inv2b2)
     node_w, node_mean, node_spread = _node_moments(ct.rows, torch.exp(lw), depth)
     node_log_w = [torch.log(W) for W in node_w]
 
     # Lower bound per point: the exact sum over the centre leaf it falls in.
     home = ct.route(points)[qt.index]  # (leaves, leaf_q)
     own = _leaf_pair_log_sums(
-        qt.rows.reshape(-1, 1, points.shape[1]), c_mean, c_centred, c_col,
+        qt.rows.reshape(-1, 1, points.shape[1]), c_mean, c_aug,
         torch.arange(home.numel(), device=device), home.reshape(-1), inv2b2,
     ).view(home.shape)
     bound = torch.where(qt.valid, own, torch.full_like(own, math.inf)).amin(1)  # per query leaf
@@ -273,9 +309,10 @@ def _log_density_pruned(
             ci = (2 * ci[:, None] + torch.tensor([0, 1, 0, 1], device=device)).reshape(-1)
 
     per_chunk = max(1, PAIRS_PER_CHUNK // (qt.leaf * ct.leaf))
+    work = torch.empty((min(per_chunk, max(1, qi.shape[0])), qt.leaf, ct.leaf), dtype=points.dtype, device=device)
     for start in range(0, qi.shape[0], per_chunk):
         q_chunk, c_chunk = qi[start : start + per_chunk], ci[start : start + per_chunk]
-        acc = _merge_into(acc, q_chunk, _leaf_pair_log_sums(qt.rows, c_mean, c_centred, c_col, q_chunk, c_chunk, inv2b2))
+        acc = _merge_into(acc, q_chunk, _leaf_pair_log_sums(qt.rows, c_mean, c_aug, q_chunk, c_chunk, inv2b2, work))
 
     out = torch.empty(k, dtype=points.dtype, device=device)
     out[qt.index[qt.valid]] = acc[qt.valid]
