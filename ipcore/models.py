@@ -82,3 +82,60 @@ class SingleNeuron(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.reshape(-1, 1).to(self.linear.weight.dtype)
         return self.noise(self.activation(self.linear(x)))
+
+
+#: Hidden activations of :class:`NoisyMLP`.
+ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU, "linear": nn.Identity}
+
+
+class NoisyMLP(nn.Module):
+    """Fully connected network with noise of std β after every hidden activation.
+
+    ``widths`` = (input, hidden…, output); the default 12-10-7-5-4-3-2 is the
+    SZT network. Hidden layer ℓ computes S_ℓ = a(W_ℓ T_{ℓ−1} + b_ℓ) and
+    T_ℓ = S_ℓ + N(0, β² I); the output layer gives logits, without noise.
+    β = 0 is the deterministic network.
+    """
+
+    def __init__(
+        self,
+        widths: tuple[int, ...] = (12, 10, 7, 5, 4, 3, 2),
+        activation: str = "tanh",
+        beta: float = 0.0,
+        dtype: torch.dtype = torch.float32,
+    ) -> None:
+        super().__init__()
+        widths = tuple(widths)
+        if len(widths) < 3 or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths):
+            raise ValueError(f"widths: need input, at least one hidden and an output width, all integers >= 1; got {widths!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation: must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        beta = check_noise_std(beta)
+        self.widths, self.activation, self.beta = widths, activation, beta
+        self.hidden = nn.ModuleList(
+            nn.Sequential(nn.Linear(a, b, dtype=dtype), ACTIVATIONS[activation](), GaussianNoise(beta))
+            for a, b in zip(widths[:-2], widths[1:-1])
+        )
+        self.output = nn.Linear(widths[-2], widths[-1], dtype=dtype)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t = x.to(self.output.weight.dtype)
+        for layer in self.hidden:
+            t = layer(t)
+        return self.output(t)
+
+
+@torch.no_grad()
+def orthonormality_step_(model: nn.Module, alpha: float) -> None:
+    """W ← W − α (W Wᵀ W − W) on every linear layer but the last (the output).
+
+    One step toward orthonormal rows, applied after every optimizer step; it
+    keeps weights from growing and so limits how far representations can
+    cluster (Goldfeld et al., Fig. 5b).
+    """
+    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
+        raise ValueError(f"alpha: must be a finite number >= 0, got {alpha!r}")
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    for layer in linears[:-1]:
+        w = layer.weight
+        w.sub_(alpha * (w @ w.T @ w - w))

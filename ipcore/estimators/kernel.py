@@ -32,6 +32,8 @@ from ipcore.config import DTYPE, as_tensor, check_beta, check_weights
 LOG_TOLERANCE = 40.0
 #: Points and centres per block of the pruned path.
 LEAF_SIZE = 256
+#: Most node pairs held at once by the dual-tree traversal (bounds its memory).
+MAX_CANDIDATES = 1 << 20
 #: Below this many (point, centre) pairs the dense path is used directly.
 DENSE_PAIRS = 1 << 22
 #: Pair values evaluated per chunk: 2¹⁸ float64 = 2 MiB, reused across chunks, so that the
@@ -274,10 +276,13 @@ def _log_density_pruned(
 
     # Lower bound per point: the exact sum over the centre leaf it falls in.
     home = ct.route(points)[qt.index]  # (leaves, leaf_q)
-    own = _leaf_pair_log_sums(
-        qt.rows.reshape(-1, 1, points.shape[1]), c_mean, c_aug,
-        torch.arange(home.numel(), device=device), home.reshape(-1), inv2b2,
-    ).view(home.shape)
+    flat_rows, flat_home = qt.rows.reshape(-1, 1, points.shape[1]), home.reshape(-1)
+    step = max(1, PAIRS_PER_CHUNK // ct.leaf)
+    own = torch.cat([
+        _leaf_pair_log_sums(flat_rows, c_mean, c_aug, torch.arange(s0, min(s0 + step, flat_home.numel()), device=device),
+                            flat_home[s0 : s0 + step], inv2b2)
+        for s0 in range(0, flat_home.numel(), step)
+    ]).view(home.shape)
     bound = torch.where(qt.valid, own, torch.full_like(own, math.inf)).amin(1)  # per query leaf
     bounds = [bound]
     for _ in range(depth):
@@ -287,32 +292,59 @@ def _log_density_pruned(
     slack = drop_budget + math.log(2 * ct.rows.shape[0])
 
     acc = torch.full(qt.valid.shape, -math.inf, dtype=points.dtype, device=device)
-    qi = torch.zeros(1, dtype=torch.long, device=device)
-    ci = torch.zeros(1, dtype=torch.long, device=device)
-    for level in range(depth + 1):
-        q_lo, q_hi = qt.lo[level][qi], qt.hi[level][qi]
-        gap = _box_gap_sq(q_lo, q_hi, ct.lo[level][ci], ct.hi[level][ci])
-        keep = node_log_w[level][ci] - inv2b2 * gap >= bounds[level][qi] - slack
-        qi, ci, q_lo, q_hi = qi[keep], ci[keep], q_lo[keep], q_hi[keep]
-        if rtol > 0 and qi.numel():
-            mean = node_mean[level][ci]
-            radius = torch.maximum(ct.hi[level][ci] - mean, mean - ct.lo[level][ci]).norm(dim=-1)
-            far = torch.maximum((q_hi - mean).abs(), (q_lo - mean).abs()).norm(dim=-1)
-            rho = (far * radius + 0.5 * radius * radius) / (beta * beta)
-            summarise = rho * rho <= 2.0 * rtol
-            if bool(summarise.any()):
-                acc = _merge_summaries(acc, qt, level, depth, qi[summarise], mean[summarise], radius[summarise],
-                                       node_log_w[level][ci[summarise]], node_spread[level][ci[summarise]], beta)
-                qi, ci = qi[~summarise], ci[~summarise]
-        if level < depth:  # each surviving pair of nodes becomes the 4 pairs of their children
-            qi = (2 * qi[:, None] + torch.tensor([0, 0, 1, 1], device=device)).reshape(-1)
-            ci = (2 * ci[:, None] + torch.tensor([0, 1, 0, 1], device=device)).reshape(-1)
+    work = torch.empty((max(1, PAIRS_PER_CHUNK // (qt.leaf * ct.leaf)), qt.leaf, ct.leaf), dtype=points.dtype, device=device)
+    children_q = torch.tensor([0, 0, 1, 1], device=device)
+    children_c = torch.tensor([0, 1, 0, 1], device=device)
 
-    per_chunk = max(1, PAIRS_PER_CHUNK // (qt.leaf * ct.leaf))
-    work = torch.empty((min(per_chunk, max(1, qi.shape[0])), qt.leaf, ct.leaf), dtype=points.dtype, device=device)
-    for start in range(0, qi.shape[0], per_chunk):
-        q_chunk, c_chunk = qi[start : start + per_chunk], ci[start : start + per_chunk]
-        acc = _merge_into(acc, q_chunk, _leaf_pair_log_sums(qt.rows, c_mean, c_aug, q_chunk, c_chunk, inv2b2, work))
+    def keep_mask(level: int, qi: torch.Tensor, ci: torch.Tensor) -> torch.Tensor:
+        """Pairs whose weight bound is not negligible, computed in bounded slices."""
+        parts = []
+        for s0 in range(0, qi.shape[0], PAIRS_PER_CHUNK):
+            q, c = qi[s0 : s0 + PAIRS_PER_CHUNK], ci[s0 : s0 + PAIRS_PER_CHUNK]
+            gap = _box_gap_sq(qt.lo[level][q], qt.hi[level][q], ct.lo[level][c], ct.hi[level][c])
+            parts.append(node_log_w[level][c] - inv2b2 * gap >= bounds[level][q] - slack)
+        return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.bool, device=device)
+
+    def summarisable(level: int, qi: torch.Tensor, ci: torch.Tensor) -> torch.Tensor:
+        mean = node_mean[level][ci]
+        radius = torch.maximum(ct.hi[level][ci] - mean, mean - ct.lo[level][ci]).norm(dim=-1)
+        far = torch.maximum((qt.hi[level][qi] - mean).abs(), (qt.lo[level][qi] - mean).abs()).norm(dim=-1)
+        rho = (far * radius + 0.5 * radius * radius) / (beta * beta)
+        return rho * rho <= 2.0 * rtol
+
+    def descend(level: int, qi: torch.Tensor, ci: torch.Tensor) -> None:
+        """Prune, summarise and split node pairs from ``level`` down; evaluate surviving leaf pairs."""
+        nonlocal acc
+        while True:
+            keep = keep_mask(level, qi, ci)
+            qi, ci = qi[keep], ci[keep]
+            if rtol > 0 and qi.numel():
+                summarise = summarisable(level, qi, ci)
+                if bool(summarise.any()):
+                    qs, cs = qi[summarise], ci[summarise]
+                    acc = _merge_summaries(acc, qt, level, qs, node_mean[level][cs],
+                                           torch.maximum(ct.hi[level][cs] - node_mean[level][cs],
+                                                         node_mean[level][cs] - ct.lo[level][cs]).norm(dim=-1),
+                                           node_log_w[level][cs], node_spread[level][cs], beta)
+                    qi, ci = qi[~summarise], ci[~summarise]
+            if level == depth:
+                break
+            # Each surviving pair of nodes becomes the 4 pairs of their children.
+            qi = (2 * qi[:, None] + children_q).reshape(-1)
+            ci = (2 * ci[:, None] + children_c).reshape(-1)
+            level += 1
+            if qi.shape[0] > MAX_CANDIDATES:  # depth-first on slices: memory stays bounded
+                for s0 in range(0, qi.shape[0], MAX_CANDIDATES // 4):
+                    descend(level, qi[s0 : s0 + MAX_CANDIDATES // 4], ci[s0 : s0 + MAX_CANDIDATES // 4])
+                return
+        order = torch.argsort(qi, stable=True)  # chunks then touch few query leaves
+        qi, ci = qi[order], ci[order]
+        for s0 in range(0, qi.shape[0], work.shape[0]):
+            q_chunk, c_chunk = qi[s0 : s0 + work.shape[0]], ci[s0 : s0 + work.shape[0]]
+            acc = _merge_into(acc, q_chunk, _leaf_pair_log_sums(qt.rows, c_mean, c_aug, q_chunk, c_chunk, inv2b2, work))
+
+    root = torch.zeros(1, dtype=torch.long, device=device)
+    descend(0, root, root)
 
     out = torch.empty(k, dtype=points.dtype, device=device)
     out[qt.index[qt.valid]] = acc[qt.valid]
@@ -320,7 +352,7 @@ def _log_density_pruned(
 
 
 def _merge_summaries(
-    acc: torch.Tensor, qt: KDTree, level: int, depth: int, qi: torch.Tensor, mean: torch.Tensor,
+    acc: torch.Tensor, qt: KDTree, level: int, qi: torch.Tensor, mean: torch.Tensor,
     radius: torch.Tensor, log_w: torch.Tensor, spread: torch.Tensor, beta: float,
 ) -> torch.Tensor:
     """Add the moment summaries of centre nodes to every point of query nodes ``qi`` (at ``level``)."""

@@ -1,0 +1,61 @@
+"""Noisy networks: structure, noise placement, orthonormality step, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ipcore.models import NoisyMLP, clean_pass, noise_layers, orthonormality_step_
+from ipcore.training import Recorder
+
+
+def test_szt_network_shape_and_noise_after_every_hidden_layer():
+    net = NoisyMLP(beta=0.1)
+    assert [layer[0].out_features for layer in net.hidden] == [10, 7, 5, 4, 3]
+    assert len(noise_layers(net)) == 5
+    x = torch.zeros(64, 12)
+    torch.manual_seed(0)
+    noisy = torch.stack([net(x) for _ in range(3)])
+    assert not torch.equal(noisy[0], noisy[1])  # noise on in training and in evaluation
+    with clean_pass(net):
+        assert torch.equal(net(x), net(x))
+    assert NoisyMLP(beta=0.0)(x).shape == (64, 2)
+
+
+def test_recorder_replicas_of_deeper_layers_vary_and_first_layer_does_not():
+    torch.manual_seed(1)
+    net = NoisyMLP(beta=0.05)
+    x = torch.randint(0, 2, (32, 12)).float()
+    snap = Recorder(net, x, [0], replicas=4).record(0)
+    first, second = snap.replicas["hidden.0.2"], snap.replicas["hidden.1.2"]
+    assert first.shape == (32, 4, 10) and second.shape == (32, 4, 7)
+    assert torch.allclose(torch.from_numpy(first[:, 0]), torch.from_numpy(first[:, 3]))  # S_1 is a function of X
+    assert not torch.allclose(torch.from_numpy(second[:, 0]), torch.from_numpy(second[:, 3]))
+
+
+def test_orthonormality_step_drives_rows_toward_orthonormal_and_spares_the_output():
+    torch.manual_seed(2)
+    net = NoisyMLP(widths=(6, 4, 3, 2))
+    out_before = net.output.weight.clone()
+    def defect():
+        w = net.hidden[0][0].weight
+        return float((w @ w.T - torch.eye(4)).norm().detach())
+    before = defect()
+    for _ in range(200):
+        orthonormality_step_(net, 0.05)
+    assert defect() < 1e-3 < before
+    assert torch.equal(net.output.weight, out_before)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"activation": "sigmoidal"}, "activation"),
+    ({"beta": -0.1}, "beta"),
+    ({"beta": float("nan")}, "beta"),
+    ({"widths": (12, 2)}, "widths"),
+    ({"widths": (12, 0, 2)}, "widths"),
+])
+def test_bad_parameters_raise_value_error_naming_them(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name}"):
+        NoisyMLP(**kwargs)
+    with pytest.raises(ValueError, match="^alpha"):
+        orthonormality_step_(NoisyMLP(), -1.0)
