@@ -157,7 +157,10 @@ def main() -> None:
             [int(s) for s in args.sizes.split(",")], [int(s) for s in args.dims.split(",")],
             [float(s) for s in args.betas.split(",")], args.check, args.skip_sklearn)
     Path(args.output).write_text(json.dumps(results, indent=2))
-    print(f"wrote {args.output}")
+    print(f"wrote {args.output}\n")
+    from table import to_markdown
+
+    print(to_markdown(results))
 
 
 if __name__ == "__main__":
