@@ -75,15 +75,45 @@ def as_tensor(
     return t
 
 
-def check_beta(beta: Any, name: str = "beta") -> float:
-    """Return ``beta`` as a float after checking it is a finite number > 0."""
+def as_samples(x: Any, name: str, *, device: torch.device | None = None) -> torch.Tensor:
+    """Samples as a finite float64 tensor of shape (n, d); a 1-D array is n samples with d = 1."""
+    t = as_tensor(x, name, ndim=(1, 2), device=device)
+    return t[:, None] if t.ndim == 1 else t
+
+
+def as_labels(labels: Any, n: int, *, device: torch.device | None = None, name: str = "labels") -> torch.Tensor:
+    """Integer class labels as an int64 tensor of shape (n,), one per sample."""
+    lab = torch.as_tensor(np.asarray(labels) if not isinstance(labels, torch.Tensor) else labels).reshape(-1)
+    if lab.shape[0] != n:
+        raise ValueError(f"{name}: has {lab.shape[0]} entries but there are {n} samples")
+    if lab.dtype.is_floating_point and (not bool(torch.isfinite(lab).all()) or not bool((lab == torch.round(lab)).all())):
+        raise ValueError(f"{name}: must be integers (class indices)")
+    if not (lab.dtype.is_floating_point or lab.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, torch.bool)):
+        raise ValueError(f"{name}: must be integers (class indices), got dtype {lab.dtype}")
+    return lab.to(torch.int64).to(device) if device is not None else lab.to(torch.int64)
+
+
+def check_number(value: Any, name: str, *, allow_zero: bool = False, meaning: str = "") -> float:
+    """Return ``value`` as a float after checking it is finite and > 0 (>= 0 with ``allow_zero``).
+
+    The one scalar check: a bad value raises ``ValueError`` naming ``name``.
+    """
+    bound = ">= 0" if allow_zero else "> 0"
+    note = f" ({meaning})" if meaning else ""
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: expected a number {bound}{note}, got {value!r}")
     try:
-        b = float(beta)
+        number = float(value)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected a positive number, got {beta!r}") from exc
-    if not math.isfinite(b) or b <= 0:
-        raise ValueError(f"{name}: must be finite and > 0 (the noise standard deviation), got {beta!r}")
-    return b
+        raise ValueError(f"{name}: expected a number {bound}{note}, got {value!r}") from exc
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        raise ValueError(f"{name}: must be finite and {bound}{note}, got {value!r}")
+    return number
+
+
+def check_beta(beta: Any, name: str = "beta") -> float:
+    """β as a float after checking it is a finite number > 0 (a noise standard deviation)."""
+    return check_number(beta, name, meaning="the noise standard deviation")
 
 
 def check_positive_int(value: Any, name: str) -> int:

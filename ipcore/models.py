@@ -8,23 +8,18 @@ accuracy are reported for the clean pass (:func:`clean_pass`).
 
 from __future__ import annotations
 
-import math
 from contextlib import contextmanager
 from typing import Iterator
 
 import torch
 from torch import nn
 
+from ipcore.config import check_number
+
 
 def check_noise_std(beta: float, name: str = "beta") -> float:
-    """β as a float; 0 (deterministic) is allowed here, negatives and NaN are not."""
-    try:
-        b = float(beta)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name}: expected a number >= 0, got {beta!r}") from exc
-    if not math.isfinite(b) or b < 0:
-        raise ValueError(f"{name}: the noise standard deviation must be finite and >= 0, got {beta!r}")
-    return b
+    """β as a float; 0 (the deterministic network) is allowed here, negatives and NaN are not."""
+    return check_number(beta, name, allow_zero=True, meaning="the noise standard deviation")
 
 
 class GaussianNoise(nn.Module):
@@ -133,8 +128,7 @@ def orthonormality_step_(model: nn.Module, alpha: float) -> None:
     keeps weights from growing and so limits how far representations can
     cluster (Goldfeld et al., Fig. 5b).
     """
-    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
-        raise ValueError(f"alpha: must be a finite number >= 0, got {alpha!r}")
+    alpha = check_number(alpha, "alpha", allow_zero=True)
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     for layer in linears[:-1]:
         w = layer.weight

@@ -10,14 +10,14 @@ which are the centres of the sample-propagation estimator.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ipcore.config import check_positive_int
+from ipcore.config import check_number, check_positive_int
 from ipcore.models import clean_pass, noise_layers
 from ipcore.seeding import seed_everything
 
@@ -67,6 +67,7 @@ class Recorder:
     schedule: epochs at which to record (0 = before training).
     replicas: R noisy passes per input to keep for the conditional entropies.
     record_parameters: also keep a copy of the model's parameters.
+    reduce: applied to each snapshot when it is taken (e.g. to estimate and drop replicas).
     """
 
     def __init__(
@@ -77,6 +78,7 @@ class Recorder:
         *,
         replicas: int = 0,
         record_parameters: bool = False,
+        reduce: Callable[[Snapshot], Snapshot] | None = None,
     ) -> None:
         self.model = model
         self.inputs = inputs
@@ -85,6 +87,9 @@ class Recorder:
             raise ValueError(f"replicas: must be >= 0, got {replicas}")
         self.replicas = int(replicas)
         self.record_parameters = record_parameters
+        # Applied to each snapshot as it is taken: e.g. estimate I(X;T) and drop the replicas,
+        # which would otherwise take gigabytes over a long run.
+        self.reduce = reduce
         self.layers = noise_layers(model)
         if not self.layers:
             raise ValueError("model: has no GaussianNoise layer to record")
@@ -131,8 +136,18 @@ class Recorder:
             else {},
             metrics=dict(metrics or {}),
         )
+        if self.reduce is not None:
+            snap = self.reduce(snap)
         self.snapshots.append(snap)
         return snap
+
+
+class CheckpointStore(Protocol):
+    """Where :func:`train` keeps its checkpoint (e.g. :class:`ipcore.cache.CachedRun`)."""
+
+    def load_checkpoint(self) -> Any | None: ...
+
+    def save_checkpoint(self, state: Any) -> None: ...
 
 
 def train(
@@ -148,41 +163,75 @@ def train(
     seed: int = 0,
     progress: bool = True,
     desc: str = "training",
+    evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+    store: CheckpointStore | None = None,
+    checkpoint_every: int = 0,
+    after_step: Callable[[nn.Module], None] | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` with Adam on (x, y); record at the recorder's schedule.
 
     ``loss_fn(model, x_batch, y_batch)`` returns the scalar loss (it receives
     the model so that a loss may read any part of it). One epoch is one pass
-    over shuffled mini-batches (full batch when ``batch_size`` is None). The
-    loss logged at recorded epochs is that of the clean pass over the whole
-    training set. Returns one dict per recorded epoch.
+    over shuffled mini-batches (full batch when ``batch_size`` is None). At
+    recorded epochs the clean-pass training loss and ``evaluate(model)``
+    (run with noise off) are logged. ``after_step(model)`` runs after every
+    optimizer step (e.g. an orthonormality step).
+
+    With a ``store``, the full state (model, optimizer, both random streams,
+    snapshots, history) is saved every ``checkpoint_every`` epochs, and a
+    run that finds a checkpoint resumes from it: an interrupted run ends
+    bit-identical to an uninterrupted one. Returns one dict per recorded epoch.
     """
     epochs = int(epochs)
     if epochs < 0:
         raise ValueError(f"epochs: must be >= 0, got {epochs}")
-    if not (lr > 0):
-        raise ValueError(f"lr: must be > 0, got {lr!r}")
+    lr = check_number(lr, "lr")
     if batch_size is not None:
         check_positive_int(batch_size, "batch_size")
+    if checkpoint_every < 0:
+        raise ValueError(f"checkpoint_every: must be >= 0, got {checkpoint_every}")
     gen = seed_everything(seed)
     schedule = check_schedule(recorder.schedule, epochs) if recorder is not None else np.array([], dtype=np.int64)
     todo = set(schedule.tolist())
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     n = x.shape[0]
     history: list[dict[str, float]] = []
+    first_epoch = 1
 
-    def clean_loss() -> float:
+    state = store.load_checkpoint() if store is not None else None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        gen.set_state(state["shuffle_rng"])
+        torch.set_rng_state(state["noise_rng"])
+        history = state["history"]
+        if recorder is not None:
+            recorder.snapshots = state["snapshots"]
+        first_epoch = state["epoch"] + 1
+
+    def record(epoch: int) -> None:
+        if epoch not in todo:
+            return
         with torch.no_grad(), clean_pass(model):
-            return float(loss_fn(model, x, y))
+            metrics = {"epoch": float(epoch), "loss": float(loss_fn(model, x, y))}
+            if evaluate is not None:
+                metrics.update(evaluate(model))
+        if recorder is not None:
+            recorder.record(epoch, metrics)
+        history.append(metrics)
 
-    def maybe_record(epoch: int) -> None:
-        if epoch in todo:
-            metrics = {"epoch": float(epoch), "loss": clean_loss()}
-            recorder.record(epoch, metrics)  # type: ignore[union-attr]
-            history.append(metrics)
+    def save(epoch: int) -> None:
+        store.save_checkpoint({  # type: ignore[union-attr]
+            "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "shuffle_rng": gen.get_state(), "noise_rng": torch.get_rng_state(), "history": history,
+            "snapshots": recorder.snapshots if recorder is not None else [],
+        })
 
-    maybe_record(0)
-    for epoch in tqdm(range(1, epochs + 1), desc=desc, disable=not progress, mininterval=1.0):
+    if first_epoch == 1:
+        record(0)
+    bar = tqdm(range(first_epoch, epochs + 1), desc=desc, disable=not progress, mininterval=1.0,
+               initial=first_epoch - 1, total=epochs)
+    for epoch in bar:
         model.train()
         order = torch.randperm(n, generator=gen) if batch_size else torch.arange(n)
         step = batch_size or n
@@ -192,5 +241,9 @@ def train(
             loss = loss_fn(model, x[idx], y[idx])
             loss.backward()
             optimizer.step()
-        maybe_record(epoch)
+            if after_step is not None:
+                after_step(model)
+        record(epoch)
+        if store is not None and checkpoint_every and epoch % checkpoint_every == 0 and epoch < epochs:
+            save(epoch)
     return history

@@ -59,3 +59,52 @@ def test_bad_parameters_raise_value_error_naming_them(kwargs, name):
         NoisyMLP(**kwargs)
     with pytest.raises(ValueError, match="^alpha"):
         orthonormality_step_(NoisyMLP(), -1.0)
+
+
+class _MemoryStore:
+    def __init__(self):
+        self.state = None
+
+    def load_checkpoint(self):
+        return self.state
+
+    def save_checkpoint(self, state):
+        import copy
+        self.state = copy.deepcopy(state)
+
+
+def _szt_like_run(store=None, interrupt_at=None):
+    from torch.nn import functional as F
+
+    from ipcore.training import train
+
+    torch.manual_seed(0)
+    net = NoisyMLP(widths=(12, 6, 4, 2), beta=0.05)
+    x = torch.randint(0, 2, (128, 12)).float()
+    y = (x.sum(1) > 6).long()
+    rec = Recorder(net, x, [0, 5, 10, 20], replicas=2)
+
+    def evaluate(model):
+        if interrupt_at is not None and len(rec.snapshots) == interrupt_at:
+            raise KeyboardInterrupt
+        return {"accuracy": float((model(x).argmax(1) == y).float().mean())}
+
+    history = train(net, x, y, loss_fn=lambda m, xb, yb: F.cross_entropy(m(xb), yb), epochs=20, lr=1e-2,
+                    batch_size=32, recorder=rec, seed=3, progress=False, evaluate=evaluate,
+                    store=store, checkpoint_every=4)
+    return net, rec, history
+
+
+def test_interrupted_training_resumes_bit_identically():
+    net_a, rec_a, hist_a = _szt_like_run()
+    store = _MemoryStore()
+    with pytest.raises(KeyboardInterrupt):
+        _szt_like_run(store=store, interrupt_at=3)  # dies at epoch 20's record, after checkpoint 16
+    assert store.state["epoch"] == 16
+    net_b, rec_b, hist_b = _szt_like_run(store=store)
+    for pa, pb in zip(net_a.parameters(), net_b.parameters()):
+        assert torch.equal(pa, pb)
+    assert hist_a == hist_b and [s.epoch for s in rec_b.snapshots] == [0, 5, 10, 20]
+    assert all(a["accuracy"] >= 0 for a in hist_a)
+    import numpy as np
+    assert np.array_equal(rec_a.snapshots[-1].replicas["hidden.1.2"], rec_b.snapshots[-1].replicas["hidden.1.2"])

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from ipcore.config import as_tensor, check_positive_int
+from ipcore.config import as_labels, as_samples, check_number, check_positive_int
 
 
 def bin_codes(t: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None) -> torch.Tensor:
@@ -22,15 +22,11 @@ def bin_codes(t: Any, *, width: float | None = None, bins: int | None = None, ra
     ``bins`` equal bins on ``range`` = (low, high), values outside clipped to
     the edge bins (as np.digitize-based code did for tanh layers).
     """
-    x = as_tensor(t, "t", ndim=(1, 2))
-    if x.ndim == 1:
-        x = x[:, None]
+    x = as_samples(t, "t")
     if (width is None) == (bins is None):
         raise ValueError("width: give exactly one of width= or bins= (with range=)")
     if width is not None:
-        if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
-            raise ValueError(f"width: must be a finite number > 0, got {width!r}")
-        return torch.floor(x / width).to(torch.int64)
+        return torch.floor(x / check_number(width, "width")).to(torch.int64)
     nb = check_positive_int(bins, "bins")
     if range is None:
         raise ValueError("range: required with bins= (e.g. range=(-1, 1) for tanh)")
@@ -67,13 +63,7 @@ def binned_mutual_information(
     ``labels`` = the input index it is I(X; Bin(T)) = H(Bin(T)).
     """
     codes = bin_codes(t, width=width, bins=bins, range=range)
-    lab = torch.as_tensor(labels).reshape(-1)
-    if lab.shape[0] != codes.shape[0]:
-        raise ValueError(f"labels: has {lab.shape[0]} entries but t has {codes.shape[0]} rows")
-    if lab.dtype.is_floating_point:
-        if not bool(torch.isfinite(lab).all()) or not bool((lab == torch.round(lab)).all()):
-            raise ValueError("labels: must be integers (class indices)")
-    lab = lab.to(torch.int64).to(codes.device)
+    lab = as_labels(labels, codes.shape[0], device=codes.device)
     joint = torch.cat([codes, lab[:, None]], dim=1)
     return (
         _entropy_of_counts(_row_counts(codes))

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from ipcore.config import DTYPE, as_tensor, check_beta, check_positive_int, check_weights
+from ipcore.config import DTYPE, as_samples, as_tensor, check_beta, check_positive_int, check_weights
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy
 from ipcore.seeding import make_generator
@@ -51,9 +51,7 @@ def gaussian_mixture_entropy(
     Returns h, or (h, standard error) with ``return_std=True``.
     """
     b = check_beta(beta)
-    c = as_tensor(centers, "centers", ndim=(1, 2))
-    if c.ndim == 1:
-        c = c[:, None]
+    c = as_samples(centers, "centers")
     k = check_positive_int(n_mc, "n_mc")
     w = check_weights(weights, c.shape[0], device=c.device)
     n, d = c.shape
@@ -134,9 +132,7 @@ def sp_mutual_information(
     """
     b = check_beta(beta)
     k = check_positive_int(n_mc, "n_mc")
-    c = as_tensor(centers, "centers", ndim=(1, 2))
-    if c.ndim == 1:
-        c = c[:, None]
+    c = as_samples(centers, "centers")
     d = c.shape[1]
     seed_h, seed_c = (None, None) if seed is None else (seed, seed + 1)
     h_t, h_t_std = gaussian_mixture_entropy(c, b, n_mc=k, seed=seed_h, return_std=True, rtol=rtol)

@@ -20,27 +20,19 @@ from typing import Any
 
 import torch
 
-from ipcore.config import as_tensor
+from ipcore.config import as_labels, as_samples, check_number
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy
 
 
 def _check_variance(variance: Any) -> float:
-    try:
-        v = float(variance)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"variance: expected a positive number, got {variance!r}") from exc
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"variance: must be finite and > 0 (σ², not σ), got {variance!r}")
-    return v
+    return check_number(variance, "variance", meaning="σ², not σ")
 
 
 def kde_entropy_bounds(t: Any, variance: float) -> tuple[float, float]:
     """(lower, upper) bounds on h of the mixture of N(t_i, σ² I) over the rows of ``t``, in nats."""
     v = _check_variance(variance)
-    x = as_tensor(t, "t", ndim=(1, 2))
-    if x.ndim == 1:
-        x = x[:, None]
+    x = as_samples(t, "t")
     d = x.shape[1]
     sigma = math.sqrt(v)
     upper = 0.5 * d - float(mixture_log_density(x, x, sigma).mean())
@@ -65,12 +57,8 @@ def kde_mutual_information(t: Any, labels: Any, variance: float) -> KDEInformati
     each with H from the upper (KL) and the lower (BD) pairwise bound.
     """
     v = _check_variance(variance)
-    x = as_tensor(t, "t", ndim=(1, 2))
-    if x.ndim == 1:
-        x = x[:, None]
-    lab = torch.as_tensor(labels).reshape(-1).to(x.device)
-    if lab.shape[0] != x.shape[0]:
-        raise ValueError(f"labels: has {lab.shape[0]} entries but t has {x.shape[0]} rows")
+    x = as_samples(t, "t")
+    lab = as_labels(labels, x.shape[0], device=x.device)
     lower, upper = kde_entropy_bounds(x, v)
     noise = gaussian_entropy(x.shape[1], math.sqrt(v))
     classes, counts = torch.unique(lab, return_counts=True)

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ipcore.config import check_beta, check_positive_int
+from ipcore.config import check_beta, check_number, check_positive_int
 from ipcore.estimators import gaussian_entropy, mixture_entropy_1d, mixture_log_density
 from ipcore.models import SingleNeuron
 from ipcore.training import Recorder, log_spaced_epochs, train
@@ -133,8 +133,7 @@ def check_chapter_parameters(
 ) -> None:
     """Raise ``ValueError`` naming the first bad parameter of the chapter."""
     check_positive_int(epochs, "epochs")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr: must be a finite number > 0, got {lr!r}")
+    check_number(lr, "lr")
     check_beta(beta, "beta")
     if len(mi_betas) == 0:
         raise ValueError("mi_betas: give at least one β")
