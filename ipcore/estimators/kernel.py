@@ -117,6 +117,11 @@ def _dense_block(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tenso
 # Pruned path: a dual kd-tree, traversed level by level, all pairs at once
 # --------------------------------------------------------------------------
 
+def _take(t: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """``t[idx]`` along the first axis via index_select: an order of magnitude faster on CPU."""
+    return torch.index_select(t, 0, idx.reshape(-1)).view(*idx.shape, *t.shape[1:])
+
+
 class KDTree:
     """A balanced kd-tree over the rows of ``x`` (n, d), built with one batched sort per level.
 
@@ -136,7 +141,7 @@ class KDTree:
         self.split_value: list[torch.Tensor] = []
         for level in range(depth):
             segs = 1 << level
-            seg = x[order.clamp(max=n - 1)].view(segs, total // segs, d)
+            seg = _take(x, order.clamp(max=n - 1)).view(segs, total // segs, d)
             widest = (seg.amax(1) - seg.amin(1)).argmax(1)
             key = seg.gather(2, widest.view(segs, 1, 1).expand(segs, total // segs, 1)).squeeze(2)
             sorted_key, perm = key.sort(dim=1, stable=True)
@@ -147,7 +152,7 @@ class KDTree:
         self.depth, self.leaf = depth, leaf
         self.valid = order < n
         self.index = order.clamp(max=n - 1)
-        self.rows = x[self.index]  # (blocks, leaf, d)
+        self.rows = _take(x, self.index)  # (blocks, leaf, d)
         # Bounding boxes per level, leaves first; padding repeats a real row, so boxes stay exact.
         lo, hi = self.rows.amin(1), self.rows.amax(1)
         self.lo, self.hi = [lo], [hi]
@@ -161,8 +166,8 @@ class KDTree:
         """Leaf index of the cell containing each row of ``t`` (k, d)."""
         node = torch.zeros(t.shape[0], dtype=torch.long, device=t.device)
         for dim, value in zip(self.split_dim, self.split_value):
-            coord = t.gather(1, dim[node][:, None])[:, 0]
-            node = 2 * node + (coord >= value[node]).long()
+            coord = t.gather(1, _take(dim, node)[:, None])[:, 0]
+            node = 2 * node + (coord >= _take(value, node)).long()
         return node
 
 
@@ -195,13 +200,13 @@ def _leaf_pair_log_sums(
     ``c_aug[c]`` is the (d+1, leaf_c) matrix [μ_j − m_c scaled by 1/β² ; log w_j − ‖μ_j − m_c‖²/(2β²)],
     so one batched product of [t − m_c, 1] with it gives every logit (no extra pass for the bias).
     """
-    q = q_rows[qi] - c_mean[ci][:, None, :]  # relative to the centre leaf's mean: accurate at small β
+    q = _take(q_rows, qi) - _take(c_mean, ci)[:, None, :]  # relative to the centre leaf's mean: accurate at small β
     q_norm = (q * q).sum(-1)
     q_aug = torch.cat([q, torch.ones_like(q[..., :1])], dim=-1)
     if work is None:
-        logits = torch.bmm(q_aug, c_aug[ci])
+        logits = torch.bmm(q_aug, _take(c_aug, ci))
     else:
-        logits = torch.bmm(q_aug, c_aug[ci], out=work[: qi.shape[0]])
+        logits = torch.bmm(q_aug, _take(c_aug, ci), out=work[: qi.shape[0]])
     return logsumexp_rows_(logits) - inv2b2 * q_norm
 
 
@@ -236,11 +241,11 @@ def _merge_into(acc: torch.Tensor, q: torch.Tensor, part: torch.Tensor) -> torch
     chunk costs O(chunk), not O(len(acc)).
     """
     rows, slot = torch.unique(q, return_inverse=True)
-    current = acc[rows]
+    current = _take(acc, rows)
     idx = slot[:, None].expand_as(part)
     new_max = current.scatter_reduce(0, idx, part, reduce="amax", include_self=True)
     new_max = torch.where(torch.isfinite(new_max), new_max, torch.zeros_like(new_max))
-    total = torch.exp(current - new_max).scatter_add_(0, idx, torch.exp(part - new_max[slot]))
+    total = torch.exp(current - new_max).scatter_add_(0, idx, torch.exp(part - _take(new_max, slot)))
     acc[rows] = new_max + torch.log(total)
     return acc
 
@@ -267,7 +272,7 @@ def _log_density_pruned(
     inv2b2 = 0.5 / (beta * beta)
     device = points.device
 
-    lw = torch.where(ct.valid, log_w[ct.index], torch.full_like(ct.rows[..., 0], -math.inf))
+    lw = torch.where(ct.valid, _take(log_w, ct.index), torch.full_like(ct.rows[..., 0], -math.inf))
     c_mean = ct.rows.mean(1)
     c_centred = ct.rows - c_mean[:, None, :]
     c_aug = _augmented_centres(c_centred, lw - inv2b2 * (c_centred * c_centred).sum(-1), inv2b2)
@@ -275,7 +280,7 @@ def _log_density_pruned(
     node_log_w = [torch.log(W) for W in node_w]
 
     # Lower bound per point: the exact sum over the centre leaf it falls in.
-    home = ct.route(points)[qt.index]  # (leaves, leaf_q)
+    home = _take(ct.route(points), qt.index)  # (leaves, leaf_q)
     flat_rows, flat_home = qt.rows.reshape(-1, 1, points.shape[1]), home.reshape(-1)
     step = max(1, PAIRS_PER_CHUNK // ct.leaf)
     own = torch.cat([
@@ -301,8 +306,8 @@ def _log_density_pruned(
         parts = []
         for s0 in range(0, qi.shape[0], PAIRS_PER_CHUNK):
             q, c = qi[s0 : s0 + PAIRS_PER_CHUNK], ci[s0 : s0 + PAIRS_PER_CHUNK]
-            gap = _box_gap_sq(qt.lo[level][q], qt.hi[level][q], ct.lo[level][c], ct.hi[level][c])
-            parts.append(node_log_w[level][c] - inv2b2 * gap >= bounds[level][q] - slack)
+            gap = _box_gap_sq(_take(qt.lo[level], q), _take(qt.hi[level], q), _take(ct.lo[level], c), _take(ct.hi[level], c))
+            parts.append(_take(node_log_w[level], c) - inv2b2 * gap >= _take(bounds[level], q) - slack)
         return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.bool, device=device)
 
     def summarisable(level: int, qi: torch.Tensor, ci: torch.Tensor) -> torch.Tensor:
@@ -364,7 +369,7 @@ def _merge_summaries(
     inv2b2 = 0.5 / (beta * beta)
     for start in range(0, qi.shape[0], per_chunk):
         sl = slice(start, start + per_chunk)
-        diff = rows[qi[sl]] - mean[sl][:, None, :]
+        diff = _take(rows, qi[sl]) - mean[sl][:, None, :]
         dist = (diff * diff).sum(-1)  # (pairs, size)
         rho = (dist.sqrt() * radius[sl][:, None] + 0.5 * radius[sl][:, None] ** 2) / (beta * beta)
         part = log_w[sl][:, None] - inv2b2 * dist - inv2b2 * spread[sl][:, None] + 0.25 * rho * rho
