@@ -1,22 +1,28 @@
 """The Gaussian-mixture log-density kernel under every entropy in ipcore.
 
     g(t) = Σ_j w_j N(t; μ_j, β² I_d),
-    log g(t) = logsumexp_j [log w_j − ‖t − μ_j‖² / (2β²)] − (d/2) ln(2πβ²).
+    log g(t) = logsumexp_j [log w_j − ‖t − μ_j‖² / (2β²)] − (d/2) ln(2πβ²)   (nats).
 
-Pairwise work is a matrix product plus a log-sum-exp over blocks of points
-and centres. Large problems are arranged in kd-tree order (batched median
-splits, no Python loop over samples) so that each block is spatially tight;
-a pair of blocks whose Gaussian weight is provably negligible is skipped:
+Pairwise work is a matrix product plus a log-sum-exp over cache-sized blocks.
+Small problems are evaluated densely. Large ones use two balanced kd-trees,
+one over the centres (leaves of 32) and a deeper one over the points (leaves
+of 8: small boxes prune far better in high dimension), built with one batched
+sort per level, and traversed level by level with all node pairs at once:
 
-* for a block of points, a lower bound L on log g at every point in it comes
-  from the exact contribution of its nearest centre block;
-* a centre block c with log-weight W_c at box distance D from the point
-  block contributes at most exp(W_c − D²/(2β²)) to any point;
-* it is dropped when W_c − D²/(2β²) < L − tol − ln(#blocks).
+* every point is routed to the centre leaf containing it; the exact sum over
+  that leaf is a lower bound on its density, and the minimum over a point
+  node is the node's bound L;
+* a centre node c of total log-weight W_c whose box is D away from a point
+  node's box contributes at most exp(W_c − D²/(2β²)) to any of its points;
+* the pair is dropped when W_c − D²/(2β²) < L − tol − ln(2 · #centre leaves).
 
-So everything dropped adds up to at most e^(−tol) · g(t): the returned
-log-density is low by at most e^(−tol) ≈ 4e−18 (tol = 40, the default), far
-below float64 resolution of log g. Identical centres are merged first.
+Over all levels at most 2 · #centre leaves nodes can be dropped for a point,
+so everything dropped adds up to at most e^(−tol) · g(t): the result is low by
+at most e^(−tol) ≈ 4e−18 relative (tol = 40, the default), below float64
+resolution of log g. Identical centres are merged first. Surviving leaf pairs
+are evaluated exactly. With ``rtol > 0`` the drop budget is rtol/2 and tight
+centre nodes may be summarised by their moments (see
+:func:`_log_density_pruned`), a relative error of at most rtol in all.
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from ipcore.config import DTYPE, as_tensor, check_beta, check_weights
 
 #: Default truncation: dropped terms sum to at most e^(−40) of the density.
 LOG_TOLERANCE = 40.0
-#: Points and centres per block of the pruned path.
-LEAF_SIZE = 256
+#: Centres per leaf and points per leaf of the dual-tree path.
+LEAF_SIZE = 32
+QUERY_LEAF_SIZE = 8
 #: Most node pairs held at once by the dual-tree traversal (bounds its memory).
 MAX_CANDIDATES = 1 << 20
 #: Below this many (point, centre) pairs the dense path is used directly.
@@ -250,9 +257,15 @@ def _merge_into(acc: torch.Tensor, q: torch.Tensor, part: torch.Tensor) -> torch
     return acc
 
 
+def _tree_depth(count: int, leaf_size: int) -> int:
+    """Levels of a kd-tree with leaves of about ``leaf_size`` rows (none empty)."""
+    depth = max(0, math.ceil(math.log2(max(1, count / leaf_size))))
+    return min(depth, max(0, math.floor(math.log2(max(1, count)))))
+
+
 def _log_density_pruned(
     points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tensor, beta: float, tol: float,
-    rtol: float = 0.0, leaf_size: int = 32,
+    rtol: float = 0.0, leaf_size: int = LEAF_SIZE, query_leaf_size: int = QUERY_LEAF_SIZE,
 ) -> torch.Tensor:
     """Dual-tree evaluation; exact up to e^(−tol), or within relative error ``rtol`` if rtol > 0.
 
@@ -266,9 +279,11 @@ def _log_density_pruned(
     """
     centers, log_w = _merge_duplicates(centers, log_w)
     k, n = points.shape[0], centers.shape[0]
-    depth = max(0, math.ceil(math.log2(max(1, max(k, n) / leaf_size))))
-    depth = min(depth, max(0, math.floor(math.log2(max(1, min(k, n))))))  # no empty leaves
-    qt, ct = KDTree(points, depth), KDTree(centers, depth)
+    # The query tree goes deeper than the centre tree: small query leaves have tight boxes
+    # (in d = 10 a 32-point box is wide in most coordinates), which is what prunes pairs.
+    depth_c = _tree_depth(n, leaf_size)
+    depth_q = max(depth_c, _tree_depth(k, query_leaf_size))
+    qt, ct = KDTree(points, depth_q), KDTree(centers, depth_c)
     inv2b2 = 0.5 / (beta * beta)
     device = points.device
 
@@ -276,7 +291,7 @@ def _log_density_pruned(
     c_mean = ct.rows.mean(1)
     c_centred = ct.rows - c_mean[:, None, :]
     c_aug = _augmented_centres(c_centred, lw - inv2b2 * (c_centred * c_centred).sum(-1), inv2b2)
-    node_w, node_mean, node_spread = _node_moments(ct.rows, torch.exp(lw), depth)
+    node_w, node_mean, node_spread = _node_moments(ct.rows, torch.exp(lw), depth_c)
     node_log_w = [torch.log(W) for W in node_w]
 
     # Lower bound per point: the exact sum over the centre leaf it falls in.
@@ -290,7 +305,7 @@ def _log_density_pruned(
     ]).view(home.shape)
     bound = torch.where(qt.valid, own, torch.full_like(own, math.inf)).amin(1)  # per query leaf
     bounds = [bound]
-    for _ in range(depth):
+    for _ in range(depth_q):
         bounds.insert(0, torch.minimum(bounds[0][0::2], bounds[0][1::2]))
     # Everything dropped, over all levels, sums to at most e^(−tol) (or rtol/2) of the density.
     drop_budget = math.log(2.0 / rtol) if rtol > 0 else tol
@@ -298,49 +313,61 @@ def _log_density_pruned(
 
     acc = torch.full(qt.valid.shape, -math.inf, dtype=points.dtype, device=device)
     work = torch.empty((max(1, PAIRS_PER_CHUNK // (qt.leaf * ct.leaf)), qt.leaf, ct.leaf), dtype=points.dtype, device=device)
-    children_q = torch.tensor([0, 0, 1, 1], device=device)
-    children_c = torch.tensor([0, 1, 0, 1], device=device)
+    both_q = torch.tensor([0, 0, 1, 1], device=device)
+    both_c = torch.tensor([0, 1, 0, 1], device=device)
+    one = torch.tensor([0, 1], device=device)
 
-    def keep_mask(level: int, qi: torch.Tensor, ci: torch.Tensor) -> torch.Tensor:
+    def keep_mask(lq: int, lc: int, qi: torch.Tensor, ci: torch.Tensor) -> torch.Tensor:
         """Pairs whose weight bound is not negligible, computed in bounded slices."""
         parts = []
         for s0 in range(0, qi.shape[0], PAIRS_PER_CHUNK):
             q, c = qi[s0 : s0 + PAIRS_PER_CHUNK], ci[s0 : s0 + PAIRS_PER_CHUNK]
-            gap = _box_gap_sq(_take(qt.lo[level], q), _take(qt.hi[level], q), _take(ct.lo[level], c), _take(ct.hi[level], c))
-            parts.append(_take(node_log_w[level], c) - inv2b2 * gap >= _take(bounds[level], q) - slack)
+            gap = _box_gap_sq(_take(qt.lo[lq], q), _take(qt.hi[lq], q), _take(ct.lo[lc], c), _take(ct.hi[lc], c))
+            parts.append(_take(node_log_w[lc], c) - inv2b2 * gap >= _take(bounds[lq], q) - slack)
         return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.bool, device=device)
 
-    def summarisable(level: int, qi: torch.Tensor, ci: torch.Tensor) -> torch.Tensor:
-        mean = node_mean[level][ci]
-        radius = torch.maximum(ct.hi[level][ci] - mean, mean - ct.lo[level][ci]).norm(dim=-1)
-        far = torch.maximum((qt.hi[level][qi] - mean).abs(), (qt.lo[level][qi] - mean).abs()).norm(dim=-1)
+    def radius_of(lc: int, ci: torch.Tensor) -> torch.Tensor:
+        mean = _take(node_mean[lc], ci)
+        return torch.maximum(_take(ct.hi[lc], ci) - mean, mean - _take(ct.lo[lc], ci)).norm(dim=-1)
+
+    def summarisable(lq: int, lc: int, qi: torch.Tensor, ci: torch.Tensor) -> torch.Tensor:
+        mean = _take(node_mean[lc], ci)
+        radius = radius_of(lc, ci)
+        far = torch.maximum((_take(qt.hi[lq], qi) - mean).abs(), (_take(qt.lo[lq], qi) - mean).abs()).norm(dim=-1)
         rho = (far * radius + 0.5 * radius * radius) / (beta * beta)
         return rho * rho <= 2.0 * rtol
 
-    def descend(level: int, qi: torch.Tensor, ci: torch.Tensor) -> None:
-        """Prune, summarise and split node pairs from ``level`` down; evaluate surviving leaf pairs."""
+    def descend(lq: int, lc: int, qi: torch.Tensor, ci: torch.Tensor) -> None:
+        """Prune, summarise and split node pairs from levels (lq, lc) down; evaluate surviving leaf pairs."""
         nonlocal acc
         while True:
-            keep = keep_mask(level, qi, ci)
+            keep = keep_mask(lq, lc, qi, ci)
             qi, ci = qi[keep], ci[keep]
             if rtol > 0 and qi.numel():
-                summarise = summarisable(level, qi, ci)
+                summarise = summarisable(lq, lc, qi, ci)
                 if bool(summarise.any()):
                     qs, cs = qi[summarise], ci[summarise]
-                    acc = _merge_summaries(acc, qt, level, qs, node_mean[level][cs],
-                                           torch.maximum(ct.hi[level][cs] - node_mean[level][cs],
-                                                         node_mean[level][cs] - ct.lo[level][cs]).norm(dim=-1),
-                                           node_log_w[level][cs], node_spread[level][cs], beta)
+                    acc = _merge_summaries(acc, qt, lq, qs, _take(node_mean[lc], cs), radius_of(lc, cs),
+                                           _take(node_log_w[lc], cs), _take(node_spread[lc], cs), beta)
                     qi, ci = qi[~summarise], ci[~summarise]
-            if level == depth:
+            if lq == depth_q and lc == depth_c:
                 break
-            # Each surviving pair of nodes becomes the 4 pairs of their children.
-            qi = (2 * qi[:, None] + children_q).reshape(-1)
-            ci = (2 * ci[:, None] + children_c).reshape(-1)
-            level += 1
+            # Surviving pairs become the pairs of their children (both trees, or the deeper one).
+            if lq < depth_q and lc < depth_c:
+                qi = (2 * qi[:, None] + both_q).reshape(-1)
+                ci = (2 * ci[:, None] + both_c).reshape(-1)
+                lq, lc = lq + 1, lc + 1
+            elif lq < depth_q:
+                qi = (2 * qi[:, None] + one).reshape(-1)
+                ci = ci.repeat_interleave(2)
+                lq += 1
+            else:
+                qi = qi.repeat_interleave(2)
+                ci = (2 * ci[:, None] + one).reshape(-1)
+                lc += 1
             if qi.shape[0] > MAX_CANDIDATES:  # depth-first on slices: memory stays bounded
                 for s0 in range(0, qi.shape[0], MAX_CANDIDATES // 4):
-                    descend(level, qi[s0 : s0 + MAX_CANDIDATES // 4], ci[s0 : s0 + MAX_CANDIDATES // 4])
+                    descend(lq, lc, qi[s0 : s0 + MAX_CANDIDATES // 4], ci[s0 : s0 + MAX_CANDIDATES // 4])
                 return
         order = torch.argsort(qi, stable=True)  # chunks then touch few query leaves
         qi, ci = qi[order], ci[order]
@@ -349,7 +376,7 @@ def _log_density_pruned(
             acc = _merge_into(acc, q_chunk, _leaf_pair_log_sums(qt.rows, c_mean, c_aug, q_chunk, c_chunk, inv2b2, work))
 
     root = torch.zeros(1, dtype=torch.long, device=device)
-    descend(0, root, root)
+    descend(0, 0, root, root)
 
     out = torch.empty(k, dtype=points.dtype, device=device)
     out[qt.index[qt.valid]] = acc[qt.valid]
