@@ -14,7 +14,7 @@ from typing import Sequence
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ipcore.notebook import NotebookError, parse_value, read_results, run_notebook
+    from ipcore.notebook import parse_value, read_results, run_notebook
 
     params = {name: parse_value(value) for name, value in (args.parameter or [])}
     output = Path(args.output) if args.output else Path(args.notebook).with_suffix(".ipynb").name
