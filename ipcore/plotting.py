@@ -30,6 +30,7 @@ def beta_slider_figure(
     static_traces: Iterable[PlacedTrace] = (),
     active: int = 0,
     title: Callable[[float], str] = lambda b: f"β = {b:g}",
+    label: str = "β",
     height: int = 450,
     **subplot_kwargs,
 ) -> go.Figure:
@@ -37,7 +38,8 @@ def beta_slider_figure(
 
     All traces are precomputed; a slider step only toggles their visibility
     and sets ``title.text`` (setting ``title`` itself would drop the title's
-    styling). ``static_traces`` stay visible at every step.
+    styling). ``static_traces`` stay visible at every step. ``label`` names
+    the slider's quantity (β by default; e.g. a bin width).
     """
     if len(betas) == 0:
         raise ValueError("betas: give at least one β for the slider")
@@ -64,7 +66,7 @@ def beta_slider_figure(
     ]
     fig.update_layout(
         title={"text": title(betas[active])},
-        sliders=[{"active": active, "currentvalue": {"prefix": "β = "}, "pad": {"t": 40}, "steps": steps}],
+        sliders=[{"active": active, "currentvalue": {"prefix": f"{label} = "}, "pad": {"t": 40}, "steps": steps}],
         height=height,
         template="plotly_white",
         margin={"l": 60, "r": 20, "t": 70, "b": 40},

@@ -11,7 +11,7 @@ from conftest import chromium_path
 
 pytestmark = pytest.mark.slow
 
-CHAPTERS = ["notebooks/single_neuron.html"]
+CHAPTERS = ["notebooks/single_neuron.html", "notebooks/szt_binning.html"]
 
 
 def test_book_builds_with_every_chapter(built_book):
@@ -66,11 +66,13 @@ def test_slider_changes_the_figure_without_a_kernel(browser, book_server, page, 
     pg.locator(".plotly-graph-div").first.scroll_into_view_if_needed()
     pg.screenshot(path=str(tmp_path / "before.png"))
     shot_before = pg.locator(".plotly-graph-div").first.screenshot()
-    # Drag the slider like a reader: click near the right end of its rail.
+    # Move the slider like a reader: click the end of its rail away from the active step.
     rail = pg.locator(".plotly-graph-div .slider-rail-touch-rect").first
     box = rail.bounding_box()
     assert box is not None, "the figure has no slider"
-    pg.mouse.click(box["x"] + 0.95 * box["width"], box["y"] + box["height"] / 2)
+    n_steps = pg.evaluate("() => document.querySelector('.plotly-graph-div').layout.sliders[0].steps.length")
+    target = 0.03 if before["active"] >= n_steps / 2 else 0.97
+    pg.mouse.click(box["x"] + target * box["width"], box["y"] + box["height"] / 2)
     pg.wait_for_timeout(500)
     after = pg.evaluate(FIGURE_STATE)
     shot_after = pg.locator(".plotly-graph-div").first.screenshot()

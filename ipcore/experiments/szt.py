@@ -177,3 +177,21 @@ def summary(run: SZTRun) -> dict[str, Any]:
             out[f"layer{layer + 1}_peak_epoch"] = int(run.epochs[peak])
             out[f"layer{layer + 1}_final"] = float(mi[-1, layer])
     return out
+
+
+def binned_information(run: SZTRun, widths: list[float]) -> "pd.DataFrame":
+    """I(X; Bin(T_ℓ)) = H(Bin(T_ℓ)) in nats for every logged epoch, layer and bin width.
+
+    For a deterministic network and X uniform on the 4096 distinct inputs this
+    is the quantity earlier work plotted; it tends to ln 4096 as bins shrink.
+    Returns a long table with columns ``epoch``, ``layer`` (1-based), ``width``, ``mi``.
+    """
+    import pandas as pd
+
+    rows = []
+    for width in widths:
+        check_number(width, "widths")
+        for layer, clean in enumerate(run.clean, start=1):
+            for epoch, t in zip(run.epochs, clean):
+                rows.append((int(epoch), layer, float(width), binned_entropy(t, width=width)))
+    return pd.DataFrame(rows, columns=["epoch", "layer", "width", "mi"])
