@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from torch.nn import functional as F
 
@@ -179,15 +180,13 @@ def summary(run: SZTRun) -> dict[str, Any]:
     return out
 
 
-def binned_information(run: SZTRun, widths: list[float]) -> "pd.DataFrame":
+def binned_information(run: SZTRun, widths: list[float]) -> pd.DataFrame:
     """I(X; Bin(T_ℓ)) = H(Bin(T_ℓ)) in nats for every logged epoch, layer and bin width.
 
     For a deterministic network and X uniform on the 4096 distinct inputs this
     is the quantity earlier work plotted; it tends to ln 4096 as bins shrink.
     Returns a long table with columns ``epoch``, ``layer`` (1-based), ``width``, ``mi``.
     """
-    import pandas as pd
-
     rows = []
     for width in widths:
         check_number(width, "widths")
