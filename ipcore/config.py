@@ -123,21 +123,25 @@ def check_positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
-def check_weights(weights: Any, n: int, *, device: torch.device, name: str = "weights") -> torch.Tensor:
-    """Return mixture weights as a tensor of shape (n,), or uniform weights for ``None``.
+def check_weights(
+    weights: Any, n: int | tuple[int, int], *, device: torch.device, name: str = "weights"
+) -> torch.Tensor:
+    """Return mixture weights of shape (n,), or (batch, n) for batched mixtures; uniform for ``None``.
 
-    Weights must be non-negative and sum to 1 within 1e-9 (they are a
-    probability distribution over the components; they are not renormalised,
-    because a wrong total usually means a bug upstream).
+    Weights must be non-negative and each mixture's must sum to 1 within 1e-9
+    (a probability distribution over the components; they are not
+    renormalised, because a wrong total usually means a bug upstream).
     """
+    shape = (n,) if isinstance(n, int) else tuple(n)
     if weights is None:
-        return torch.full((n,), 1.0 / n, dtype=DTYPE, device=device)
-    w = as_tensor(weights, name, ndim=1, device=device)
-    if w.shape[0] != n:
-        raise ValueError(f"{name}: has {w.shape[0]} entries but there are {n} components")
+        return torch.full(shape, 1.0 / shape[-1], dtype=DTYPE, device=device)
+    w = as_tensor(weights, name, ndim=len(shape), device=device)
+    if tuple(w.shape) != shape:
+        raise ValueError(f"{name}: has shape {tuple(w.shape)} but the components have shape {shape}")
     if bool((w < 0).any()):
         raise ValueError(f"{name}: must be non-negative (min {float(w.min()):.3g})")
-    total = float(w.sum())
-    if abs(total - 1.0) > 1e-9:
-        raise ValueError(f"{name}: must sum to 1 (a probability distribution), sum is {total:.12g}")
+    total = w.sum(dim=-1)
+    worst = float(total.flatten()[int((total - 1.0).abs().argmax())])
+    if abs(worst - 1.0) > 1e-9:
+        raise ValueError(f"{name}: must sum to 1 (a probability distribution), sum is {worst:.12g}")
     return w

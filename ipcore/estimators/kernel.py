@@ -32,7 +32,7 @@ from typing import Any
 
 import torch
 
-from ipcore.config import DTYPE, as_tensor, check_beta, check_weights
+from ipcore.config import as_tensor, check_beta, check_weights
 
 #: Default truncation: dropped terms sum to at most e^(−40) of the density.
 LOG_TOLERANCE = 40.0
@@ -184,18 +184,21 @@ def _box_gap_sq(lo_a: torch.Tensor, hi_a: torch.Tensor, lo_b: torch.Tensor, hi_b
     return (gap * gap).sum(-1)
 
 
-def _merge_duplicates(centers: torch.Tensor, log_w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Identical centres as one centre carrying their summed weight (same density)."""
+def merge_identical_centres(centers: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same mixture with fewer components: identical centres (n, d) merged into one
+    carrying their summed weight, and components of weight 0 dropped."""
+    keep = weights > 0
+    if not bool(keep.all()):
+        centers, weights = centers[keep], weights[keep]
     # Distinct values of a generic projection prove the rows distinct (the common case), cheaply.
     direction = torch.linspace(1.0, 2.0, centers.shape[1], dtype=centers.dtype, device=centers.device).sqrt()
     projected = torch.sort(centers @ direction).values
     if not bool((projected[1:] == projected[:-1]).any()):
-        return centers, log_w
+        return centers, weights
     uniq, inverse = torch.unique(centers, dim=0, return_inverse=True)
     if uniq.shape[0] == centers.shape[0]:
-        return centers, log_w
-    w = torch.zeros(uniq.shape[0], dtype=log_w.dtype, device=log_w.device).index_add_(0, inverse, torch.exp(log_w))
-    return uniq, torch.log(w)
+        return centers, weights
+    return uniq, torch.zeros(uniq.shape[0], dtype=weights.dtype, device=weights.device).index_add_(0, inverse, weights)
 
 
 def _leaf_pair_log_sums(
@@ -264,7 +267,7 @@ def _tree_depth(count: int, leaf_size: int) -> int:
 
 
 def _log_density_pruned(
-    points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tensor, beta: float, tol: float,
+    points: torch.Tensor, centers: torch.Tensor, weights: torch.Tensor, beta: float, tol: float,
     rtol: float = 0.0, leaf_size: int = LEAF_SIZE, query_leaf_size: int = QUERY_LEAF_SIZE,
 ) -> torch.Tensor:
     """Dual-tree evaluation; exact up to e^(−tol), or within relative error ``rtol`` if rtol > 0.
@@ -277,7 +280,8 @@ def _log_density_pruned(
     with error at most ρ²/4, ρ = (‖t − c̄‖ r + r²/2)/β² and r the node's radius
     (Hoeffding's lemma). The approximation is used where ρ² ≤ 2 rtol.
     """
-    centers, log_w = _merge_duplicates(centers, log_w)
+    centers, weights = merge_identical_centres(centers, weights)
+    log_w = torch.log(weights)
     k, n = points.shape[0], centers.shape[0]
     # The query tree goes deeper than the centre tree: small query leaves have tight boxes
     # (in d = 10 a 32-point box is wide in most coordinates), which is what prunes pairs.
@@ -326,16 +330,13 @@ def _log_density_pruned(
             parts.append(_take(node_log_w[lc], c) - inv2b2 * gap >= _take(bounds[lq], q) - slack)
         return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.bool, device=device)
 
-    def radius_of(lc: int, ci: torch.Tensor) -> torch.Tensor:
+    def summarisable(lq: int, lc: int, qi: torch.Tensor, ci: torch.Tensor):
+        """Which pairs the moment summary may replace, with the centre nodes' means and radii."""
         mean = _take(node_mean[lc], ci)
-        return torch.maximum(_take(ct.hi[lc], ci) - mean, mean - _take(ct.lo[lc], ci)).norm(dim=-1)
-
-    def summarisable(lq: int, lc: int, qi: torch.Tensor, ci: torch.Tensor) -> torch.Tensor:
-        mean = _take(node_mean[lc], ci)
-        radius = radius_of(lc, ci)
+        radius = torch.maximum(_take(ct.hi[lc], ci) - mean, mean - _take(ct.lo[lc], ci)).norm(dim=-1)
         far = torch.maximum((_take(qt.hi[lq], qi) - mean).abs(), (_take(qt.lo[lq], qi) - mean).abs()).norm(dim=-1)
         rho = (far * radius + 0.5 * radius * radius) / (beta * beta)
-        return rho * rho <= 2.0 * rtol
+        return rho * rho <= 2.0 * rtol, mean, radius
 
     def descend(lq: int, lc: int, qi: torch.Tensor, ci: torch.Tensor) -> None:
         """Prune, summarise and split node pairs from levels (lq, lc) down; evaluate surviving leaf pairs."""
@@ -344,10 +345,10 @@ def _log_density_pruned(
             keep = keep_mask(lq, lc, qi, ci)
             qi, ci = qi[keep], ci[keep]
             if rtol > 0 and qi.numel():
-                summarise = summarisable(lq, lc, qi, ci)
+                summarise, mean, radius = summarisable(lq, lc, qi, ci)
                 if bool(summarise.any()):
                     qs, cs = qi[summarise], ci[summarise]
-                    acc = _merge_summaries(acc, qt, lq, qs, _take(node_mean[lc], cs), radius_of(lc, cs),
+                    acc = _merge_summaries(acc, qt, lq, qs, mean[summarise], radius[summarise],
                                            _take(node_log_w[lc], cs), _take(node_spread[lc], cs), beta)
                     qi, ci = qi[~summarise], ci[~summarise]
             if lq == depth_q and lc == depth_c:
@@ -432,22 +433,11 @@ def mixture_log_density(
     p, c = _as_points_and_centers(points, centers)
     d = c.shape[-1]
     with torch.no_grad():
-        if c.ndim == 3:
-            if weights is None:
-                log_w = torch.full(c.shape[:2], -math.log(c.shape[1]), dtype=DTYPE, device=c.device)
-            else:
-                w = as_tensor(weights, "weights", ndim=2, device=c.device)
-                if w.shape != c.shape[:2]:
-                    raise ValueError(f"weights: shape {tuple(w.shape)} does not match centers {tuple(c.shape[:2])}")
-                if bool((w < 0).any()) or bool(((w.sum(1) - 1).abs() > 1e-9).any()):
-                    raise ValueError("weights: each row must be non-negative and sum to 1")
-                log_w = torch.log(w)
-            return _log_density_dense(p, c, log_w, b) - 0.5 * d * math.log(2.0 * math.pi * b * b)
-        log_w = torch.log(check_weights(weights, c.shape[0], device=c.device))
-        if p.shape[0] * c.shape[0] <= DENSE_PAIRS:
-            dens = _log_density_dense(p, c, log_w, b)
+        w = check_weights(weights, tuple(c.shape[:-1]) if c.ndim == 3 else c.shape[0], device=c.device)
+        if c.ndim == 3 or p.shape[0] * c.shape[0] <= DENSE_PAIRS:
+            dens = _log_density_dense(p, c, torch.log(w), b)
         else:
-            dens = _log_density_pruned(p, c, log_w, b, float(log_tolerance), float(rtol))
+            dens = _log_density_pruned(p, c, w, b, float(log_tolerance), float(rtol))
         return dens - 0.5 * d * math.log(2.0 * math.pi * b * b)
 
 

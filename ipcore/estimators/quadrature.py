@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ipcore.config import as_tensor, check_beta, check_weights
-from ipcore.estimators.kernel import mixture_log_density
+from ipcore.estimators.kernel import merge_identical_centres, mixture_log_density
 
 # Gauss–Kronrod 15-point nodes on [0, 1] (symmetric about 0) and weights, and
 # the embedded 7-point Gauss weights (QUADPACK qk15).
@@ -132,11 +132,9 @@ def mixture_entropy_1d(points: Any, beta: float, weights: Any = None, *, return_
             raise ValueError(f"points: expected shape (n,) or (n, 1) for a 1-D mixture, got {tuple(mu.shape)}")
         mu = mu[:, 0]
     w = check_weights(weights, mu.shape[0], device=mu.device)
-    # Merge identical centres: fewer kernel columns, identical density.
-    uniq, inverse = torch.unique(mu, return_inverse=True)
-    w_uniq = torch.zeros(uniq.shape[0], dtype=w.dtype).index_add_(0, inverse, w)
-    keep = w_uniq > 0
-    uniq, w_uniq = uniq[keep], w_uniq[keep] / w_uniq[keep].sum()
+    # Fewer components (and so fewer panels), identical density.
+    uniq, w_uniq = merge_identical_centres(mu[:, None], w)
+    uniq = uniq[:, 0]
 
     def integrand(t: np.ndarray) -> np.ndarray:
         log_g = mixture_log_density(torch.from_numpy(t), uniq, b, w_uniq).numpy()
