@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from ipcore.config import check_number, check_positive_int
+from ipcore.config import check_number, check_positive_int, torch_threads
 from ipcore.models import clean_pass, noise_layers
 from ipcore.seeding import seed_everything
 
@@ -167,6 +167,7 @@ def train(
     store: CheckpointStore | None = None,
     checkpoint_every: int = 0,
     after_step: Callable[[nn.Module], None] | None = None,
+    threads: int | None = None,
 ) -> list[dict[str, float]]:
     """Train ``model`` with Adam on (x, y); record at the recorder's schedule.
 
@@ -175,7 +176,9 @@ def train(
     over shuffled mini-batches (full batch when ``batch_size`` is None). At
     recorded epochs the clean-pass training loss and ``evaluate(model)``
     (run with noise off) are logged. ``after_step(model)`` runs after every
-    optimizer step (e.g. an orthonormality step).
+    optimizer step (e.g. an orthonormality step). ``threads`` sets the CPU
+    threads of the optimisation steps only (1 suits tiny networks); recording
+    and evaluation keep torch's setting.
 
     With a ``store``, the full state (model, optimizer, both random streams,
     snapshots, history) is saved every ``checkpoint_every`` epochs, and a
@@ -235,14 +238,15 @@ def train(
         model.train()
         order = torch.randperm(n, generator=gen) if batch_size else torch.arange(n)
         step = batch_size or n
-        for start in range(0, n, step):
-            idx = order[start : start + step]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model, x[idx], y[idx])
-            loss.backward()
-            optimizer.step()
-            if after_step is not None:
-                after_step(model)
+        with torch_threads(threads):
+            for start in range(0, n, step):
+                idx = order[start : start + step]
+                optimizer.zero_grad(set_to_none=True)
+                loss = loss_fn(model, x[idx], y[idx])
+                loss.backward()
+                optimizer.step()
+                if after_step is not None:
+                    after_step(model)
         record(epoch)
         if store is not None and checkpoint_every and epoch % checkpoint_every == 0 and epoch < epochs:
             save(epoch)

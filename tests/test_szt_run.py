@@ -40,7 +40,14 @@ def test_deterministic_network_records_binning_only():
     ({"lr": 0.0}, "lr"),
     ({"replicas": 0}, "replicas"),
     ({"widths": (12, 4, 3)}, "widths"),
+    ({"epochs": 100, "log_epochs": (0, 10, 100)}, "log_epochs"),  # past the last epoch (99)
+    ({"log_epochs": (-1, 5)}, "log_epochs"),
 ])
 def test_bad_parameters_raise_value_error_naming_them(kwargs, name):
     with pytest.raises(ValueError, match=f"^{name}"):
         SZTConfig(**kwargs)
+
+
+def test_explicit_log_epochs_are_the_schedule():
+    run = run_szt(SZTConfig(beta=0.0, epochs=12, log_epochs=(11, 3, 3, 0), estimate=False), progress=False)
+    assert run.epochs.tolist() == [0, 3, 11]

@@ -49,6 +49,7 @@ class SZTConfig:
     seed: int = 0
     split_seed: int = 0
     estimate: bool = True  #: False: record representations only (deterministic-network chapters)
+    log_epochs: tuple[int, ...] | None = None  #: explicit logged epochs (overrides n_log), each in [0, epochs − 1]
 
     def __post_init__(self) -> None:
         if self.activation not in ACTIVATIONS:
@@ -67,9 +68,19 @@ class SZTConfig:
         object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
         if self.widths[0] != 12 or self.widths[-1] != 2:
             raise ValueError(f"widths: SZT needs 12 inputs and 2 outputs, got {self.widths}")
+        if self.log_epochs is not None:
+            logged = tuple(sorted({int(e) for e in self.log_epochs}))
+            if not logged or logged[0] < 0 or logged[-1] > self.epochs - 1:
+                raise ValueError(
+                    f"log_epochs: every logged epoch must lie in [0, epochs − 1 = {self.epochs - 1}], "
+                    f"got {list(self.log_epochs)}"
+                )
+            object.__setattr__(self, "log_epochs", logged)
 
     def schedule(self) -> np.ndarray:
-        """Logged epochs: unique(round(logspace(0, log10(epochs − 1), n_log))), plus 0."""
+        """Logged epochs: ``log_epochs`` if given, else unique(round(logspace(0, log10(epochs − 1), n_log))) and 0."""
+        if self.log_epochs is not None:
+            return np.array(self.log_epochs, dtype=np.int64)
         return log_spaced_epochs(self.epochs - 1, self.n_log, include_zero=True)
 
     @property
@@ -141,6 +152,7 @@ def run_szt(config: SZTConfig = SZTConfig(), *, progress: bool = True, checkpoin
         lr=config.lr, batch_size=config.batch_size, recorder=recorder, seed=config.seed, progress=progress,
         desc=f"SZT {config.activation} β={config.beta:g}", evaluate=evaluate, store=cached,
         checkpoint_every=checkpoint_every, after_step=(lambda m: orthonormality_step_(m, alpha)) if alpha > 0 else None,
+        threads=1,  # a 12-10-7-5-4-3-2 net: one thread is fastest; estimation uses them all
     )
     snaps = recorder.snapshots
     n_layers = len(layer_names)
