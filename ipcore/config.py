@@ -165,3 +165,13 @@ def check_weights(
     if abs(worst - 1.0) > 1e-9:
         raise ValueError(f"{name}: must sum to 1 (a probability distribution), sum is {worst:.12g}")
     return w
+
+
+def check_beta_grid(betas: Sequence[float], beta: float, name: str = "betas") -> list[float]:
+    """Sorted unique β values of a slider grid, each finite and > 0, containing ``beta``."""
+    if betas is None or len(betas) == 0:
+        raise ValueError(f"{name}: give at least one β for the slider grid")
+    grid = sorted({check_beta(b, name) for b in betas})
+    if float(beta) not in grid:
+        raise ValueError(f"{name}: must contain the chapter's beta = {beta:g}, got {grid}")
+    return grid

@@ -20,6 +20,20 @@ def repo_root() -> Path:
     return ROOT
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory) -> Path:
+    """One results cache for the session, shared by the chapter tests and the book build
+    (a subprocess that inherits it), so each network trains once; the user's cache is untouched."""
+    path = tmp_path_factory.mktemp("ipcore-cache")
+    previous = os.environ.get("IPCORE_CACHE")
+    os.environ["IPCORE_CACHE"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("IPCORE_CACHE", None)
+    else:
+        os.environ["IPCORE_CACHE"] = previous
+
+
 @pytest.fixture(scope="session")
 def built_book() -> Path:
     """Build the book exactly as `make book` does (offline, warnings as errors)."""

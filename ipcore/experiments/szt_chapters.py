@@ -1,0 +1,320 @@
+"""Profiles, tables and figures of the SZT chapters, built from (cached) SZT runs.
+
+The runs themselves come from :func:`ipcore.experiments.szt.run_szt`; this
+module only chooses their parameters per profile and turns them into what a
+reader looks at. Keeping it apart from the runner means that editing a
+figure does not invalidate the cached runs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from matplotlib.colors import LogNorm
+from tqdm.auto import tqdm
+
+from ipcore.clustering import labels_entropy, nearest_neighbour_distances, diameter_clusters
+from ipcore.estimators import binned_entropy
+from ipcore.experiments.szt import SZTConfig, SZTRun, run_szt
+from ipcore.plotting import beta_slider_figure
+
+#: Run parameters per profile. ``paper`` is the paper's setting; ``smoke`` (CI) runs 500
+#: epochs with a 25× larger learning rate, so that the same fit-then-compress dynamics
+#: happen in 500 epochs instead of 10 000, and keeps R = 10 noisy passes per input.
+PROFILES: dict[str, dict[str, Any]] = {
+    "smoke": {"epochs": 500, "n_log": 20, "lr": 0.01, "replicas": 10},
+    "paper": {"epochs": 10000, "n_log": 100, "lr": 4e-4, "replicas": 100},
+}
+#: β values of the precomputed slider grid per profile.
+BETA_GRID: dict[str, tuple[float, ...]] = {
+    "smoke": (0.005, 0.02, 0.1),
+    "paper": (0.005, 0.01, 0.02, 0.05, 0.1),
+}
+LN_4096 = math.log(4096)
+LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500"]
+CLASS_COLOURS = ["#3b528b", "#e8743b"]
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise ValueError(f"profile: must be one of {sorted(PROFILES)}, got {profile!r}")
+    return profile
+
+
+def chapter_config(profile: str, **overrides: Any) -> SZTConfig:
+    """The :class:`SZTConfig` of ``profile`` with ``overrides`` (which are validated by SZTConfig)."""
+    return SZTConfig(**{**PROFILES[check_profile(profile)], **overrides})
+
+
+def run_all(configs: Mapping[Any, SZTConfig], *, progress: bool = True) -> dict[Any, SZTRun]:
+    """Run (or load from the cache) every config, with an overall progress bar."""
+    runs = {}
+    bar = tqdm(configs.items(), total=len(configs), desc="SZT runs", disable=not progress or len(configs) < 2)
+    for key, config in bar:
+        runs[key] = run_szt(config, progress=progress)
+    return runs
+
+
+def nearest_logged(run: SZTRun, epoch: int) -> int:
+    """Index of the logged epoch nearest to ``epoch`` on a log scale."""
+    if not 0 <= epoch <= run.epochs[-1]:
+        raise ValueError(f"epoch: must lie in [0, {int(run.epochs[-1])}] (the run's logged range), got {epoch}")
+    return int(np.argmin(np.abs(np.log1p(run.epochs) - np.log1p(epoch))))
+
+
+# ---------------------------------------------------------------------------------------- tables
+
+
+def information_table(runs: Mapping[Any, SZTRun], key: str = "beta") -> pd.DataFrame:
+    """Long table: ``key``, epoch, layer (1-based), mi, mi_std, binned (all nats)."""
+    frames = []
+    for name, run in runs.items():
+        n_epochs, n_layers = run.mi.shape
+        frames.append(pd.DataFrame({
+            key: [name] * (n_epochs * n_layers),
+            "epoch": np.repeat(run.epochs, n_layers),
+            "layer": np.tile(np.arange(1, n_layers + 1), n_epochs),
+            "mi": run.mi.ravel(), "mi_std": run.mi_std.ravel(), "binned": run.binned.ravel(),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def compression_table(runs: Mapping[Any, SZTRun], key: str = "run") -> pd.DataFrame:
+    """Per run and layer: I at the first logged epoch ≥ 1, its peak (and epoch), final value,
+    the compression peak − final, and the final train/test accuracy."""
+    rows = []
+    for name, run in runs.items():
+        first = 1 if len(run.epochs) > 1 else 0
+        for layer in range(run.mi.shape[1]):
+            mi = run.mi[:, layer]
+            if not np.isfinite(mi).any():
+                continue
+            peak = int(np.nanargmax(mi))
+            rows.append({
+                key: name, "layer": layer + 1, "first": mi[first], "peak": mi[peak],
+                "peak_epoch": int(run.epochs[peak]), "final": mi[-1], "compression": mi[peak] - mi[-1],
+                "final_se": run.mi_std[-1, layer],
+                "train_acc": run.metrics["train_acc"][-1], "test_acc": run.metrics["test_acc"][-1],
+            })
+    return pd.DataFrame(rows)
+
+
+def layer_separation(run: SZTRun, layer: int = 0) -> np.ndarray:
+    """Per logged epoch, the smallest distance between two inputs' clean S_ℓ, in units of β.
+
+    When it is many β, the 4096 Gaussians of the mixture do not overlap and
+    I(X;T_ℓ) = ln 4096 exactly (up to Monte Carlo error).
+    """
+    beta = run.config.beta
+    if beta <= 0:
+        raise ValueError("run: layer separation in units of β needs a noisy run (β > 0)")
+    return np.array([nearest_neighbour_distances(t).min() / beta for t in run.clean[layer]])
+
+
+def clustering_table(run: SZTRun, *, layer: int, widths: Sequence[float]) -> pd.DataFrame:
+    """Per logged epoch and width w: H(Bin(T_ℓ)) with bins of width w and the cluster entropy
+    H(C_w) of clusters of diameter ≤ w (both nats; ``layer`` 1-based).
+
+    Long table with columns epoch, width, binned, clusters.
+    """
+    if not 1 <= layer <= len(run.clean):
+        raise ValueError(f"layer: must be in 1..{len(run.clean)}, got {layer}")
+    if len(widths) == 0:
+        raise ValueError("widths: give at least one bin width")
+    rows = []
+    for epoch, t in zip(run.epochs, run.clean[layer - 1]):
+        labels = diameter_clusters(t, list(widths))  # one linkage for every width
+        for width, lab in zip(widths, labels):
+            rows.append((int(epoch), float(width), binned_entropy(t, width=width), labels_entropy(lab)))
+    return pd.DataFrame(rows, columns=["epoch", "width", "binned", "clusters"])
+
+
+# ---------------------------------------------------------------------------------------- figures
+
+
+def _epoch_axis(epochs: np.ndarray) -> list[int]:
+    # Epoch 0 (before training) is drawn at 0.5 so that it shows on the log axis.
+    return [float(e) if e > 0 else 0.5 for e in epochs]
+
+
+def information_figure(runs: Mapping[float, SZTRun], *, active: float, height: int = 720) -> go.Figure:
+    """β slider over ``runs`` (keyed by β): I(X;T_ℓ) ± 2 SE, H(Bin(T_ℓ)) at width 10β,
+    clean-pass train/test loss and accuracy over epochs (log axis)."""
+    betas = sorted(runs)
+    first = runs[betas[0]]
+    x_ends = [0.5, float(first.epochs[-1])]
+
+    def traces(beta: float):
+        run = runs[beta]
+        x = _epoch_axis(run.epochs)
+        for layer in range(run.mi.shape[1]):
+            style = {"color": LAYER_COLOURS[layer % len(LAYER_COLOURS)]}
+            yield go.Scatter(
+                x=x, y=run.mi[:, layer], mode="lines+markers", name=f"layer {layer + 1}", legendgroup=f"l{layer}",
+                line=style, marker={"size": 4},
+                error_y={"type": "data", "array": 2 * run.mi_std[:, layer], "visible": True, "thickness": 1},
+            ), 1, 1
+            yield go.Scatter(
+                x=x, y=run.binned[:, layer], mode="lines", name=f"layer {layer + 1}", legendgroup=f"l{layer}",
+                showlegend=False, line={**style, "dash": "dot"},
+            ), 1, 2
+        for split, dash in (("train", "solid"), ("test", "dash")):
+            yield go.Scatter(x=x, y=run.metrics[f"{split}_loss"], mode="lines", name=f"{split} loss",
+                             line={"color": "black", "dash": dash}), 2, 1
+            yield go.Scatter(x=x, y=run.metrics[f"{split}_acc"], mode="lines", name=f"{split} accuracy",
+                             line={"color": "#b5367a", "dash": dash}), 2, 2
+
+    reference = [
+        (go.Scatter(x=x_ends, y=[LN_4096] * 2, mode="lines", name="ln 4096", line={"dash": "dash", "color": "grey"}),
+         1, col) for col in (1, 2)
+    ]
+    reference[1][0].showlegend = False
+    fig = beta_slider_figure(
+        betas, traces, rows=2, cols=2, static_traces=reference, active=betas.index(active),
+        subplot_titles=["I(X;T_ℓ) [nats], ± 2 SE", "H(Bin(T_ℓ)), bins of width 10β [nats]",
+                        "cross-entropy loss (clean pass)", "accuracy (clean pass)"],
+        title=lambda b: f"Noisy SZT network ({first.config.activation}), β = {b:g}",
+        height=height, vertical_spacing=0.14, horizontal_spacing=0.08,
+    )
+    fig.update_xaxes(type="log", title_text="epoch")
+    fig.update_yaxes(range=[0, 8.9], row=1)
+    return fig
+
+
+def value_histograms(run: SZTRun, layer: int, *, bins: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Bin edges and, per logged epoch, the fraction of all neuron values of layer ``layer``
+    (1-based, clean S_ℓ over the 4096 inputs) in each bin: shape (E, bins)."""
+    clean = run.clean[layer - 1]
+    low, high = float(clean.min()), float(clean.max())
+    if run.config.activation == "tanh":
+        low, high = -1.0, 1.0
+    edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
+    flat = clean.reshape(len(clean), -1)
+    # One searchsorted over all epochs at once; bincount on (epoch, bin) codes.
+    codes = np.clip(np.searchsorted(edges, flat, side="right") - 1, 0, bins - 1)
+    codes = codes + bins * np.arange(len(clean))[:, None]
+    counts = np.bincount(codes.ravel(), minlength=len(clean) * bins).reshape(len(clean), bins)
+    return edges, counts / flat.shape[1]
+
+
+def histogram_figure(run: SZTRun, *, bins: int = 60) -> plt.Figure:
+    """Per hidden layer, the distribution of its neuron values over epochs (colour: fraction, log)."""
+    n_layers = len(run.clean)
+    fig, axes = plt.subplots(1, n_layers, figsize=(3.1 * n_layers, 3.0), sharey=run.config.activation == "tanh")
+    x = np.array(_epoch_axis(run.epochs))
+    # Cell edges halfway (in log) between logged epochs.
+    mid = np.sqrt(x[1:] * x[:-1])
+    x_edges = np.concatenate([[x[0] / 1.5], mid, [x[-1] * 1.2]])
+    for layer, ax in enumerate(np.atleast_1d(axes), start=1):
+        edges, frac = value_histograms(run, layer, bins=bins)
+        mesh = ax.pcolormesh(x_edges, edges, np.where(frac > 0, frac, np.nan).T, cmap="magma_r",
+                             norm=LogNorm(vmin=1e-4, vmax=1.0), shading="flat")
+        ax.set_xscale("log")
+        ax.set_title(f"layer {layer} ({run.clean[layer - 1].shape[-1]} neurons)", fontsize=10)
+        ax.set_xlabel("epoch")
+    np.atleast_1d(axes)[0].set_ylabel("neuron value S_ℓ")
+    fig.colorbar(mesh, ax=axes, fraction=0.02, label="fraction of values")
+    return fig
+
+
+def _scatter3d(ax, run: SZTRun, t: np.ndarray) -> None:
+    """One 3-neuron representation, a point per input coloured by class; tanh axes span [−1, 1]."""
+    ax.scatter(t[:, 0], t[:, 1], t[:, 2], c=np.array(CLASS_COLOURS)[run.labels], s=3, alpha=0.6, depthshade=False)
+    if run.config.activation == "tanh":
+        for set_lim in (ax.set_xlim, ax.set_ylim, ax.set_zlim):
+            set_lim(-1, 1)
+    ax.tick_params(labelsize=6)
+
+
+def scatter_figure(run: SZTRun, *, layer: int = 5, epochs: Sequence[int]) -> plt.Figure:
+    """The clean S_ℓ of all 4096 inputs of a 3-neuron layer at the logged epochs nearest to
+    ``epochs``, coloured by class."""
+    clean = run.clean[layer - 1]
+    if clean.shape[-1] != 3:
+        raise ValueError(f"layer: the scatter needs a 3-neuron layer; layer {layer} has {clean.shape[-1]}")
+    indices = [nearest_logged(run, e) for e in epochs]
+    fig = plt.figure(figsize=(3.4 * len(indices), 3.4))
+    for k, i in enumerate(indices, start=1):
+        ax = fig.add_subplot(1, len(indices), k, projection="3d")
+        _scatter3d(ax, run, clean[i])
+        ax.set_title(f"epoch {int(run.epochs[i])}", fontsize=10)
+    fig.legend(handles=[plt.Line2D([], [], ls="", marker="o", color=c, label=f"class {j}")
+                        for j, c in enumerate(CLASS_COLOURS)], loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def variants_figure(runs: Mapping[str, SZTRun], *, height: int = 430) -> go.Figure:
+    """One panel per variant: I(X;T_ℓ) ± 2 SE per layer over epochs, on a shared axis."""
+    from plotly.subplots import make_subplots
+
+    names = list(runs)
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, shared_yaxes=True, horizontal_spacing=0.03)
+    for col, name in enumerate(names, start=1):
+        run = runs[name]
+        for layer in range(run.mi.shape[1]):
+            fig.add_trace(go.Scatter(
+                x=_epoch_axis(run.epochs), y=run.mi[:, layer], mode="lines+markers", name=f"layer {layer + 1}",
+                legendgroup=f"l{layer}", showlegend=col == 1, marker={"size": 3},
+                line={"color": LAYER_COLOURS[layer % len(LAYER_COLOURS)]},
+                error_y={"type": "data", "array": 2 * run.mi_std[:, layer], "visible": True, "thickness": 1},
+            ), row=1, col=col)
+    fig.update_xaxes(type="log", title_text="epoch")
+    fig.update_yaxes(title_text="I(X;T_ℓ) [nats]", row=1, col=1)
+    fig.update_layout(height=height, template="plotly_white", margin={"l": 60, "r": 20, "t": 50, "b": 40})
+    return fig
+
+
+def clustering_figure(run: SZTRun, table: pd.DataFrame, *, layer: int, width: float,
+                      epochs: Sequence[int]) -> plt.Figure:
+    """Top: H(Bin(T_ℓ)) at ``width`` and the cluster entropy over epochs, with the scatter epochs
+    marked. Bottom: the 3-neuron layer's clean representation at those epochs."""
+    table = table[table.width == width].reset_index(drop=True)
+    indices = [nearest_logged(run, e) for e in epochs]
+    clean = run.clean[layer - 1]
+    fig = plt.figure(figsize=(3.3 * len(indices), 6.6))
+    grid = fig.add_gridspec(2, len(indices), height_ratios=[1, 1.15])
+    ax = fig.add_subplot(grid[0, :])
+    x = _epoch_axis(table.epoch.to_numpy())
+    ax.plot(x, table.binned, "o-", ms=3, color="#21918c", label=f"H(Bin(T_{layer})), width {width:g}")
+    ax.plot(x, table.clusters, "s--", ms=3, color="#b5367a", label=f"cluster entropy H(C_r), diameter r = {width:g}")
+    for i in indices:
+        ax.axvline(x[i], color="0.6", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("nats")
+    ax.legend(loc="best", fontsize=8)
+    for k, i in enumerate(indices):
+        sub = fig.add_subplot(grid[1, k], projection="3d")
+        _scatter3d(sub, run, clean[i])
+        sub.set_title(f"epoch {int(run.epochs[i])}: H(Bin) = {table.binned.iloc[i]:.2f}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+
+def clustering_slider_figure(table: pd.DataFrame, *, layer: int, active: float, height: int = 430) -> go.Figure:
+    """Width slider: H(Bin(T_ℓ)) and the cluster entropy at diameter = width, over epochs."""
+    widths = sorted(table.width.unique())
+
+    def traces(width: float):
+        part = table[table.width == width].sort_values("epoch")
+        x = _epoch_axis(part.epoch.to_numpy())
+        yield go.Scatter(x=x, y=part.binned, mode="lines+markers", name="H(Bin(T)), bins of this width",
+                         line={"color": "#21918c"}, marker={"size": 4}), 1, 1
+        yield go.Scatter(x=x, y=part.clusters, mode="lines+markers", name="cluster entropy, cluster diameter = width",
+                         line={"color": "#b5367a", "dash": "dash"}, marker={"size": 4, "symbol": "square"}), 1, 1
+
+    fig = beta_slider_figure(
+        widths, traces, active=widths.index(active), label="width",
+        title=lambda w: f"Layer {layer} of the deterministic SZT network: binning vs clustering at scale {w:g}",
+        height=height,
+    )
+    fig.update_xaxes(type="log", title_text="epoch")
+    fig.update_yaxes(title_text="nats", range=[0, LN_4096 + 0.5])
+    return fig
