@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from ipcore.config import as_samples, check_number
+from ipcore.config import as_samples, check_number, check_positive_int
 from ipcore.estimators.binning import _entropy_of_counts, _row_counts  # the one discrete-entropy kernel
 
 
@@ -67,3 +67,33 @@ def nearest_neighbour_distances(points) -> np.ndarray:
 
     dist, _ = cKDTree(t).query(t, k=2)
     return dist[:, 1]
+
+
+def cosine_similarity_histograms(points, labels, *, bins: int = 40) -> dict[str, np.ndarray | float]:
+    """Histograms of cos(t_i, t_j) over all pairs i < j, within a class and across classes.
+
+    cos(t_i, t_j) = ⟨t_i, t_j⟩ / (‖t_i‖ ‖t_j‖), from one matrix product of the
+    normalised rows (a zero row has similarity 0 with everything). Returns
+    ``edges`` (bins + 1 over [−1, 1]), ``within`` and ``across`` (fractions of
+    their pairs per bin, each summing to 1), and the means ``within_mean``,
+    ``across_mean``; the gap within − across grows as same-class
+    representations cluster.
+    """
+    t = as_samples(points, "points")
+    y = torch.as_tensor(np.asarray(labels)).reshape(-1)
+    if y.shape[0] != t.shape[0]:
+        raise ValueError(f"labels: need one label per point ({t.shape[0]}), got {y.shape[0]}")
+    unit = t / t.norm(dim=1, keepdim=True).clamp_min(1e-300)
+    cos = (unit @ unit.T).clamp_(-1.0, 1.0)
+    i, j = torch.triu_indices(len(t), len(t), offset=1)
+    values, same = cos[i, j], y[i] == y[j]
+    if same.all() or not same.any():
+        raise ValueError("labels: need at least two classes and a class with two points")
+    edges = np.linspace(-1.0, 1.0, check_positive_int(bins, "bins") + 1)
+    out: dict[str, np.ndarray | float] = {"edges": edges}
+    for name, mask in (("within", same), ("across", ~same)):
+        part = values[mask].cpu().numpy()
+        out[name] = np.histogram(part, bins=edges)[0] / part.size
+        out[f"{name}_mean"] = float(part.mean())
+    return out
+

@@ -1,0 +1,62 @@
+"""A small convolutional network for MNIST built from the noisy layers of :mod:`ipcore.models`.
+
+Four layers, two convolutional and two fully connected:
+
+    conv 5×5 (1 → c₁, padding 2) → a → max-pool 2 → noise/dropout      (c₁ × 14 × 14)
+    conv 5×5 (c₁ → c₂, padding 2) → a → max-pool 2 → noise/dropout     (c₂ × 7 × 7)
+    linear (c₂·49 → h) → a → noise/dropout                              (h)
+    linear (h → 10): logits
+
+Each hidden layer ends in a :class:`~ipcore.models.GaussianNoise` of std β (the noisy
+network; β = 0 is the deterministic one), so the training recorder reads every
+hidden representation S_ℓ the same way as in the SZT network. The dropout variant
+puts ``nn.Dropout(p)`` after it instead (β = 0): active while training, off when
+measuring, whereas the Gaussian noise is on in both.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ipcore.models import ACTIVATIONS, GaussianNoise, check_noise_std
+
+
+class NoisyCNN(nn.Module):
+    """The four-layer CNN above; hidden layers are ``hidden.0``, ``hidden.1``, ``hidden.2``."""
+
+    def __init__(self, channels: tuple[int, int] = (8, 16), hidden: int = 32, activation: str = "relu",
+                 beta: float = 0.0, dropout: float = 0.0) -> None:
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation: must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        if len(channels) != 2 or not all(isinstance(c, int) and c >= 1 for c in channels):
+            raise ValueError(f"channels: need two integers >= 1, got {channels!r}")
+        if not isinstance(hidden, int) or hidden < 1:
+            raise ValueError(f"hidden: must be an integer >= 1, got {hidden!r}")
+        beta = check_noise_std(beta)
+        if not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(f"dropout: must be in [0, 1), got {dropout!r}")
+        if beta > 0 and dropout > 0:
+            raise ValueError("dropout: use either noise (beta > 0) or dropout, not both")
+        self.beta, self.dropout, self.activation = beta, float(dropout), activation
+        act = ACTIVATIONS[activation]
+        c1, c2 = channels
+
+        def regulariser() -> list[nn.Module]:
+            return [GaussianNoise(beta)] + ([nn.Dropout(dropout)] if dropout > 0 else [])
+
+        self.hidden = nn.ModuleList([
+            nn.Sequential(nn.Conv2d(1, c1, 5, padding=2), act(), nn.MaxPool2d(2), *regulariser()),
+            nn.Sequential(nn.Conv2d(c1, c2, 5, padding=2), act(), nn.MaxPool2d(2), *regulariser()),
+            nn.Sequential(nn.Flatten(), nn.Linear(c2 * 49, hidden), act(), *regulariser()),
+        ])
+        self.output = nn.Linear(hidden, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t = x.to(self.output.weight.dtype)
+        if t.ndim == 3:  # (n, 28, 28) images
+            t = t[:, None]
+        for layer in self.hidden:
+            t = layer(t)
+        return self.output(t)

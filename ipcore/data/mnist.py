@@ -1,0 +1,232 @@
+"""MNIST from the standard IDX files, found locally or downloaded with checksums.
+
+Where the files come from, in this order:
+
+1. an explicit ``path`` (a folder holding the IDX files);
+2. the folder named by ``$IPCORE_DATA`` (its ``mnist/`` subfolder, or the folder itself);
+3. the user cache, ``<cache>/data/mnist`` (``$IPCORE_CACHE`` or ``~/.cache/ipcore``);
+4. only if none has them and a network is there: a download from public mirrors into the
+   user cache, each file checked against its md5.
+
+Files may be gzipped (``*.gz``, checked against the published md5) or not. A file with the
+wrong checksum, a wrong header, or fewer bytes than its header announces is an error naming
+the file: never a silently short array.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ipcore.cache import cache_root
+
+DATA_ENV = "IPCORE_DATA"
+
+#: split → (images file, md5 of its .gz, labels file, md5 of its .gz, number of examples).
+FILES: dict[str, tuple[str, str, str, str, int]] = {
+    "train": ("train-images-idx3-ubyte", "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+              "train-labels-idx1-ubyte", "d53e105ee54ea40749a09fcbcd1e9432", 60000),
+    "test": ("t10k-images-idx3-ubyte", "9fb629c4189551a2d022fa330f9573f3",
+             "t10k-labels-idx1-ubyte", "ec29112dd5afa0611ce80d1b7f02629c", 10000),
+}
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+
+
+class MNISTNotFound(FileNotFoundError):
+    """No folder held the MNIST files and none could be downloaded."""
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_idx(path: str | os.PathLike, *, md5: str | None = None) -> np.ndarray:
+    """Read one IDX file (gzipped when its name ends in .gz) into a uint8 array.
+
+    Checks the md5 of a ``.gz`` file when ``md5`` is given, the magic number
+    (unsigned bytes, 1–3 dimensions) and that the data has exactly the size
+    the header announces. Every failure is a ``ValueError`` naming the file.
+    """
+    path = Path(path)
+    if md5 is not None and path.suffix == ".gz":
+        actual = _md5(path)
+        if actual != md5:
+            raise ValueError(f"{path}: md5 {actual} does not match the published {md5}; the file is "
+                             "corrupt or not the MNIST file of that name (delete it and provide it again)")
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as exc:  # a truncated or damaged gzip stream
+        raise ValueError(f"{path}: cannot be read ({exc}); the file is truncated or corrupt") from exc
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08 or not 1 <= raw[3] <= 3:
+        raise ValueError(f"{path}: not an IDX file of unsigned bytes (bad magic number)")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{path}: truncated header ({len(raw)} bytes)")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = header + int(np.prod(shape))
+    if len(raw) != expected:
+        raise ValueError(f"{path}: holds {len(raw)} bytes but its header {shape} needs {expected}; "
+                         "the file is truncated or corrupt")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+
+
+def candidate_folders(path: str | os.PathLike | None = None) -> list[Path]:
+    """The folders searched, in order (see the module docstring)."""
+    folders: list[Path] = []
+    if path is not None:
+        folders.append(Path(path))
+    if os.environ.get(DATA_ENV):
+        root = Path(os.environ[DATA_ENV])
+        folders += [root / "mnist", root]
+    folders.append(cache_root() / "data" / "mnist")
+    return folders
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for name in (stem + ".gz", stem):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+_unreachable: set[str] = set()  # mirrors found unreachable in this process: not retried
+
+
+def _reachable(url: str, timeout: float = 3.0) -> bool:
+    """A quick TCP check, so that an offline machine fails in seconds, not minutes."""
+    import socket
+    from urllib.parse import urlparse
+
+    host = urlparse(url).hostname or ""
+    if host in _unreachable:
+        return False
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        _unreachable.add(host)
+        return False
+
+
+def _download(stem: str, md5: str, folder: Path) -> Path:
+    errors = []
+    for mirror in MIRRORS:
+        url = mirror + stem + ".gz"
+        if not _reachable(url):
+            errors.append(f"{url}: no network connection to its host")
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response, tempfile.NamedTemporaryFile(
+                dir=folder, delete=False, suffix=".part"
+            ) as tmp:
+                shutil.copyfileobj(response, tmp)
+            if _md5(Path(tmp.name)) != md5:
+                os.unlink(tmp.name)
+                errors.append(f"{url}: wrong md5")
+                continue
+            target = folder / (stem + ".gz")
+            os.replace(tmp.name, target)  # atomic: a half-written file never has the final name
+            return target
+        except OSError as exc:
+            errors.append(f"{url}: {exc}")
+    raise OSError("; ".join(errors))
+
+
+@dataclass(frozen=True)
+class MNIST:
+    """Images uint8 (N, 28, 28), labels int64 (N,), and the files they came from."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    source: str
+
+
+def load_mnist(split: str = "test", *, path: str | os.PathLike | None = None, download: bool = True) -> MNIST:
+    """Load an MNIST split (``"train"``: 60 000 images, ``"test"``: 10 000).
+
+    Searches ``path``, ``$IPCORE_DATA`` and the user cache; downloads into the cache
+    only if no folder has the files and ``download`` is true. Raises
+    :class:`MNISTNotFound` saying where it looked and how to provide the files.
+    """
+    if split not in FILES:
+        raise ValueError(f"split: must be one of {sorted(FILES)}, got {split!r}")
+    images_stem, images_md5, labels_stem, labels_md5, n = FILES[split]
+    folders = candidate_folders(path)
+    if path is not None and not Path(path).is_dir():
+        raise MNISTNotFound(f"path: {path} is not a folder (it should hold {images_stem}.gz and {labels_stem}.gz)")
+    for folder in folders:
+        images_file, labels_file = _find(folder, images_stem), _find(folder, labels_stem)
+        if images_file and labels_file:
+            break
+    else:
+        why = "download=False"
+        if download:
+            try:
+                cache = folders[-1]
+                images_file = _download(images_stem, images_md5, cache)
+                labels_file = _download(labels_stem, labels_md5, cache)
+                why = ""
+            except OSError as exc:
+                why = f"the download failed ({exc})"
+        if why:
+            looked = "\n".join(f"  - {f}" for f in folders)
+            raise MNISTNotFound(
+                f"MNIST {split} files ({images_stem}[.gz], {labels_stem}[.gz]) not found; looked in:\n{looked}\n"
+                f"and {why}. Put the files in one of these folders, set {DATA_ENV} to a folder holding "
+                f"them (or a mnist/ subfolder), or pass path=."
+            )
+    images = read_idx(images_file, md5=images_md5)
+    labels = read_idx(labels_file, md5=labels_md5)
+    if images.shape != (n, 28, 28) or labels.shape != (n,):
+        raise ValueError(f"{images_file}: MNIST {split} needs images (n, 28, 28) and labels (n,) with n = {n}, "
+                         f"got {images.shape} and {labels.shape}")
+    if labels.max() > 9:
+        raise ValueError(f"{labels_file}: labels must be 0–9, found {int(labels.max())}")
+    return MNIST(images, labels.astype(np.int64), str(images_file.parent))
+
+
+def mnist_splits(*, path: str | os.PathLike | None = None, val_fraction: float = 0.2, seed: int = 0,
+                 download: bool = True) -> dict[str, object]:
+    """Train and validation sets: the standard 60 000 / 10 000 when the training files exist,
+    else a seeded split of the 10 000 test images (``val_fraction`` of them for validation).
+
+    Returns a dict with ``x_train``, ``y_train``, ``x_val``, ``y_val`` (uint8 / int64 arrays),
+    ``standard`` (bool) and ``note`` (one sentence saying which split this is).
+    """
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction: must be in (0, 1), got {val_fraction}")
+    test = load_mnist("test", path=path, download=download)
+    try:
+        train = load_mnist("train", path=path if path is not None else None, download=download)
+    except MNISTNotFound:
+        train = None
+    if train is not None:
+        return {"x_train": train.images, "y_train": train.labels, "x_val": test.images, "y_val": test.labels,
+                "standard": True, "note": "the standard split: 60 000 training images, the 10 000 test images for validation"}
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(test.labels))
+    n_val = int(round(val_fraction * len(order)))
+    val, tr = order[:n_val], order[n_val:]
+    return {"x_train": test.images[tr], "y_train": test.labels[tr], "x_val": test.images[val],
+            "y_val": test.labels[val], "standard": False,
+            "note": f"only the 10 000 MNIST test images were found, so they are split (seed {seed}) into "
+                    f"{len(tr)} training and {len(val)} validation images"}
