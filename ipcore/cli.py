@@ -3,6 +3,7 @@
     ipcore run NOTEBOOK [-p NAME VALUE]... [-o OUT.ipynb]   execute a chapter with parameters
     ipcore params NOTEBOOK                                  list a chapter's parameters
     ipcore book [--profile smoke|paper]                     build the book into _build/html (offline)
+    ipcore reproduce [--profile smoke|paper] [--only CH]... run every chapter, write notebooks, figures, a summary
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ def _cmd_book(args: argparse.Namespace) -> int:
     return build_book(Path(args.root), profile=args.profile, strict=not args.no_strict)
 
 
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    from ipcore.reproduce import reproduce, summary_table
+
+    results = reproduce(Path(args.root), Path(args.output), profile=args.profile, only=args.only,
+                        device=args.device, progress=not args.no_progress)
+    print(summary_table(results))
+    print(f"executed notebooks and figures: {args.output}")
+    return 0 if all(r.status == "ok" for r in results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ipcore", description="Information flow in noisy neural networks: run the book's chapters.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--profile", default="smoke", choices=["smoke", "paper"], help="resolution of the chapters (default: smoke)")
     book.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
     book.set_defaults(func=_cmd_book)
+
+    rep = sub.add_parser("reproduce", help="run every chapter through papermill and print a summary",
+                         description="Run the chapters in the book's order at one profile; executed notebooks "
+                         "and figures go to OUTPUT. Training runs are cached: an interrupted run resumes, "
+                         "a repeated one reloads.")
+    rep.add_argument("--profile", default="smoke", choices=["smoke", "paper"], help="resolution (default: smoke)")
+    rep.add_argument("--only", action="append", metavar="CHAPTER",
+                     help="run only this chapter (repeatable), e.g. --only szt_noisy")
+    rep.add_argument("--device", choices=["cpu", "cuda"], help="device for chapters that take one (default: automatic)")
+    rep.add_argument("-o", "--output", default="reproduction", help="output folder (default: ./reproduction)")
+    rep.add_argument("--root", default=".", help="repository root holding _toc.yml and notebooks/ (default: .)")
+    rep.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    rep.set_defaults(func=_cmd_reproduce)
     return parser
 
 

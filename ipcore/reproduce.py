@@ -1,0 +1,151 @@
+"""``ipcore reproduce``: run every chapter through papermill, in order, and summarise.
+
+Chapters run in the order of ``_toc.yml`` (which is their dependency order:
+chapters that share a training run come after the one that trains it). Each
+executed notebook goes to ``OUT/<chapter>.ipynb`` and its figures to
+``OUT/figures/`` (Matplotlib as PNG, Plotly as HTML using one local copy of
+plotly.js). Training runs live in the results cache, so an interrupted
+reproduction resumes where it stopped and a second one only reloads.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+#: The numbers each chapter's summary row shows (keys of its ``report``).
+KEY_NUMBERS: dict[str, tuple[str, ...]] = {
+    "single_neuron": ("initial_mi_smallest_beta", "final_mi_smallest_beta"),
+    "szt_binning": ("finest_min_mi", "coarsest_layer5_final"),
+    "szt_noisy": ("layer1_final", "layer5_peak", "layer5_final", "final_test_acc"),
+    "szt_variants": ("tanh_compression", "orthonormal_compression", "tanh_test_acc", "orthonormal_test_acc"),
+    "szt_deterministic": ("correlation_at_width", "binned_peak", "binned_final"),
+    "mnist_cnn": ("deterministic_val_error", "noisy_val_error", "dropout_val_error", "noisy_dense_gap_last"),
+}
+
+
+@dataclass
+class ChapterResult:
+    chapter: str
+    status: str  #: "ok" or "failed"
+    seconds: float
+    numbers: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+
+def chapters(root: Path) -> list[str]:
+    """Chapter names (``notebooks/<name>``) in the order of ``_toc.yml``."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    files: list[str] = []
+
+    def walk(entries: list[dict[str, Any]]) -> None:
+        for entry in entries:
+            if "file" in entry and str(entry["file"]).startswith("notebooks/"):
+                files.append(str(entry["file"]).split("/", 1)[1])
+            for key in ("chapters", "sections", "parts"):
+                walk(entry.get(key, []))
+
+    walk([toc])
+    return files
+
+
+def export_figures(notebook: Any, folder: Path, name: str, plotly_js: Path | None) -> list[Path]:
+    """Write the notebook's Matplotlib PNGs and Plotly figures (HTML) to ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            index = len(written)
+            if "image/png" in data:
+                path = folder / f"{name}_{index}.png"
+                path.write_bytes(base64.b64decode(data["image/png"]))
+                written.append(path)
+            elif "application/vnd.plotly.v1+json" in data:
+                import plotly.io as pio
+
+                fig = pio.from_json(json.dumps(data["application/vnd.plotly.v1+json"]))
+                path = folder / f"{name}_{index}.html"
+                fig.write_html(path, include_plotlyjs="plotly.min.js" if plotly_js else True)
+                written.append(path)
+    return written
+
+
+def reproduce(
+    root: Path,
+    output: Path,
+    *,
+    profile: str = "smoke",
+    only: Sequence[str] | None = None,
+    device: str | None = None,
+    progress: bool = True,
+) -> list[ChapterResult]:
+    """Run the chapters (all, or ``only``) at ``profile``; return one result per chapter."""
+    from tqdm.auto import tqdm
+
+    from ipcore.notebook import load_notebook, notebook_parameters, read_results, run_notebook
+
+    if profile not in ("smoke", "paper"):
+        raise ValueError(f"profile: must be 'smoke' or 'paper', got {profile!r}")
+    if device not in (None, "cpu", "cuda"):
+        raise ValueError(f"device: must be 'cpu' or 'cuda', got {device!r}")
+    names = chapters(root)
+    if only:
+        unknown = sorted(set(only) - set(names))
+        if unknown:
+            raise ValueError(f"only: unknown chapter(s) {unknown}; the chapters are {names}")
+        names = [n for n in names if n in set(only)]
+    output.mkdir(parents=True, exist_ok=True)
+    figures = output / "figures"
+    figures.mkdir(exist_ok=True)
+    import plotly
+
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    if plotly_js.is_file():
+        shutil.copy(plotly_js, figures / "plotly.min.js")
+    else:
+        plotly_js = None
+    results: list[ChapterResult] = []
+    overall = tqdm(names, desc=f"reproduce ({profile})", unit="chapter", disable=not progress)
+    for name in overall:
+        overall.set_postfix_str(name)
+        source = root / "notebooks" / f"{name}.md"
+        params: dict[str, Any] = {"profile": profile}
+        if device is not None and "device" in notebook_parameters(load_notebook(source)):
+            params["device"] = device
+        start = time.perf_counter()
+        try:
+            nb = run_notebook(source, output / f"{name}.ipynb", params, progress=progress, cwd=root)
+        except Exception as exc:  # one failing chapter must not stop the others
+            results.append(ChapterResult(name, "failed", time.perf_counter() - start, error=str(exc).splitlines()[0]))
+            continue
+        seconds = time.perf_counter() - start
+        export_figures(nb, figures, name, plotly_js)
+        reported = read_results(nb)
+        numbers = {k: reported[k] for k in KEY_NUMBERS.get(name, ()) if k in reported}
+        results.append(ChapterResult(name, "ok", seconds, numbers))
+    (output / "summary.json").write_text(json.dumps([r.__dict__ for r in results], indent=1, default=str))
+    return results
+
+
+def summary_table(results: Sequence[ChapterResult]) -> str:
+    """A plain-text table: chapter, status, wall time, key numbers (or the error)."""
+    def fmt(value: Any) -> str:
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    rows = [("chapter", "status", "time", "key numbers")]
+    for r in results:
+        detail = ", ".join(f"{k}={fmt(v)}" for k, v in r.numbers.items()) if r.status == "ok" else r.error
+        rows.append((r.chapter, r.status, f"{r.seconds:.1f} s", detail))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths)) + "  " + row[3] for row in rows]
+    total = sum(r.seconds for r in results)
+    lines.append(f"{len(results)} chapters, {sum(r.status == 'ok' for r in results)} ok, {total:.1f} s in all")
+    return "\n".join(lines)

@@ -1,0 +1,46 @@
+"""`ipcore reproduce --profile smoke`: every chapter runs, its figures are written, its numbers hold."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from ipcore.cli import main
+from ipcore.reproduce import chapters, reproduce, summary_table
+
+pytestmark = pytest.mark.slow
+
+
+def test_chapters_follow_the_table_of_contents(repo_root):
+    names = chapters(repo_root)
+    assert names[0] == "single_neuron" and "mnist_cnn" in names
+    # Chapters that reuse a training run come after the chapter that trains it.
+    assert names.index("szt_binning") < names.index("szt_deterministic")
+    assert names.index("szt_noisy") < names.index("szt_variants")
+
+
+def test_reproduce_smoke_runs_every_chapter(repo_root, tmp_path):
+    results = reproduce(repo_root, tmp_path, profile="smoke", progress=False)
+    assert [r.status for r in results] == ["ok"] * len(chapters(repo_root)), summary_table(results)
+    numbers = {r.chapter: r.numbers for r in results}
+    assert numbers["single_neuron"]["initial_mi_smallest_beta"] == pytest.approx(math.log(4), abs=1e-3)
+    assert numbers["szt_binning"]["finest_min_mi"] == pytest.approx(math.log(4096), abs=0.01)
+    assert numbers["szt_noisy"]["layer5_peak"] - numbers["szt_noisy"]["layer5_final"] > 1.5
+    assert numbers["szt_variants"]["orthonormal_compression"] < 0.5 < numbers["szt_variants"]["tanh_compression"]
+    assert numbers["szt_deterministic"]["correlation_at_width"] > 0.9
+    assert abs(numbers["mnist_cnn"]["noisy_val_error"] - numbers["mnist_cnn"]["deterministic_val_error"]) < 0.015
+    for r in results:
+        assert (tmp_path / f"{r.chapter}.ipynb").is_file()
+        assert list((tmp_path / "figures").glob(f"{r.chapter}_*")), f"{r.chapter}: no figure written"
+    assert (tmp_path / "figures" / "plotly.min.js").is_file()
+    assert len(json.loads((tmp_path / "summary.json").read_text())) == len(results)
+    table = summary_table(results)
+    assert "szt_noisy" in table and f"{len(results)} ok" in table
+
+
+def test_reproduce_cli_rejects_an_unknown_chapter(repo_root, tmp_path, capsys):
+    status = main(["reproduce", "--root", str(repo_root), "--only", "szt_nosiy", "-o", str(tmp_path)])
+    assert status == 2
+    assert "only: unknown chapter(s) ['szt_nosiy']" in capsys.readouterr().err
