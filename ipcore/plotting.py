@@ -119,3 +119,20 @@ def information_lines(
     ax.set_xlabel(x)
     ax.set_ylabel("I(X;T) [nats]" if y == "mi" else y)
     return ax
+
+
+def thumbnail(fig, *, close: bool = False) -> None:
+    """Offer ``fig`` (a Matplotlib figure) as this chapter's thumbnail on the book's landing page.
+
+    Stored with myst-nb's ``glue`` under the key ``thumbnail`` without being
+    displayed again; ``close=True`` also keeps a figure made only for the
+    thumbnail off the page. A no-op where myst-nb is not installed.
+    """
+    try:
+        from myst_nb import glue
+    except ImportError:  # the book extra is not installed: nothing reads thumbnails
+        glue = None
+    if glue is not None:
+        glue("thumbnail", fig, display=False)
+    if close:
+        plt.close(fig)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import urlparse
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -24,6 +26,51 @@ def test_book_builds_with_every_chapter(built_book):
         assert "plotly-graph-div" in html, f"{page} has no Plotly figure"
         assert "_static/plotly.min.js" in html
     assert (built_book / "_static" / "plotly.min.js").stat().st_size > 1_000_000
+
+
+class _Links(HTMLParser):
+    """Collects the hrefs and the ids (anchors) of one HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs) -> None:
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name"):
+            self.ids.add(attrs["name"])
+        if tag in ("a", "link") and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def test_internal_links_and_anchors_resolve(built_book):
+    pages: dict[Path, _Links] = {}
+    for page in built_book.rglob("*.html"):
+        if "_static" in page.parts:
+            continue
+        parser = _Links()
+        parser.feed(page.read_text(errors="replace"))
+        pages[page.resolve()] = parser
+    broken = []
+    for page, parser in pages.items():
+        for href in parser.hrefs:
+            parts = urlparse(href)
+            if parts.scheme or href.startswith("//"):
+                continue  # outside links are not followed (the book builds and reads offline)
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(built_book.resolve())}: {href} (no such file)")
+            elif parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else set()
+                if parts.fragment not in ids:
+                    broken.append(f"{page.relative_to(built_book.resolve())}: {href} (no such anchor)")
+    assert len(pages) >= 10
+    assert not broken, "broken internal links:\n" + "\n".join(broken[:30])
 
 
 @pytest.fixture(scope="module")
