@@ -42,6 +42,7 @@ def test_deterministic_network_records_binning_only():
     ({"widths": (12, 4, 3)}, "widths"),
     ({"epochs": 100, "log_epochs": (0, 10, 100)}, "log_epochs"),  # past the last epoch (99)
     ({"log_epochs": (-1, 5)}, "log_epochs"),
+    ({"precision": "float16"}, "precision"),
 ])
 def test_bad_parameters_raise_value_error_naming_them(kwargs, name):
     with pytest.raises(ValueError, match=f"^{name}"):
@@ -51,3 +52,10 @@ def test_bad_parameters_raise_value_error_naming_them(kwargs, name):
 def test_explicit_log_epochs_are_the_schedule():
     run = run_szt(SZTConfig(beta=0.0, epochs=12, log_epochs=(11, 3, 3, 0), estimate=False), progress=False)
     assert run.epochs.tolist() == [0, 3, 11]
+
+
+def test_double_precision_runs_keep_double_precision_representations():
+    run = run_szt(SZTConfig(beta=0.0, epochs=5, n_log=2, estimate=False, precision="float64"), progress=False)
+    assert all(c.dtype == np.float64 for c in run.clean)
+    # Distinct inputs stay distinct (a float32 saturated net can map several inputs to one point).
+    assert all(len(np.unique(c[-1], axis=0)) == 4096 for c in run.clean)

@@ -50,6 +50,9 @@ class SZTConfig:
     split_seed: int = 0
     estimate: bool = True  #: False: record representations only (deterministic-network chapters)
     log_epochs: tuple[int, ...] | None = None  #: explicit logged epochs (overrides n_log), each in [0, epochs − 1]
+    #: "float64" trains and records in double precision: a saturated deterministic network stays
+    #: injective (in float32, tanh(x) is exactly ±1 for |x| ≳ 9, and distinct inputs collide).
+    precision: str = "float32"
 
     def __post_init__(self) -> None:
         if self.activation not in ACTIVATIONS:
@@ -68,6 +71,8 @@ class SZTConfig:
         object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
         if self.widths[0] != 12 or self.widths[-1] != 2:
             raise ValueError(f"widths: SZT needs 12 inputs and 2 outputs, got {self.widths}")
+        if self.precision not in ("float32", "float64"):
+            raise ValueError(f"precision: must be 'float32' or 'float64', got {self.precision!r}")
         if self.log_epochs is not None:
             logged = tuple(sorted({int(e) for e in self.log_epochs}))
             if not logged or logged[0] < 0 or logged[-1] > self.epochs - 1:
@@ -98,7 +103,7 @@ class SZTRun:
     mi: np.ndarray  #: (E, L) I(X;T_ℓ) in nats (NaN when not estimated)
     mi_std: np.ndarray  #: (E, L) Monte Carlo standard errors
     binned: np.ndarray  #: (E, L) H(Bin(T_ℓ)) in nats, bins of width config.bin_width
-    clean: list[np.ndarray] = field(default_factory=list)  #: per layer, (E, 4096, d_ℓ) float32
+    clean: list[np.ndarray] = field(default_factory=list)  #: per layer, (E, 4096, d_ℓ), in config.precision
     labels: np.ndarray | None = None
 
 
@@ -115,7 +120,7 @@ def _estimator(config: SZTConfig, layer_names: list[str]):
                 )
                 snap.metrics[f"mi_{i}"], snap.metrics[f"mi_std_{i}"] = est.mi, est.mi_std
         snap.replicas = {}  # estimated; dropping them keeps a long run's memory small
-        snap.clean = {k: v.astype(np.float32) for k, v in snap.clean.items()}
+        snap.clean = {k: v.astype(config.precision) for k, v in snap.clean.items()}
         return snap
 
     return reduce
@@ -130,9 +135,10 @@ def run_szt(config: SZTConfig = SZTConfig(), *, progress: bool = True, checkpoin
     x_np, y_np = szt()
     train_idx, test_idx = train_test_split(len(x_np), seed=config.split_seed)
     torch.manual_seed(config.seed)
-    x = torch.as_tensor(x_np, dtype=torch.float32)
+    dtype = getattr(torch, config.precision)
+    x = torch.as_tensor(x_np, dtype=dtype)
     y = torch.as_tensor(y_np)
-    model = NoisyMLP(config.widths, config.activation, config.beta)
+    model = NoisyMLP(config.widths, config.activation, config.beta, dtype=dtype)
     layer_names = [f"hidden.{i}.2" for i in range(len(config.widths) - 2)]
     replicas = config.replicas if (config.estimate and config.beta > 0) else 0
     recorder = Recorder(model, x, config.schedule(), replicas=replicas, reduce=_estimator(config, layer_names))
