@@ -54,7 +54,6 @@ def labels_entropy(labels) -> float:
     return _entropy_of_counts(_row_counts(torch.as_tensor(np.asarray(labels)).reshape(-1, 1)))
 
 
-
 def nearest_neighbour_distances(points) -> np.ndarray:
     """For each point, the Euclidean distance to its nearest other point (kd-tree, O(n log n)).
 
@@ -96,4 +95,3 @@ def cosine_similarity_histograms(points, labels, *, bins: int = 40) -> dict[str,
         out[name] = np.histogram(part, bins=edges)[0] / part.size
         out[f"{name}_mean"] = float(part.mean())
     return out
-

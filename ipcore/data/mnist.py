@@ -216,7 +216,7 @@ def mnist_splits(*, path: str | os.PathLike | None = None, val_fraction: float =
         raise ValueError(f"val_fraction: must be in (0, 1), got {val_fraction}")
     test = load_mnist("test", path=path, download=download)
     try:
-        train = load_mnist("train", path=path if path is not None else None, download=download)
+        train = load_mnist("train", path=path, download=download)
     except MNISTNotFound:
         train = None
     if train is not None:
