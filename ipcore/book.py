@@ -16,9 +16,12 @@ import sys
 from pathlib import Path
 
 import ipcore
+from ipcore.config import check_choice
 
 #: Environment variable through which a book build sets the chapters' profile.
 PROFILE_ENV = "IPCORE_BOOK_PROFILE"
+#: The chapters' resolutions: CI's and the paper's.
+PROFILE_NAMES = ("smoke", "paper")
 
 
 def book_profile(default: str) -> str:
@@ -54,8 +57,7 @@ def build_book(root: Path, *, profile: str = "smoke", strict: bool = True) -> in
     root = Path(root).resolve()
     if not (root / "_config.yml").is_file():
         raise ValueError(f"root: {root} holds no _config.yml")
-    if profile not in ("smoke", "paper"):
-        raise ValueError(f"profile: must be 'smoke' or 'paper', got {profile!r}")
+    check_choice(profile, "profile", PROFILE_NAMES)
     _vendor_plotly(root / "book" / "_static")
     build = root / "_build"
     build.mkdir(exist_ok=True)

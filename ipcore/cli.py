@@ -52,6 +52,8 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ipcore.book import PROFILE_NAMES
+
     parser = argparse.ArgumentParser(prog="ipcore", description="Information flow in noisy neural networks: run the book's chapters.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -71,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     book = sub.add_parser("book", help="build the book offline into ROOT/_build/html")
     book.add_argument("--root", default=".", help="folder holding _config.yml and _toc.yml (default: .)")
-    book.add_argument("--profile", default="smoke", choices=["smoke", "paper"], help="resolution of the chapters (default: smoke)")
+    book.add_argument("--profile", default="smoke", choices=PROFILE_NAMES, help="resolution of the chapters (default: smoke)")
     book.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
     book.set_defaults(func=_cmd_book)
 
@@ -79,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run the chapters in the book's order at one profile; executed notebooks "
                          "and figures go to OUTPUT. Training runs are cached: an interrupted run resumes, "
                          "a repeated one reloads.")
-    rep.add_argument("--profile", default="smoke", choices=["smoke", "paper"], help="resolution (default: smoke)")
+    rep.add_argument("--profile", default="smoke", choices=PROFILE_NAMES, help="resolution (default: smoke)")
     rep.add_argument("--only", action="append", metavar="CHAPTER",
                      help="run only this chapter (repeatable), e.g. --only szt_noisy")
     rep.add_argument("--device", choices=["cpu", "cuda"], help="device for chapters that take one (default: automatic)")

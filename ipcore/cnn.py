@@ -19,6 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ipcore.config import check_choice
 from ipcore.models import ACTIVATIONS, GaussianNoise, check_noise_std
 
 
@@ -28,8 +29,7 @@ class NoisyCNN(nn.Module):
     def __init__(self, channels: tuple[int, int] = (8, 16), hidden: int = 32, activation: str = "relu",
                  beta: float = 0.0, dropout: float = 0.0) -> None:
         super().__init__()
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation: must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        check_choice(activation, "activation", ACTIVATIONS)
         if len(channels) != 2 or not all(isinstance(c, int) and c >= 1 for c in channels):
             raise ValueError(f"channels: need two integers >= 1, got {channels!r}")
         if not isinstance(hidden, int) or hidden < 1:

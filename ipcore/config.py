@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -129,6 +129,14 @@ def check_number(value: Any, name: str, *, allow_zero: bool = False, meaning: st
     if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
         raise ValueError(f"{name}: must be finite and {bound}{note}, got {value!r}")
     return number
+
+
+def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
+    """Return ``value`` after checking it is one of ``choices`` (the one "must be one of" check)."""
+    options = list(choices)
+    if value not in options:
+        raise ValueError(f"{name}: must be one of {sorted(options, key=str)}, got {value!r}")
+    return value
 
 
 def check_beta(beta: Any, name: str = "beta") -> float:

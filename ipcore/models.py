@@ -14,7 +14,7 @@ from typing import Iterator
 import torch
 from torch import nn
 
-from ipcore.config import check_number
+from ipcore.config import check_choice, check_number
 
 
 def check_noise_std(beta: float, name: str = "beta") -> float:
@@ -103,8 +103,7 @@ class NoisyMLP(nn.Module):
         widths = tuple(widths)
         if len(widths) < 3 or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths):
             raise ValueError(f"widths: need input, at least one hidden and an output width, all integers >= 1; got {widths!r}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation: must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        check_choice(activation, "activation", ACTIVATIONS)
         beta = check_noise_std(beta)
         self.widths, self.activation, self.beta = widths, activation, beta
         self.hidden = nn.ModuleList(

@@ -90,12 +90,13 @@ def reproduce(
     """Run the chapters (all, or ``only``) at ``profile``; return one result per chapter."""
     from tqdm.auto import tqdm
 
+    from ipcore.book import PROFILE_NAMES
+    from ipcore.config import check_choice
     from ipcore.notebook import load_notebook, notebook_parameters, read_results, run_notebook
 
-    if profile not in ("smoke", "paper"):
-        raise ValueError(f"profile: must be 'smoke' or 'paper', got {profile!r}")
-    if device not in (None, "cpu", "cuda"):
-        raise ValueError(f"device: must be 'cpu' or 'cuda', got {device!r}")
+    check_choice(profile, "profile", PROFILE_NAMES)
+    if device is not None:
+        check_choice(device, "device", ("cpu", "cuda"))
     names = chapters(root)
     if only:
         unknown = sorted(set(only) - set(names))

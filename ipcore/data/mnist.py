@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ipcore.cache import cache_root
+from ipcore.config import check_choice
 
 DATA_ENV = "IPCORE_DATA"
 
@@ -167,9 +168,7 @@ def load_mnist(split: str = "test", *, path: str | os.PathLike | None = None, do
     only if no folder has the files and ``download`` is true. Raises
     :class:`MNISTNotFound` saying where it looked and how to provide the files.
     """
-    if split not in FILES:
-        raise ValueError(f"split: must be one of {sorted(FILES)}, got {split!r}")
-    images_stem, images_md5, labels_stem, labels_md5, n = FILES[split]
+    images_stem, images_md5, labels_stem, labels_md5, n = FILES[check_choice(split, "split", FILES)]
     folders = candidate_folders(path)
     if path is not None and not Path(path).is_dir():
         raise MNISTNotFound(f"path: {path} is not a folder (it should hold {images_stem}.gz and {labels_stem}.gz)")

@@ -21,7 +21,7 @@ from torch.nn import functional as F
 from ipcore.cache import CachedRun
 from ipcore.clustering import cosine_similarity_histograms
 from ipcore.cnn import NoisyCNN
-from ipcore.config import check_number, check_positive_int, resolve_device
+from ipcore.config import check_choice, check_number, check_positive_int, resolve_device
 from ipcore.data.mnist import mnist_splits
 from ipcore.estimators import sp_mutual_information
 from ipcore.models import ACTIVATIONS, GaussianNoise, check_noise_std
@@ -57,10 +57,8 @@ class MNISTConfig:
     split_seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise ValueError(f"variant: must be one of {list(VARIANTS)}, got {self.variant!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation: must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_choice(self.variant, "variant", VARIANTS)
+        check_choice(self.activation, "activation", ACTIVATIONS)
         check_noise_std(self.beta)
         if self.variant == "noisy" and self.beta <= 0:
             raise ValueError(f"beta: the noisy variant needs beta > 0, got {self.beta}")

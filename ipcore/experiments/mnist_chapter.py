@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from tqdm.auto import tqdm
 
+from ipcore.config import check_choice
 from ipcore.experiments.mnist import LAYER_NAMES, MNISTConfig, MNISTRun, run_mnist
 from ipcore.plotting import beta_slider_figure
 
@@ -25,9 +26,7 @@ WITHIN, ACROSS = "#3b528b", "#e8743b"
 
 
 def check_profile(profile: str) -> str:
-    if profile not in PROFILES:
-        raise ValueError(f"profile: must be one of {sorted(PROFILES)}, got {profile!r}")
-    return profile
+    return check_choice(profile, "profile", PROFILES)
 
 
 def chapter_config(profile: str, **overrides: Any) -> MNISTConfig:

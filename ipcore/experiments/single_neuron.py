@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ipcore.config import check_beta, check_number, check_positive_int
+from ipcore.config import check_beta, check_choice, check_number, check_positive_int
 from ipcore.estimators import gaussian_entropy, mixture_entropy_1d, mixture_log_density
 from ipcore.models import SingleNeuron
 from ipcore.training import Recorder, log_spaced_epochs, train
@@ -123,9 +123,7 @@ PROFILES: dict[str, dict[str, int]] = {
 
 def profile_settings(profile: str) -> dict[str, int]:
     """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    if profile not in PROFILES:
-        raise ValueError(f"profile: must be one of {sorted(PROFILES)}, got {profile!r}")
-    return dict(PROFILES[profile])
+    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
 
 
 def check_chapter_parameters(

@@ -18,7 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from ipcore.cache import CachedRun
-from ipcore.config import check_number, check_positive_int
+from ipcore.config import check_choice, check_number, check_positive_int
 from ipcore.data import szt, train_test_split
 from ipcore.estimators import binned_entropy, sp_mutual_information
 from ipcore.models import ACTIVATIONS, NoisyMLP, check_noise_std, orthonormality_step_
@@ -55,8 +55,7 @@ class SZTConfig:
     precision: str = "float32"
 
     def __post_init__(self) -> None:
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation: must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        check_choice(self.activation, "activation", ACTIVATIONS)
         check_noise_std(self.beta)
         if check_positive_int(self.epochs, "epochs") < 2:
             raise ValueError(f"epochs: must be >= 2, got {self.epochs}")
@@ -71,8 +70,7 @@ class SZTConfig:
         object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
         if self.widths[0] != 12 or self.widths[-1] != 2:
             raise ValueError(f"widths: SZT needs 12 inputs and 2 outputs, got {self.widths}")
-        if self.precision not in ("float32", "float64"):
-            raise ValueError(f"precision: must be 'float32' or 'float64', got {self.precision!r}")
+        check_choice(self.precision, "precision", ("float32", "float64"))
         if self.log_epochs is not None:
             logged = tuple(sorted({int(e) for e in self.log_epochs}))
             if not logged or logged[0] < 0 or logged[-1] > self.epochs - 1:

@@ -19,6 +19,7 @@ from matplotlib.colors import LogNorm
 from tqdm.auto import tqdm
 
 from ipcore.clustering import labels_entropy, nearest_neighbour_distances, diameter_clusters
+from ipcore.config import check_choice
 from ipcore.estimators import binned_entropy
 from ipcore.experiments.szt import SZTConfig, SZTRun, run_szt
 from ipcore.plotting import beta_slider_figure
@@ -41,9 +42,7 @@ CLASS_COLOURS = ["#3b528b", "#e8743b"]
 
 
 def check_profile(profile: str) -> str:
-    if profile not in PROFILES:
-        raise ValueError(f"profile: must be one of {sorted(PROFILES)}, got {profile!r}")
-    return profile
+    return check_choice(profile, "profile", PROFILES)
 
 
 def chapter_config(profile: str, **overrides: Any) -> SZTConfig:
