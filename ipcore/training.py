@@ -175,7 +175,7 @@ def train(
     the model so that a loss may read any part of it). One epoch is one pass
     over shuffled mini-batches (full batch when ``batch_size`` is None). At
     recorded epochs the clean-pass training loss and ``evaluate(model)``
-    (run with noise off) are logged. ``after_step(model)`` runs after every
+    (run with noise off, in eval mode) are logged. ``after_step(model)`` runs after every
     optimizer step (e.g. an orthonormality step). ``threads`` sets the CPU
     threads of the optimisation steps only (1 suits tiny networks); recording
     and evaluation keep torch's setting.
@@ -215,10 +215,15 @@ def train(
     def record(epoch: int) -> None:
         if epoch not in todo:
             return
-        with torch.no_grad(), clean_pass(model):
-            metrics = {"epoch": float(epoch), "loss": float(loss_fn(model, x, y))}
-            if evaluate is not None:
-                metrics.update(evaluate(model))
+        was_training = model.training
+        model.eval()  # measuring: dropout and the like off (clean_pass switches the noise off)
+        try:
+            with torch.no_grad(), clean_pass(model):
+                metrics = {"epoch": float(epoch), "loss": float(loss_fn(model, x, y))}
+                if evaluate is not None:
+                    metrics.update(evaluate(model))
+        finally:
+            model.train(was_training)
         if recorder is not None:
             recorder.record(epoch, metrics)
         history.append(metrics)

@@ -108,3 +108,23 @@ def test_interrupted_training_resumes_bit_identically():
     assert all(a["accuracy"] >= 0 for a in hist_a)
     import numpy as np
     assert np.array_equal(rec_a.snapshots[-1].replicas["hidden.1.2"], rec_b.snapshots[-1].replicas["hidden.1.2"])
+
+
+def test_recorded_loss_is_measured_with_dropout_off():
+    from torch import nn
+    from torch.nn import functional as F
+
+    from ipcore.models import GaussianNoise
+    from ipcore.training import Recorder, train
+
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))
+    model = nn.Sequential(nn.Linear(3, 8), GaussianNoise(0.0), nn.Dropout(0.5), nn.Linear(8, 2))
+    history = train(model, x, y, loss_fn=lambda m, xb, yb: F.cross_entropy(m(xb), yb), epochs=2, lr=0.01,
+                    batch_size=16, recorder=Recorder(model, x, [0, 1, 2]), progress=False,
+                    evaluate=lambda m: {"training_mode": float(m.training)})
+    assert model.training, "train() leaves the model in training mode"
+    model.eval()
+    with torch.no_grad():
+        assert history[-1]["loss"] == pytest.approx(float(F.cross_entropy(model(x), y)), rel=1e-6)
+    assert [h["training_mode"] for h in history] == [0.0, 0.0, 0.0]

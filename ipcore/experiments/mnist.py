@@ -161,15 +161,12 @@ def run_mnist(config: MNISTConfig = MNISTConfig(), *, device: str | None = None,
 
     recorder = Recorder(model, x_rec, list(range(config.epochs + 1)), reduce=reduce)
 
-    def evaluate(m: torch.nn.Module) -> dict[str, float]:
-        was_training = m.training
-        m.eval()  # dropout off; the Gaussian noise is already off (clean pass)
+    def evaluate(m: torch.nn.Module) -> dict[str, float]:  # train() runs it in eval mode, noise off
         out: dict[str, float] = {}
         for split, x, y in (("train", x_tr, y_tr), ("val", x_val, y_val)):
             logits = torch.cat([m(x[s : s + EVAL_CHUNK]) for s in range(0, len(x), EVAL_CHUNK)])
             out[f"{split}_loss"] = float(F.cross_entropy(logits, y))
             out[f"{split}_error"] = float((logits.argmax(1) != y).float().mean())
-        m.train(was_training)
         return out
 
     def loss_fn(m: torch.nn.Module, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
