@@ -14,6 +14,9 @@ from __future__ import annotations
 import ast
 import json
 import math
+import os
+import tempfile
+import uuid
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -25,6 +28,35 @@ RESULTS_KEY = "ipcore_results"
 
 class NotebookError(RuntimeError):
     """A notebook failed while executing; the message is the notebook's own error."""
+
+
+def _kernel_manager_class() -> type:
+    """The kernel manager papermill starts kernels with: IPC sockets on POSIX.
+
+    Over TCP, jupyter_client picks five free ports and the kernel binds them
+    later; in between, the kernel's own output pipe (``bind_to_random_port``)
+    can take one of them, and the heartbeat thread dies with "Address already
+    in use" (seen in CI). Unix-domain sockets named after a unique path cannot
+    collide. The kernel manager deletes the socket files at shutdown.
+    """
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    if os.name != "posix":
+        return AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            # sockets are "<ip>-<port>"; a short absolute path keeps them under
+            # the 107-byte limit of Unix socket names
+            return os.path.join(tempfile.gettempdir(), f"ipcore-kernel-{uuid.uuid4().hex[:12]}")
+
+    return IPCKernelManager
 
 
 def load_notebook(path: str | Path) -> nbformat.NotebookNode:
@@ -128,6 +160,7 @@ def run_notebook(
             progress_bar=progress,
             cwd=str(cwd if cwd is not None else Path(notebook).resolve().parent),
             execution_timeout=timeout,
+            kernel_manager_class=_kernel_manager_class(),
         )
     except PapermillExecutionError as exc:
         raise NotebookError(f"{notebook}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None

@@ -124,3 +124,26 @@ def test_cli_reports_bad_parameters_clearly(repo_root, tmp_path):
                                       "--no-progress"], capture_output=True, text=True)
     assert bad_value.returncode == 2 and "ValueError: beta: must be finite and > 0" in bad_value.stderr
     assert "Traceback" not in bad_value.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="IPC sockets are POSIX-only; Windows keeps TCP")
+def test_kernels_talk_over_ipc_sockets_and_leave_none_behind(tmp_path):
+    # Over TCP the kernel's own output pipe could take the heartbeat's port
+    # (a CI failure); Unix sockets cannot collide.
+    import glob
+    import tempfile
+
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("unused = 0", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("from ipykernel.kernelapp import IPKernelApp\n"
+                                  "from ipcore.notebook import report\n"
+                                  "report({'transport': IPKernelApp.instance().transport})")])
+    src = tmp_path / "transport.ipynb"
+    nbformat.write(nb, src)
+    before = set(glob.glob(f"{tempfile.gettempdir()}/ipcore-kernel-*"))
+    run_notebook(src, tmp_path / "out.ipynb", progress=False)
+    assert read_results(tmp_path / "out.ipynb") == {"transport": "ipc"}
+    assert set(glob.glob(f"{tempfile.gettempdir()}/ipcore-kernel-*")) == before
