@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ipcore.data import mnist as mnist_module
+from ipcore import download as download_module
 from ipcore.data import MNISTNotFound, load_mnist, mnist_splits, read_idx
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
@@ -29,7 +29,7 @@ def offline(tmp_path, monkeypatch):
     """No network and an empty cache, so that only the folders a test names are seen."""
     monkeypatch.setenv("IPCORE_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("IPCORE_DATA", raising=False)
-    monkeypatch.setattr(mnist_module, "_reachable", lambda url, timeout=3.0: False)
+    monkeypatch.setattr(download_module, "reachable", lambda url, timeout=3.0: False)
 
 
 def copy_test_set(source: Path, folder: Path) -> Path:

@@ -16,11 +16,7 @@ the file: never a silently short array.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
-import shutil
-import tempfile
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +24,7 @@ import numpy as np
 
 from ipcore.cache import cache_root
 from ipcore.config import check_choice
+from ipcore.download import download, file_digest
 
 DATA_ENV = "IPCORE_DATA"
 
@@ -48,14 +45,6 @@ class MNISTNotFound(FileNotFoundError):
     """No folder held the MNIST files and none could be downloaded."""
 
 
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_idx(path: str | os.PathLike, *, md5: str | None = None) -> np.ndarray:
     """Read one IDX file (gzipped when its name ends in .gz) into a uint8 array.
 
@@ -65,7 +54,7 @@ def read_idx(path: str | os.PathLike, *, md5: str | None = None) -> np.ndarray:
     """
     path = Path(path)
     if md5 is not None and path.suffix == ".gz":
-        actual = _md5(path)
+        actual = file_digest(path, "md5")
         if actual != md5:
             raise ValueError(f"{path}: md5 {actual} does not match the published {md5}; the file is "
                              "corrupt or not the MNIST file of that name (delete it and provide it again)")
@@ -108,48 +97,8 @@ def _find(folder: Path, stem: str) -> Path | None:
     return None
 
 
-_unreachable: set[str] = set()  # mirrors found unreachable in this process: not retried
-
-
-def _reachable(url: str, timeout: float = 3.0) -> bool:
-    """A quick TCP check, so that an offline machine fails in seconds, not minutes."""
-    import socket
-    from urllib.parse import urlparse
-
-    host = urlparse(url).hostname or ""
-    if host in _unreachable:
-        return False
-    try:
-        socket.create_connection((host, 443), timeout=timeout).close()
-        return True
-    except OSError:
-        _unreachable.add(host)
-        return False
-
-
 def _download(stem: str, md5: str, folder: Path) -> Path:
-    errors = []
-    for mirror in MIRRORS:
-        url = mirror + stem + ".gz"
-        if not _reachable(url):
-            errors.append(f"{url}: no network connection to its host")
-            continue
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            with urllib.request.urlopen(url, timeout=30) as response, tempfile.NamedTemporaryFile(
-                dir=folder, delete=False, suffix=".part"
-            ) as tmp:
-                shutil.copyfileobj(response, tmp)
-            if _md5(Path(tmp.name)) != md5:
-                os.unlink(tmp.name)
-                errors.append(f"{url}: wrong md5")
-                continue
-            target = folder / (stem + ".gz")
-            os.replace(tmp.name, target)  # atomic: a half-written file never has the final name
-            return target
-        except OSError as exc:
-            errors.append(f"{url}: {exc}")
-    raise OSError("; ".join(errors))
+    return download([mirror + stem + ".gz" for mirror in MIRRORS], folder / (stem + ".gz"), digest=md5)
 
 
 @dataclass(frozen=True)
