@@ -9,6 +9,7 @@ kernel sees it.
 from __future__ import annotations
 
 import math
+import os
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -35,6 +36,21 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device: {device!r} requested but CUDA is not available on this machine")
     return dev
+
+
+#: Set to "0" to switch every progress bar off (the book build does: a page shows results,
+#: not how long they took, and a saved bar would render as a widget).
+PROGRESS_ENV = "IPCORE_PROGRESS"
+
+
+def progress_bar(iterable: Iterable[Any] | None = None, *, enabled: bool = True, **kwargs: Any):
+    """The one progress bar: :mod:`tqdm.auto` (a widget in Jupyter, text elsewhere).
+
+    Off when ``enabled`` is false or ``$IPCORE_PROGRESS`` is ``"0"``; ``kwargs`` go to tqdm.
+    """
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, disable=not enabled or os.environ.get(PROGRESS_ENV, "1") == "0", **kwargs)
 
 
 @contextmanager

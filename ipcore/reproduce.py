@@ -88,10 +88,9 @@ def reproduce(
     progress: bool = True,
 ) -> list[ChapterResult]:
     """Run the chapters (all, or ``only``) at ``profile``; return one result per chapter."""
-    from tqdm.auto import tqdm
 
     from ipcore.book import PROFILE_NAMES
-    from ipcore.config import check_choice
+    from ipcore.config import check_choice, progress_bar
     from ipcore.notebook import load_notebook, notebook_parameters, read_results, run_notebook
 
     check_choice(profile, "profile", PROFILE_NAMES)
@@ -114,7 +113,7 @@ def reproduce(
     else:
         plotly_js = None
     results: list[ChapterResult] = []
-    overall = tqdm(names, desc=f"reproduce ({profile})", unit="chapter", disable=not progress)
+    overall = progress_bar(names, enabled=progress, desc=f"reproduce ({profile})", unit="chapter")
     for name in overall:
         overall.set_postfix_str(name)
         source = root / "notebooks" / f"{name}.md"

@@ -15,9 +15,8 @@ from typing import Any, Callable, Protocol, Sequence
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
-from ipcore.config import check_number, check_positive_int, torch_threads
+from ipcore.config import check_number, check_positive_int, progress_bar, torch_threads
 from ipcore.models import clean_pass, noise_layers
 from ipcore.seeding import seed_everything
 
@@ -237,7 +236,7 @@ def train(
 
     if first_epoch == 1:
         record(0)
-    bar = tqdm(range(first_epoch, epochs + 1), desc=desc, disable=not progress, mininterval=1.0,
+    bar = progress_bar(range(first_epoch, epochs + 1), enabled=progress, desc=desc, mininterval=1.0,
                initial=first_epoch - 1, total=epochs)
     for epoch in bar:
         model.train()
