@@ -4,6 +4,13 @@ The book's execution cache (jupyter-cache) hashes notebook code only, so a
 change in ``ipcore`` would leave stale figures in the book. Before building,
 :func:`build_book` hashes the ipcore sources and the profile, and clears the
 execution cache when that stamp changed.
+
+No page loads a script from a CDN: plotly.js is copied from the installed
+plotly package, and the ipywidgets JavaScript (the standalone ``embed.js``
+bundle of the npm package ``@jupyter-widgets/html-manager``, which renders
+saved widget state without a kernel or require.js) is fetched once from the
+npm registry into the user cache, checked against its published sha512, and
+copied under ``html_extra_path``.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import sys
 from pathlib import Path
 
 import ipcore
-from ipcore.config import check_choice
+from ipcore.config import PROGRESS_ENV, check_choice
 
 #: Environment variable through which a book build sets the chapters' profile.
 PROFILE_ENV = "IPCORE_BOOK_PROFILE"
@@ -52,6 +59,59 @@ def _vendor_plotly(static_dir: Path) -> None:
         shutil.copyfile(source, target)
 
 
+#: The ipywidgets HTML manager (protocol 2, ipywidgets 8): npm name, version, tarball sha512 (hex).
+WIDGETS_JS = (
+    "@jupyter-widgets/html-manager",
+    "1.0.15",
+    "e6d841215eb298d8263d5387bf3c7e806cbc6522a649ace1b46c38fdce312435"
+    "734611bd3d3790b118c5dc5513a29bc58bffd200178dcf5ca9e3b6c2ac9dc240",
+)
+NPM_REGISTRY = "https://registry.npmjs.org/"
+#: Where the bundle lands in the built book (Sphinx resolves nb_ipywidgets_js under _static/).
+WIDGETS_DIR = Path("_static") / "widgets"
+_WIDGET_FILES = (".js", ".txt", ".woff2", ".woff", ".ttf", ".eot", ".svg")  # not the source maps, not AMD
+
+
+def vendor_widgets(extra_dir: Path) -> bool:
+    """Put ``embed.js`` and its fonts under ``extra_dir/_static/widgets``; return whether they are there.
+
+    The npm tarball is taken from ``<cache>/vendor`` or downloaded into it
+    (sha512-checked). Offline with an empty cache, prints what is missing and
+    returns False: the book still builds, but saved widgets show as text.
+    """
+    import tarfile
+
+    from ipcore.cache import cache_root
+    from ipcore.download import download
+
+    name, version, sha512 = WIDGETS_JS
+    target = Path(extra_dir) / WIDGETS_DIR
+    stamp = target / ".version"
+    if stamp.is_file() and stamp.read_text() == f"{name}@{version}" and (target / "embed.js").is_file():
+        return True
+    basename = name.split("/")[-1]
+    tarball = cache_root() / "vendor" / f"{basename}-{version}.tgz"
+    if not tarball.is_file():
+        try:
+            download([f"{NPM_REGISTRY}{name}/-/{basename}-{version}.tgz"], tarball, digest=sha512, algorithm="sha512")
+        except OSError as exc:
+            print(f"ipcore book: warning: the ipywidgets JavaScript ({name}@{version}) is not in {tarball} and "
+                  f"could not be downloaded ({exc}); saved widgets will show as text. Run once with a network, "
+                  f"or put `npm pack {name}@{version}` there.", file=sys.stderr, flush=True)
+            return False
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    with tarfile.open(tarball) as archive:
+        for member in archive.getmembers():
+            path = Path(member.name)
+            if (member.isfile() and path.parent == Path("package/dist") and path.suffix in _WIDGET_FILES
+                    and not path.name.endswith("-amd.js")):
+                with archive.extractfile(member) as src, open(target / path.name, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+    stamp.write_text(f"{name}@{version}")
+    return True
+
+
 def build_book(root: Path, *, profile: str = "smoke", strict: bool = True) -> int:
     """Build ``root`` (holding _config.yml) into ``root/_build/html``; return the exit status."""
     root = Path(root).resolve()
@@ -59,6 +119,7 @@ def build_book(root: Path, *, profile: str = "smoke", strict: bool = True) -> in
         raise ValueError(f"root: {root} holds no _config.yml")
     check_choice(profile, "profile", PROFILE_NAMES)
     _vendor_plotly(root / "book" / "_static")
+    vendor_widgets(root / "book" / "_extra")
     build = root / "_build"
     build.mkdir(exist_ok=True)
     stamp_file = build / ".ipcore-stamp"
@@ -71,7 +132,7 @@ def build_book(root: Path, *, profile: str = "smoke", strict: bool = True) -> in
     cmd = [str(jb if jb.exists() else "jupyter-book"), "build", str(root), "--builder", "html"]
     if strict:
         cmd += ["-W", "--keep-going"]
-    env = dict(os.environ, **{PROFILE_ENV: profile})
+    env = dict(os.environ, **{PROFILE_ENV: profile, PROGRESS_ENV: "0"})
     status = subprocess.call(cmd, env=env)
     if status == 0:
         stamp_file.write_text(stamp)

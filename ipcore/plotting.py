@@ -6,7 +6,8 @@ figure whose slider switches between traces precomputed on a β grid.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+import math
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -136,3 +137,64 @@ def thumbnail(fig, *, close: bool = False) -> None:
         glue("thumbnail", fig, display=False)
     if close:
         plt.close(fig)
+
+
+def log_slider(value: float, *, low: float, high: float, description: str = "β", per_decade: int = 20):
+    """An ipywidgets log-scale slider from ``low`` to ``high`` whose grid passes through ``value``.
+
+    A FloatLogSlider snaps to ``min + k·step`` in log10; anchoring the grid at
+    ``value`` keeps the chapter's β exact (0.005, not 0.005012) until the reader moves it.
+    """
+    import ipywidgets as widgets
+
+    step = 1.0 / per_decade
+    centre = math.log10(value)
+    lo = centre - step * math.floor((centre - math.log10(low)) / step + 1e-9)
+    hi = centre + step * math.floor((math.log10(high) - centre) / step + 1e-9)
+    return widgets.FloatLogSlider(value=value, base=10, min=lo, max=hi, step=step, description=description,
+                                  readout_format=".4")  # d3-format, no type: trailing zeros trimmed
+
+
+def live_control(
+    draw: Callable[..., plt.Figure],
+    controls: Mapping[str, Any],
+    *,
+    button: str | None = None,
+):
+    """An ipywidgets control for a live kernel: ``draw(**values)`` redrawn from the controls.
+
+    ``controls`` maps ``draw``'s keyword names to ipywidgets value widgets;
+    the figure ``draw`` returns (matplotlib) is shown below them. Cheap work
+    redraws on every change; with ``button`` (its label), work that trains a
+    network runs only when the button is clicked. An error of ``draw`` (a
+    ``ValueError`` for a bad value, say) is printed in the output, in one line,
+    and the control stays usable. The first figure is drawn at once, so a
+    saved notebook (and the static book) shows the control in that state.
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    out = widgets.Output()
+
+    def redraw(*_) -> None:
+        values = {name: widget.value for name, widget in controls.items()}
+        with out:
+            out.clear_output(wait=True)
+            try:
+                fig = draw(**values)
+            except ValueError as exc:
+                print(f"ValueError: {exc}")
+                return
+            display(fig)
+            plt.close(fig)
+
+    row: list = list(controls.values())
+    if button is None:
+        for widget in controls.values():
+            widget.observe(redraw, names="value")
+    else:
+        run = widgets.Button(description=button, button_style="primary", icon="play", layout={"width": "auto"})
+        run.on_click(redraw)
+        row.append(run)
+    redraw()
+    return widgets.VBox([widgets.HBox(row), out])

@@ -18,6 +18,8 @@ CHAPTERS = ["notebooks/single_neuron.html", "notebooks/szt_binning.html", "noteb
 #: Pages whose β (or bin-width) figures must carry a slider that works without a kernel.
 SLIDER_PAGES = {"notebooks/single_neuron.html", "notebooks/szt_binning.html", "notebooks/szt_noisy.html",
                 "notebooks/szt_deterministic.html", "notebooks/mnist_cnn.html"}
+#: Pages with a live ipywidgets control, shown in its saved state by the book's own html-manager.
+WIDGET_PAGES = {"notebooks/single_neuron.html": 2, "notebooks/szt_noisy.html": 1, "notebooks/mnist_cnn.html": 1}
 
 
 def test_book_builds_with_every_chapter(built_book):
@@ -25,7 +27,16 @@ def test_book_builds_with_every_chapter(built_book):
         html = (built_book / page).read_text()
         assert "plotly-graph-div" in html, f"{page} has no Plotly figure"
         assert "_static/plotly.min.js" in html
+        assert "cdn." not in html and "unpkg.com" not in html, f"{page} names a CDN"
     assert (built_book / "_static" / "plotly.min.js").stat().st_size > 1_000_000
+    # The ipywidgets HTML manager and its fonts are served from the build (html_extra_path).
+    widgets = built_book / "_static" / "widgets"
+    assert (widgets / "embed.js").stat().st_size > 1_000_000 and list(widgets.glob("*.woff2"))
+    for page in ["notebooks/single_neuron.html", "notebooks/szt_noisy.html", "notebooks/mnist_cnn.html"]:
+        html = (built_book / page).read_text()
+        assert "_static/widgets/embed.js" in html and "application/vnd.jupyter.widget-state+json" in html
+        # Binder launch buttons open the chapter's text notebook in JupyterLab.
+        assert f"https://mybinder.org/v2/gh/example/ipcore/main?urlpath=lab/tree/{page[:-5]}.md" in html
 
 
 class _Links(HTMLParser):
@@ -138,6 +149,14 @@ def test_every_slider_changes_its_figure_without_a_kernel(browser, book_server, 
         assert figure.screenshot() != shot_before, f"{where}: the rendered figure did not change"
     if page in SLIDER_PAGES:
         assert n_sliders > 0, f"{page} has no figure with a slider"
+    if page in WIDGET_PAGES:
+        # The saved ipywidgets render from the book's own embed.js: the sliders, and the
+        # figure the live control drew when the book was built.
+        pg.wait_for_selector(".jupyter-widgets .widget-slider", timeout=30_000)
+        assert pg.locator(".jupyter-widgets .widget-slider").count() == WIDGET_PAGES[page]
+        image = pg.locator(".jupyter-widgets.widget-output img").first
+        image.wait_for(timeout=30_000)
+        assert image.evaluate("img => img.naturalWidth") > 300, f"{page}: the live control's figure is missing"
     assert not errors, f"console errors on {page}: {errors}"
     assert not outside, f"{page} requested outside hosts: {outside}"
     context.close()

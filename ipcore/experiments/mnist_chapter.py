@@ -8,11 +8,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from tqdm.auto import tqdm
 
-from ipcore.config import check_choice
+from ipcore.config import check_choice, progress_bar
 from ipcore.experiments.mnist import LAYER_NAMES, MNISTConfig, MNISTRun, run_mnist
-from ipcore.plotting import beta_slider_figure
+from ipcore.plotting import beta_slider_figure, live_control, log_slider
 
 #: Run parameters per profile. ``smoke`` (CI): 2 000 training images, 4 epochs, 300 measured
 #: images. ``paper``: every training image found, 20 epochs, 1 000 measured images.
@@ -37,7 +36,7 @@ def chapter_config(profile: str, **overrides: Any) -> MNISTConfig:
 def run_all(configs: Mapping[Any, MNISTConfig], *, device: str | None = None, data_path: str | None = None,
             progress: bool = True) -> dict[Any, MNISTRun]:
     """Run (or load from the cache) every config, with an overall progress bar."""
-    bar = tqdm(configs.items(), total=len(configs), desc="MNIST runs", disable=not progress)
+    bar = progress_bar(configs.items(), enabled=progress, total=len(configs), desc="MNIST runs")
     return {key: run_mnist(c, device=device, data_path=data_path, progress=progress) for key, c in bar}
 
 
@@ -117,6 +116,22 @@ def histogram_grid(run: MNISTRun, title: str) -> plt.Figure:
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def live_histograms(profile: str, *, beta: float, device: str | None = None, data_path: str | None = None,
+                    **overrides: Any):
+    """Live control (needs a kernel): the noisy CNN's cosine-similarity histograms for any β, trained on click.
+
+    ``overrides`` (seed, say) are the chapter's other parameters; a run at a β
+    already trained (the slider grid's) loads from the cache.
+    """
+    def draw(beta: float) -> plt.Figure:
+        beta = float(f"{beta:.4g}")  # the slider's value, rounded, is the cache key
+        config = chapter_config(profile, variant="noisy", beta=beta, **overrides)
+        run = run_mnist(config, device=device, data_path=data_path)
+        return histogram_grid(run, f"noisy network, β = {beta:g} ({profile} profile)")
+
+    return live_control(draw, {"beta": log_slider(beta, low=1e-2, high=1.0)}, button="Train and show")
 
 
 def gap_figure(table: pd.DataFrame) -> plt.Figure:

@@ -220,27 +220,24 @@ def live_explorer(run: SingleNeuronRun, *, beta: float = 0.05, epoch: int | None
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    beta_w = widgets.FloatLogSlider(value=beta, base=10, min=-3, max=0, step=0.05, description="β", readout_format=".4f")
-    epoch_w = widgets.SelectionSlider(options=[int(e) for e in run.epochs], value=int(run.epochs[-1] if epoch is None else run.epochs[nearest_recorded(run, epoch)]), description="epoch")
-    out = widgets.Output()
+    from ipcore.plotting import live_control, log_slider
+
     grid = np.linspace(-1.25, 1.25, 401)
+    start = int(run.epochs[-1] if epoch is None else run.epochs[nearest_recorded(run, epoch)])
 
-    def redraw(*_):
-        b = float(beta_w.value)
-        i = nearest_recorded(run, int(epoch_w.value))
-        mi = information_curves(run, [b])
-        with out:
-            out.clear_output(wait=True)
-            fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
-            ax1.plot(grid, density_over_epochs(run, b, grid)[i])
-            ax1.set(xlabel="t", ylabel="density", title=f"epoch {run.epochs[i]}, β = {b:.4g}")
-            ax2.semilogx(np.maximum(run.epochs, 1), mi.mi, "k.-")
-            ax2.axhline(INITIAL_INFORMATION, ls="--", c="grey")
-            ax2.axhline(SATURATED_INFORMATION, ls=":", c="grey")
-            ax2.set(xlabel="epoch", ylabel="I(X;T) [nats]")
-            plt.show()
+    def draw(beta: float, epoch: int) -> plt.Figure:
+        i = nearest_recorded(run, int(epoch))
+        mi = information_curves(run, [float(beta)])
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.4))
+        ax1.plot(grid, density_over_epochs(run, float(beta), grid)[i])
+        ax1.set(xlabel="t", ylabel="density", title=f"epoch {run.epochs[i]}, β = {beta:.4g}")
+        ax2.semilogx(np.maximum(run.epochs, 1), mi.mi, "k.-")
+        ax2.axhline(INITIAL_INFORMATION, ls="--", c="grey")
+        ax2.axhline(SATURATED_INFORMATION, ls=":", c="grey")
+        ax2.set(xlabel="epoch", ylabel="I(X;T) [nats]")
+        return fig
 
-    beta_w.observe(redraw, names="value")
-    epoch_w.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([beta_w, epoch_w]), out])
+    return live_control(draw, {
+        "beta": log_slider(beta, low=1e-3, high=1.0),
+        "epoch": widgets.SelectionSlider(options=[int(e) for e in run.epochs], value=start, description="epoch"),
+    })

@@ -16,13 +16,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from matplotlib.colors import LogNorm
-from tqdm.auto import tqdm
 
 from ipcore.clustering import labels_entropy, nearest_neighbour_distances, diameter_clusters
-from ipcore.config import check_choice
+from ipcore.config import check_choice, progress_bar
 from ipcore.estimators import binned_entropy
 from ipcore.experiments.szt import SZTConfig, SZTRun, run_szt
-from ipcore.plotting import beta_slider_figure
+from ipcore.plotting import beta_slider_figure, information_lines, live_control, log_slider
 
 #: Run parameters per profile. ``paper`` is the paper's setting; ``smoke`` (CI) runs 500
 #: epochs with a 25× larger learning rate, so that the same fit-then-compress dynamics
@@ -53,7 +52,7 @@ def chapter_config(profile: str, **overrides: Any) -> SZTConfig:
 def run_all(configs: Mapping[Any, SZTConfig], *, progress: bool = True) -> dict[Any, SZTRun]:
     """Run (or load from the cache) every config, with an overall progress bar."""
     runs = {}
-    bar = tqdm(configs.items(), total=len(configs), desc="SZT runs", disable=not progress or len(configs) < 2)
+    bar = progress_bar(configs.items(), enabled=progress and len(configs) > 1, total=len(configs), desc="SZT runs")
     for key, config in bar:
         runs[key] = run_szt(config, progress=progress)
     return runs
@@ -183,6 +182,23 @@ def information_figure(runs: Mapping[float, SZTRun], *, active: float, height: i
     fig.update_xaxes(type="log", title_text="epoch")
     fig.update_yaxes(range=[0, 8.9], row=1)
     return fig
+
+
+def live_information(profile: str, *, beta: float, **overrides: Any):
+    """Live control (needs a kernel): I(X;T_ℓ) per layer for any β, trained on click.
+
+    Each click trains the network of ``profile`` at the slider's β (or loads it
+    from the cache) and plots its I(X;T_ℓ) against the epoch; ``overrides``
+    (seed, activation, log_epochs) are the chapter's other parameters.
+    """
+    def draw(beta: float) -> plt.Figure:
+        beta = float(f"{beta:.4g}")  # the slider's value, rounded, is the cache key
+        run = run_szt(chapter_config(profile, beta=beta, **overrides))
+        ax = information_lines(information_table({beta: run}), hue="layer", references={"ln 4096": LN_4096})
+        ax.set_title(f"I(X;T_ℓ), β = {beta:g} ({profile} profile)")
+        return ax.figure
+
+    return live_control(draw, {"beta": log_slider(beta, low=1e-3, high=1.0)}, button="Train and estimate")
 
 
 def value_histograms(run: SZTRun, layer: int, *, bins: int = 60) -> tuple[np.ndarray, np.ndarray]:
