@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 import yaml
 
@@ -33,3 +38,29 @@ def test_environment_yml_installs_the_project_with_the_same_extras_and_torch_pin
     assert pip_section.index(pin) < pip_section.index(project_lines[0])
     # No dependency is declared twice (once in pyproject, once here).
     assert len(pip_section) == len(torch_lines) + len(project_lines) + sum(line.startswith("--") for line in pip_section)
+
+
+def test_binder_stages_the_repository_and_opens_text_notebooks_as_notebooks(repo_root, tmp_path):
+    """repo2docker copies the whole repository before installing when the pip section names
+    a local path (`-e .`), and runs postBuild, which makes jupytext the viewer of .md files."""
+    env = yaml.safe_load((repo_root / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    assert any(line.startswith("-e .") for line in pip_section)  # repo2docker: "local pip requirement"
+    assert not (repo_root / "binder").exists() and not (repo_root / ".binder").exists()  # else top-level files are ignored
+    post_build = repo_root / "postBuild"
+    assert os.access(post_build, os.X_OK)
+    bin_dir = str(Path(sys.executable).parent)
+    subprocess.run([str(post_build)], check=True, cwd=repo_root,
+                   env=dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path), PATH=bin_dir + os.pathsep + os.environ["PATH"]))
+    overrides = json.loads((tmp_path / "labconfig" / "default_setting_overrides.json").read_text())
+    viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers == {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}
+
+
+def test_launch_buttons_use_a_public_remote_only():
+    from ipcore.sphinx_ext import public_repository_url as url
+
+    assert url("git@github.com:someone/ipcore.git") == "https://github.com/someone/ipcore"
+    assert url("https://token@github.com/someone/ipcore.git/") == "https://github.com/someone/ipcore"
+    assert url("ssh://git@gitlab.com/group/ipcore.git") == "https://gitlab.com/group/ipcore"
+    assert url("/work/main") is None and url(None) is None and url("https://example.org/a/b") is None
