@@ -46,11 +46,16 @@ def source_stamp(profile: str) -> str:
     return digest.hexdigest()
 
 
-def _vendor_plotly(static_dir: Path) -> None:
-    """Copy plotly.min.js from the installed plotly into the book's static folder (no CDN)."""
+def plotly_js() -> Path:
+    """The plotly.min.js shipped inside the installed plotly package (the book's and reproduce's copy)."""
     import plotly
 
-    source = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+def _vendor_plotly(static_dir: Path) -> None:
+    """Copy plotly.min.js from the installed plotly into the book's static folder (no CDN)."""
+    source = plotly_js()
     if not source.is_file():
         raise FileNotFoundError(f"plotly.min.js not found in the plotly package at {source}")
     static_dir.mkdir(parents=True, exist_ok=True)

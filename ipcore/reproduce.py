@@ -89,7 +89,7 @@ def reproduce(
 ) -> list[ChapterResult]:
     """Run the chapters (all, or ``only``) at ``profile``; return one result per chapter."""
 
-    from ipcore.book import PROFILE_NAMES
+    from ipcore.book import PROFILE_NAMES, plotly_js as installed_plotly_js
     from ipcore.config import check_choice, progress_bar
     from ipcore.notebook import load_notebook, notebook_parameters, read_results, run_notebook
 
@@ -105,13 +105,10 @@ def reproduce(
     output.mkdir(parents=True, exist_ok=True)
     figures = output / "figures"
     figures.mkdir(exist_ok=True)
-    import plotly
-
-    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    if plotly_js.is_file():
+    source = installed_plotly_js()
+    plotly_js = source if source.is_file() else None
+    if plotly_js is not None:
         shutil.copy(plotly_js, figures / "plotly.min.js")
-    else:
-        plotly_js = None
     results: list[ChapterResult] = []
     overall = progress_bar(names, enabled=progress, desc=f"reproduce ({profile})", unit="chapter")
     for name in overall:
