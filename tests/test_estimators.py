@@ -23,6 +23,7 @@ from ipcore.estimators import (
     sp_mutual_information,
     two_point_mutual_information,
 )
+from ipcore.config import torch_threads
 from ipcore.estimators import kernel
 
 
@@ -53,7 +54,7 @@ def clustered(n: int, d: int, seed: int) -> np.ndarray:
 def test_pruned_kernel_matches_brute_force(d, beta):
     centers = clustered(3000, d, seed=d)
     points = centers + beta * np.random.default_rng(1).normal(size=centers.shape)
-    assert points.shape[0] * centers.shape[0] > kernel.DENSE_PAIRS  # exercises the dual-tree path
+    assert points.shape[0] * centers.shape[0] > kernel.DENSE_PAIRS  # exercises the tree path
     got = mixture_log_density(points, centers, beta).numpy()
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got, brute_log_density(points, centers, beta), rtol=0, atol=1e-9)
@@ -87,15 +88,44 @@ def test_batched_kernel_equals_separate_calls():
         np.testing.assert_allclose(got[b].numpy(), brute_log_density(points[b], centers[b], 0.3), atol=1e-10)
 
 
-def test_kd_tree_is_a_permutation_and_routes_points_to_their_leaf():
-    padded = kernel.KDTree(torch.from_numpy(clustered(1000, 4, seed=8)), depth=5)
-    assert sorted(padded.index[padded.valid].tolist()) == list(range(1000))
-    x = torch.from_numpy(np.random.default_rng(8).normal(size=(1024, 4)))  # no ties, no padding
-    tree = kernel.KDTree(x, depth=5)
-    assert torch.equal(tree.route(tree.rows.reshape(-1, 4)), torch.arange(32).repeat_interleave(tree.leaf))
-    # Leaf boxes contain their rows, and the levels' boxes nest.
-    assert bool((tree.rows >= tree.lo[-1][:, None]).all() and (tree.rows <= tree.hi[-1][:, None]).all())
-    assert torch.equal(tree.lo[0][0], x.amin(0)) and torch.equal(tree.hi[0][0], x.amax(0))
+@pytest.mark.parametrize("k, n, d", [(150_000, 10, 2), (20, 60_000, 1), (3, 500_000, 3)])
+def test_tree_path_with_lopsided_sizes(k, n, d):
+    """One leaf and many points; few points and a deep tree (a 1-D mixture); points far outside."""
+    rng = np.random.default_rng(k)
+    centers = np.tanh(2 * rng.normal(size=(n, d)))
+    near = centers[rng.integers(0, n, k - 1)] + 0.02 * rng.normal(size=(k - 1, d))
+    points = np.concatenate([near, np.full((1, d), -4.0)])
+    assert k * n > kernel.DENSE_PAIRS
+    got = mixture_log_density(points, centers, 0.02).numpy()
+    np.testing.assert_allclose(got, brute_log_density(points, centers, 0.02), rtol=0, atol=1e-9)
+
+
+def test_kd_tree_is_a_permutation_with_nested_boxes_that_contain_their_rows():
+    from ipcore.estimators import tree
+
+    x = clustered(1000, 4, seed=8)
+    depth = tree.tree_depth(1000, 16)
+    order, lo, hi = tree.build_kd_tree(x, depth)
+    assert sorted(order.tolist()) == list(range(1000))
+    first_leaf = (1 << depth) - 1
+    for level in range(depth + 1):
+        for i in range(1 << level):
+            rows = x[order[(i * 1000) >> level : ((i + 1) * 1000) >> level]]
+            node = (1 << level) - 1 + i
+            np.testing.assert_array_equal(rows.min(0), lo[node])  # tight boxes
+            np.testing.assert_array_equal(rows.max(0), hi[node])
+            if level == depth:
+                assert 1000 >> depth <= len(rows) <= (1000 >> depth) + 1  # balanced leaves
+    assert lo.shape == (2 * first_leaf + 1, 4)
+
+
+def test_tree_path_is_deterministic_and_independent_of_threads():
+    centers = clustered(3000, 3, seed=9)
+    points = centers + 0.01 * np.random.default_rng(9).normal(size=centers.shape)
+    one = mixture_log_density(points, centers, 0.01)
+    with torch_threads(1):
+        single = mixture_log_density(points, centers, 0.01)
+    assert torch.equal(one, single)
 
 
 # --------------------------------------------------------------------------- Monte Carlo entropy
