@@ -100,6 +100,17 @@ def test_tree_path_with_lopsided_sizes(k, n, d):
     np.testing.assert_allclose(got, brute_log_density(points, centers, 0.02), rtol=0, atol=1e-9)
 
 
+def test_vectorised_exp_matches_libm_to_round_off():
+    from ipcore.estimators import tree
+
+    x = np.concatenate([np.linspace(-700, 0, 100_001), [-np.inf, -800.0]])
+    mantissa, bits = np.empty_like(x), np.empty(len(x), dtype=np.int64)
+    tree._exp_into(x, len(x), 0.0, mantissa, bits)
+    got = mantissa * bits.view(np.float64)
+    np.testing.assert_allclose(got[:-2], np.exp(x[:-2]), rtol=4e-16, atol=0)
+    assert got[-2] == 0.0 and got[-1] == 0.0  # −inf, and below the clamp
+
+
 def test_kd_tree_is_a_permutation_with_nested_boxes_that_contain_their_rows():
     from ipcore.estimators import tree
 

@@ -97,7 +97,7 @@ def build_kd_tree(x: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray, np
 
 
 #: exp(r) on |r| ≤ ln2/2 by its Taylor polynomial to degree 13 (relative error < 1e-17).
-_EXP_COEFFS = tuple(1.0 / math.factorial(i) for i in range(14))
+_EXP_TAYLOR = tuple(1.0 / math.factorial(i) for i in range(14))
 _LOG2E = 1.4426950408889634
 _LN2_HI = 0.693147180369123816490  # ln 2 split so that k · _LN2_HI is exact for |k| < 2^20
 _LN2_LO = 1.90821492927058770002e-10
@@ -108,29 +108,17 @@ def _exp_into(x: np.ndarray, size: int, shift: float, mantissa: np.ndarray, expo
     """exp(x_j − shift) = mantissa_j · 2^k_j for j < size (x_j ≤ shift; −inf gives 0).
 
     A loop the compiler vectorises: libm's exp is called one value at a time.
-    Arguments below −700 are clamped (exp < 1e−304: negligible in every sum here).
+    Arguments below −700 give 0 (exp(−700) < 1e−304: negligible in every sum here).
     """
-    c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13 = _EXP_COEFFS
+    c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13 = _EXP_TAYLOR
     for j in range(size):
         y = x[j] - shift
-        keep = y > -700.0
+        keep = y >= -700.0
         y = max(y, -700.0)
         k = math.floor(y * _LOG2E + 0.5)
         r = (y - k * _LN2_HI) - k * _LN2_LO
-        p = c13
-        p = p * r + c12
-        p = p * r + c11
-        p = p * r + c10
-        p = p * r + c9
-        p = p * r + c8
-        p = p * r + c7
-        p = p * r + c6
-        p = p * r + c5
-        p = p * r + c4
-        p = p * r + c3
-        p = p * r + c2
-        p = p * r + c1
-        p = p * r + c0
+        p = c0 + r * (c1 + r * (c2 + r * (c3 + r * (c4 + r * (c5 + r * (c6 + r * (
+            c7 + r * (c8 + r * (c9 + r * (c10 + r * (c11 + r * (c12 + r * c13))))))))))))
         mantissa[j] = p if keep else 0.0
         exponent_bits[j] = (np.int64(k) + 1023) << 52
 
