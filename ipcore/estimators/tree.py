@@ -40,6 +40,8 @@ import numpy as np
 LEAF_SIZE = 64
 #: Points handed to a thread at a time (they are in tree order, so neighbours share cache).
 POINTS_PER_TASK = 64
+#: Points per compiled call (at most a few seconds each, so that Ctrl-C is not held up for long).
+POINTS_PER_CALL = 1 << 16
 
 
 def tree_depth(n: int, leaf_size: int = LEAF_SIZE) -> int:
@@ -264,12 +266,16 @@ def log_sums(points: np.ndarray, centres: np.ndarray, log_w: np.ndarray, beta: f
     sorted_log_w = np.ascontiguousarray(log_w[order])
     # Points in tree order too: neighbours then run on one thread and share what they touch.
     point_order, _, _ = build_kd_tree(points, tree_depth(points.shape[0], POINTS_PER_TASK))
+    sorted_points = np.ascontiguousarray(points[point_order])
+    args = (np.ascontiguousarray(centres[order].T), sorted_log_w, node_log_weights(sorted_log_w, depth), lo, hi,
+            depth, 0.5 / (beta * beta), log_eps, approximate)
+    sums = np.empty(points.shape[0])
     previous = nb.get_num_threads()
     nb.set_num_threads(max(1, min(threads, nb.config.NUMBA_NUM_THREADS)))
     try:
-        sums = tree_log_sums(
-            np.ascontiguousarray(points[point_order]), np.ascontiguousarray(centres[order].T), sorted_log_w,
-            node_log_weights(sorted_log_w, depth), lo, hi, depth, 0.5 / (beta * beta), log_eps, approximate)
+        # Compiled code does not see Ctrl-C: in slices of a few seconds, an interrupt is felt soon.
+        for start in range(0, points.shape[0], POINTS_PER_CALL):
+            sums[start : start + POINTS_PER_CALL] = tree_log_sums(sorted_points[start : start + POINTS_PER_CALL], *args)
     finally:
         nb.set_num_threads(previous)
     out = np.empty_like(sums)
