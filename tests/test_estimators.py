@@ -116,7 +116,8 @@ def test_kd_tree_is_a_permutation_with_nested_boxes_that_contain_their_rows():
 
     x = clustered(1000, 4, seed=8)
     depth = tree.tree_depth(1000, 16)
-    order, lo, hi = tree.build_kd_tree(x, depth)
+    order = tree.kd_order(x, depth)
+    lo, hi = tree.node_boxes(x, order, depth)
     assert sorted(order.tolist()) == list(range(1000))
     first_leaf = (1 << depth) - 1
     for level in range(depth + 1):

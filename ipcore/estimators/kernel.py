@@ -118,12 +118,16 @@ def _dense_block(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tenso
     return out
 
 
+def drop_zero_weights(centers: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same mixture without its components of weight 0."""
+    keep = weights > 0
+    return (centers, weights) if bool(keep.all()) else (centers[keep], weights[keep])
+
+
 def merge_identical_centres(centers: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The same mixture with fewer components: identical centres (n, d) merged into one
     carrying their summed weight, and components of weight 0 dropped."""
-    keep = weights > 0
-    if not bool(keep.all()):
-        centers, weights = centers[keep], weights[keep]
+    centers, weights = drop_zero_weights(centers, weights)
     # Distinct values of a generic projection prove the rows distinct (the common case), cheaply.
     direction = torch.linspace(1.0, 2.0, centers.shape[1], dtype=centers.dtype, device=centers.device).sqrt()
     projected = torch.sort(centers @ direction).values
@@ -144,9 +148,7 @@ def _log_density_tree(points: torch.Tensor, centers: torch.Tensor, weights: torc
     """:func:`ipcore.estimators.tree.log_sums` on CPU tensors, with zero-weight components removed."""
     from ipcore.estimators import tree  # numba: imported (and its kernels loaded) on first use
 
-    keep = weights > 0
-    if not bool(keep.all()):
-        centers, weights = centers[keep], weights[keep]
+    centers, weights = drop_zero_weights(centers, weights)
     sums = tree.log_sums(points.contiguous().numpy(), centers.contiguous().numpy(), torch.log(weights).numpy(),
                          beta, log_eps, approximate, torch.get_num_threads())
     return torch.from_numpy(sums)

@@ -49,15 +49,24 @@ def tree_depth(n: int, leaf_size: int = LEAF_SIZE) -> int:
     return max(0, math.ceil(math.log2(max(1.0, n / leaf_size))))
 
 
+@nb.njit(cache=True, inline="always")
+def _column_range(x: np.ndarray, order: np.ndarray, start: int, stop: int, c: int) -> tuple[float, float]:
+    """Smallest and largest of column c over rows order[start:stop] of x."""
+    low, high = np.inf, -np.inf
+    for r in range(start, stop):
+        v = x[order[r], c]
+        low, high = min(low, v), max(high, v)
+    return low, high
+
+
 @nb.njit(cache=True, parallel=True)
-def build_kd_tree(x: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A balanced kd-tree over the rows of ``x`` (n, d) in heap layout.
+def kd_order(x: np.ndarray, depth: int) -> np.ndarray:
+    """The row order of a balanced kd-tree over the rows of ``x`` (n, d), in heap layout.
 
     Node ``2**l − 1 + i`` (level l, i-th from the left) holds rows
     ``order[(i n) >> l : ((i + 1) n) >> l]``: each split is at the median of
     the node's widest coordinate, so children differ in size by at most one
-    and no index arrays are stored. Returns ``order`` and the bounding boxes
-    ``lo``, ``hi`` of every node, shape (2**(depth+1) − 1, d).
+    and no index arrays are stored.
     """
     n, d = x.shape
     order = np.arange(n)
@@ -66,10 +75,7 @@ def build_kd_tree(x: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray, np
             start, stop = (i * n) >> level, ((i + 1) * n) >> level
             widest, width = 0, -1.0
             for c in range(d):
-                low, high = np.inf, -np.inf
-                for r in range(start, stop):
-                    v = x[order[r], c]
-                    low, high = min(low, v), max(high, v)
+                low, high = _column_range(x, order, start, stop, c)
                 if high - low > width:
                     widest, width = c, high - low
             keys = np.empty(stop - start)
@@ -79,23 +85,25 @@ def build_kd_tree(x: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray, np
             segment = order[start:stop].copy()
             for r in range(stop - start):
                 order[start + r] = segment[perm[r]]
-    nodes = (1 << (depth + 1)) - 1
+    return order
+
+
+@nb.njit(cache=True, parallel=True)
+def node_boxes(x: np.ndarray, order: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bounding boxes ``lo``, ``hi`` (2**(depth+1) − 1, d) of every node of :func:`kd_order`'s tree."""
+    n, d = x.shape
     first_leaf = (1 << depth) - 1
-    lo = np.empty((nodes, d))
-    hi = np.empty((nodes, d))
+    lo = np.empty((2 * first_leaf + 1, d))
+    hi = np.empty((2 * first_leaf + 1, d))
     for i in nb.prange(1 << depth):
-        start, stop = (i * n) >> depth, ((i + 1) * n) >> depth
         for c in range(d):
-            low, high = np.inf, -np.inf
-            for r in range(start, stop):
-                v = x[order[r], c]
-                low, high = min(low, v), max(high, v)
-            lo[first_leaf + i, c], hi[first_leaf + i, c] = low, high
+            lo[first_leaf + i, c], hi[first_leaf + i, c] = _column_range(
+                x, order, (i * n) >> depth, ((i + 1) * n) >> depth, c)
     for node in range(first_leaf - 1, -1, -1):
         for c in range(d):
             lo[node, c] = min(lo[2 * node + 1, c], lo[2 * node + 2, c])
             hi[node, c] = max(hi[2 * node + 1, c], hi[2 * node + 2, c])
-    return order, lo, hi
+    return lo, hi
 
 
 #: exp(r) on |r| ≤ ln2/2 by its Taylor polynomial to degree 13 (relative error < 1e-17).
@@ -142,7 +150,7 @@ def tree_log_sums(
 ) -> np.ndarray:
     """log Σ_j w_j exp(−‖t − μ_j‖² inv2b2) at every point, within relative error e^log_eps.
 
-    ``centres``/``log_w`` are in tree order (see :func:`build_kd_tree`),
+    ``centres_t`` (d, n) and ``log_w`` are in tree order (see :func:`kd_order`),
     ``node_log_w`` is the log total weight of every node. Algorithm: module docstring.
     """
     k, d = points.shape
@@ -153,8 +161,8 @@ def tree_log_sums(
     max_leaf = (n + (1 << depth) - 1) >> depth
     tasks = (k + POINTS_PER_TASK - 1) // POINTS_PER_TASK
     for task in nb.prange(tasks):
-        stack = np.empty(depth + 2, dtype=np.int64)
-        stack_gap = np.empty(depth + 2)
+        stack = np.empty(depth + 1, dtype=np.int64)  # one far sibling per level, and a near child
+        stack_gap = np.empty(depth + 1)
         dist = np.empty(max_leaf)
         logit = np.empty(max_leaf)
         mantissa = np.empty(max_leaf)
@@ -162,15 +170,9 @@ def tree_log_sums(
         exponent = exponent_bits.view(np.float64)  # 2^k, assembled bit by bit in exponent_bits
         for q in range(task * POINTS_PER_TASK, min(k, (task + 1) * POINTS_PER_TASK)):
             t = points[q]
-            # Descend to the nearer child at every level; the farther ones wait on the stack.
+            # Until the first leaf is summed nothing can be dropped (L = 0), so the loop
+            # below first walks down to the nearest leaf, leaving the farther siblings stacked.
             node, top = 0, 0
-            for _ in range(depth):
-                left = 2 * node + 1
-                gap_l, gap_r = _box_gap_sq(lo, hi, left, t), _box_gap_sq(lo, hi, left + 1, t)
-                near, far, gap_far = (left, left + 1, gap_r) if gap_l <= gap_r else (left + 1, left, gap_l)
-                stack[top], stack_gap[top] = far, gap_far
-                top += 1
-                node = near
             shift = -np.inf  # largest log-term so far; sums are in units of e^shift
             total = 0.0  # the estimate
             lower = 0.0  # a lower bound on the sum (differs from total only by summaries)
@@ -221,7 +223,7 @@ def tree_log_sums(
                     if log_k_max < log_lower + log_eps:
                         continue  # W K_max < eps L W: dropped within the budget
                     candidate = stack[top]
-                    if approximate:
+                    if approximate and lower > 0.0:  # no bound yet (walking down): nothing to summarise
                         far_sq = 0.0
                         for c in range(d):
                             f = max(t[c] - lo[candidate, c], hi[candidate, c] - t[c])
@@ -262,10 +264,11 @@ def log_sums(points: np.ndarray, centres: np.ndarray, log_w: np.ndarray, beta: f
     weights), summing to 1 in probability. ``threads`` caps numba's threads.
     """
     depth = tree_depth(centres.shape[0])
-    order, lo, hi = build_kd_tree(centres, depth)
+    order = kd_order(centres, depth)
+    lo, hi = node_boxes(centres, order, depth)
     sorted_log_w = np.ascontiguousarray(log_w[order])
     # Points in tree order too: neighbours then run on one thread and share what they touch.
-    point_order, _, _ = build_kd_tree(points, tree_depth(points.shape[0], POINTS_PER_TASK))
+    point_order = kd_order(points, tree_depth(points.shape[0], POINTS_PER_TASK))
     sorted_points = np.ascontiguousarray(points[point_order])
     args = (np.ascontiguousarray(centres[order].T), sorted_log_w, node_log_weights(sorted_log_w, depth), lo, hi,
             depth, 0.5 / (beta * beta), log_eps, approximate)
