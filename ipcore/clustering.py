@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from ipcore.config import as_samples, check_number, check_positive_int
+from ipcore.config import as_labels, as_samples, check_number, check_positive_int
 from ipcore.estimators.binning import _entropy_of_counts, _row_counts  # the one discrete-entropy kernel
 
 
@@ -79,9 +79,7 @@ def cosine_similarity_histograms(points, labels, *, bins: int = 40) -> dict[str,
     representations cluster.
     """
     t = as_samples(points, "points")
-    y = torch.as_tensor(np.asarray(labels)).reshape(-1)
-    if y.shape[0] != t.shape[0]:
-        raise ValueError(f"labels: need one label per point ({t.shape[0]}), got {y.shape[0]}")
+    y = as_labels(labels, t.shape[0], device=t.device)
     unit = t / t.norm(dim=1, keepdim=True).clamp_min(1e-300)
     cos = (unit @ unit.T).clamp_(-1.0, 1.0)
     i, j = torch.triu_indices(len(t), len(t), offset=1)

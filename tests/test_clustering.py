@@ -7,7 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from ipcore.clustering import cluster_entropy, labels_entropy, nearest_neighbour_distances, diameter_clusters
+from ipcore.clustering import (
+    cluster_entropy,
+    cosine_similarity_histograms,
+    diameter_clusters,
+    labels_entropy,
+    nearest_neighbour_distances,
+)
 
 
 @pytest.fixture
@@ -58,7 +64,18 @@ def test_nearest_neighbour_distances_match_brute_force():
     np.testing.assert_allclose(nearest_neighbour_distances(points), full.min(1), rtol=1e-12, atol=1e-15)
 
 
+def test_cosine_histograms_of_aligned_classes_on_orthogonal_axes():
+    # Class 0 along e1 (two lengths), class 1 along e2: within-class cosines 1, across 0.
+    points = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 3.0], [0.0, 0.5]])
+    stats = cosine_similarity_histograms(points, [0, 0, 1, 1], bins=4)
+    assert stats["within_mean"] == pytest.approx(1.0) and stats["across_mean"] == pytest.approx(0.0)
+    np.testing.assert_allclose(stats["within"], [0, 0, 0, 1])  # bins of width 0.5 over [-1, 1]
+    np.testing.assert_allclose(stats["across"], [0, 0, 1, 0])
+
+
 @pytest.mark.parametrize("call, name", [
+    (lambda: cosine_similarity_histograms(np.eye(3), [0, 1]), "labels"),
+    (lambda: cosine_similarity_histograms(np.eye(3), [0.5, 1, 1]), "labels"),
     (lambda: cluster_entropy(np.zeros((5, 2)), 0.0), "diameter"),
     (lambda: diameter_clusters(np.zeros((5, 2)), [0.1, -1.0]), "diameters"),
     (lambda: cluster_entropy(np.full((5, 2), np.nan), 0.1), "points"),
