@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import ipcore
+from ipcore.cache import code_version
 from ipcore.config import PROGRESS_ENV, check_choice
 
 #: Environment variable through which a book build sets the chapters' profile.
@@ -38,12 +38,7 @@ def book_profile(default: str) -> str:
 
 def source_stamp(profile: str) -> str:
     """SHA-256 over every ipcore source file and the profile name."""
-    digest = hashlib.sha256(profile.encode())
-    package = Path(ipcore.__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return hashlib.sha256(f"{profile}:{code_version(['ipcore'])}".encode()).hexdigest()
 
 
 def plotly_js() -> Path:

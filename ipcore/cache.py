@@ -33,13 +33,22 @@ def cache_root() -> Path:
     return root
 
 
+def _source_files(module_name: str) -> list[tuple[str, Path]]:
+    """(label, path) of a module's source, or of every module in a package (its whole folder)."""
+    module = importlib.import_module(module_name)
+    if hasattr(module, "__path__"):  # a package: all of it, so a new submodule cannot be forgotten
+        return sorted((f"{module_name}/{path.relative_to(folder)}", path)
+                      for folder in map(Path, module.__path__) for path in folder.rglob("*.py"))
+    return [(module_name, Path(inspect.getsourcefile(module)))]
+
+
 def code_version(modules: Iterable[str]) -> str:
-    """SHA-256 of the source of the named modules (e.g. ``["ipcore.training"]``)."""
+    """SHA-256 of the source of the named modules or packages (e.g. ``["ipcore.training", "ipcore.estimators"]``)."""
     digest = hashlib.sha256()
     for name in sorted(set(modules)):
-        module = importlib.import_module(name)
-        digest.update(name.encode())
-        digest.update(inspect.getsource(module).encode())
+        for label, path in _source_files(name):
+            digest.update(label.encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

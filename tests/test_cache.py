@@ -29,6 +29,17 @@ def test_key_depends_on_the_code_of_the_named_modules_only():
     assert a != cache.cache_key(params, ["ipcore.seeding", "ipcore.config"])
 
 
+def test_a_package_key_covers_every_module_in_it(tmp_path, monkeypatch):
+    package = tmp_path / "src" / "demo_pkg"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "kernel.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    before = cache.cache_key({}, ["demo_pkg"])
+    (package / "tree.py").write_text("Y = 2\n")  # a submodule nobody imports or names
+    assert cache.cache_key({}, ["demo_pkg"]) != before
+
+
 def test_checkpoints_resume_and_disappear_when_the_result_is_saved(tmp_path):
     run = cache.CachedRun("demo", {"n": 1}, modules=["ipcore.seeding"])
     assert run.load_checkpoint() is None and not run.done

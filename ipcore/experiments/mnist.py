@@ -29,7 +29,7 @@ from ipcore.training import Recorder, Snapshot, train
 
 MNIST_MODULES = [
     "ipcore.experiments.mnist", "ipcore.cnn", "ipcore.models", "ipcore.training", "ipcore.data.mnist",
-    "ipcore.clustering", "ipcore.estimators.entropy", "ipcore.estimators.kernel", "ipcore.seeding",
+    "ipcore.clustering", "ipcore.estimators", "ipcore.seeding",
 ]
 VARIANTS = ("deterministic", "noisy", "dropout")
 LAYER_NAMES = ("conv 1", "conv 2", "dense")

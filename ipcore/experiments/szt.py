@@ -27,7 +27,7 @@ from ipcore.training import Recorder, Snapshot, log_spaced_epochs, train
 #: ipcore modules whose code determines an SZT result (their change invalidates the cache).
 SZT_MODULES = [
     "ipcore.experiments.szt", "ipcore.training", "ipcore.models", "ipcore.data.szt",
-    "ipcore.estimators.entropy", "ipcore.estimators.kernel", "ipcore.estimators.binning", "ipcore.seeding",
+    "ipcore.estimators", "ipcore.seeding",
 ]
 
 
