@@ -58,10 +58,20 @@ def run_all(configs: Mapping[Any, SZTConfig], *, progress: bool = True) -> dict[
     return runs
 
 
+def check_logged_epochs(epochs: Sequence[int], logged: Sequence[int], name: str = "epochs") -> list[int]:
+    """``epochs`` as a list, each an integer in the logged range [0, last logged epoch]."""
+    last = int(logged[-1])
+    values = list(epochs) if isinstance(epochs, (list, tuple, np.ndarray)) else []
+    if not values or not all(
+        isinstance(e, (int, np.integer)) and not isinstance(e, bool) and 0 <= e <= last for e in values
+    ):
+        raise ValueError(f"{name}: every epoch must be an integer in [0, {last}] (the logged range), got {epochs!r}")
+    return [int(e) for e in values]
+
+
 def nearest_logged(run: SZTRun, epoch: int) -> int:
     """Index of the logged epoch nearest to ``epoch`` on a log scale."""
-    if not 0 <= epoch <= run.epochs[-1]:
-        raise ValueError(f"epoch: must lie in [0, {int(run.epochs[-1])}] (the run's logged range), got {epoch}")
+    (epoch,) = check_logged_epochs([epoch], run.epochs, "epoch")
     return int(np.argmin(np.abs(np.log1p(run.epochs) - np.log1p(epoch))))
 
 
