@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +34,51 @@ def session_cache(tmp_path_factory) -> Path:
         os.environ.pop("IPCORE_CACHE", None)
     else:
         os.environ["IPCORE_CACHE"] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def kernels_dump_their_stacks_on_abort():
+    """Kernels started by the tests (papermill, the book build) print every thread's Python
+    stack when they get SIGABRT: see :func:`stuck_kernel_watchdog`."""
+    previous = os.environ.get("PYTHONFAULTHANDLER")
+    os.environ["PYTHONFAULTHANDLER"] = "1"
+    yield
+    if previous is None:
+        os.environ.pop("PYTHONFAULTHANDLER", None)
+    else:
+        os.environ["PYTHONFAULTHANDLER"] = previous
+
+
+def abort_kernels() -> list[int]:
+    """Send SIGABRT to every Jupyter kernel below this process (children of the book build
+    included); returns their pids."""
+    aborted = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            if any("ipykernel_launcher" in part for part in process.cmdline()):
+                process.send_signal(signal.SIGABRT)
+                aborted.append(process.pid)
+        except psutil.Error:  # it ended meanwhile
+            pass
+    return aborted
+
+
+@pytest.fixture(autouse=True)
+def stuck_kernel_watchdog(request):
+    """A test still running after the ini's ``faulthandler_timeout`` is stuck (the slowest test,
+    the first book build, takes a few minutes). pytest then prints its own stacks; this aborts
+    the test's kernels, which print theirs (faulthandler), and nbclient, seeing them dead,
+    fails the test with DeadKernelError. So a hang costs one failed test with the place it
+    hung, not the whole CI run."""
+    limit = float(request.config.getini("faulthandler_timeout") or 0)
+    if limit <= 0:
+        yield
+        return
+    timer = threading.Timer(limit, abort_kernels)
+    timer.daemon = True
+    timer.start()
+    yield
+    timer.cancel()
 
 
 @pytest.fixture(scope="session")

@@ -147,3 +147,34 @@ def test_kernels_talk_over_ipc_sockets_and_leave_none_behind(tmp_path):
     run_notebook(src, tmp_path / "out.ipynb", progress=False)
     assert read_results(tmp_path / "out.ipynb") == {"transport": "ipc"}
     assert set(glob.glob(f"{tempfile.gettempdir()}/ipcore-kernel-*")) == before
+
+
+@pytest.mark.slow
+def test_a_stuck_kernel_is_aborted_with_its_stack_printed(tmp_path, capfd):
+    # What tests/conftest.py does when a test outlives faulthandler_timeout: the kernel
+    # prints where it is stuck, and the run fails at once instead of waiting forever.
+    import threading
+
+    import nbformat
+    from nbclient.exceptions import DeadKernelError
+
+    from conftest import abort_kernels
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("unused = 0", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import time\n\ndef stuck_here():\n    time.sleep(600)\n\nstuck_here()")])
+    src = tmp_path / "stuck.ipynb"
+    nbformat.write(nb, src)
+    aborted: list[int] = []
+    # Late enough for the kernel to be inside the cell (it starts in about 2 s).
+    timer = threading.Timer(15, lambda: aborted.extend(abort_kernels()))
+    timer.start()
+    try:
+        with pytest.raises(DeadKernelError):
+            run_notebook(src, tmp_path / "out.ipynb", progress=False)
+    finally:
+        timer.cancel()
+    assert len(aborted) == 1
+    err = capfd.readouterr().err
+    assert "Fatal Python error: Aborted" in err
+    assert "in stuck_here" in err
