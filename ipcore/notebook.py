@@ -12,10 +12,12 @@ notebook, without importing any of the notebook's code.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import math
 import os
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Mapping
@@ -30,33 +32,70 @@ class NotebookError(RuntimeError):
     """A notebook failed while executing; the message is the notebook's own error."""
 
 
-def _kernel_manager_class() -> type:
-    """The kernel manager papermill starts kernels with: IPC sockets on POSIX.
+#: Longest single wait on a kernel's socket, in seconds (see :func:`kernel_manager_class`).
+POLL_SLICE_S = 1.0
 
-    Over TCP, jupyter_client picks five free ports and the kernel binds them
-    later; in between, the kernel's own output pipe (``bind_to_random_port``)
-    can take one of them, and the heartbeat thread dies with "Address already
-    in use" (seen in CI). Unix-domain sockets named after a unique path cannot
-    collide. The kernel manager deletes the socket files at shutdown.
+
+@functools.cache
+def kernel_manager_class() -> type:
+    """The kernel manager that runs chapter kernels, for papermill and for the book's executor.
+
+    - **Transport: IPC sockets on POSIX.** Over TCP, jupyter_client picks five
+      free ports and the kernel binds them later; in between, the kernel's own
+      output pipe (``bind_to_random_port``) can take one of them, and the
+      heartbeat thread dies with "Address already in use" (seen in CI).
+      Unix-domain sockets named after a unique path cannot collide. The kernel
+      manager deletes the socket files at shutdown.
+    - **Its clients wait on a socket at most** :data:`POLL_SLICE_S` **at a time.**
+      zmq.asyncio wakes a waiting poll through an edge-triggered file
+      descriptor, and a wake-up can be missed. Seen here: the kernel had run
+      the cell and sent its reply, both processes sat idle, and the client's
+      single unbounded poll waited forever (stop 9's CI lost 85 minutes so).
+      Every new poll reads the socket's state afresh, so waiting in slices
+      makes a missed wake-up cost at most one slice.
     """
+    from queue import Empty
+
     from jupyter_client import AsyncKernelManager
-    from traitlets import default
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.channels import AsyncZMQSocketChannel
+    from traitlets import Type, default
 
-    if os.name != "posix":
-        return AsyncKernelManager
+    class SlicedPollChannel(AsyncZMQSocketChannel):
+        async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:
+            """The next message; waits up to ``timeout`` seconds (None: for ever) in slices."""
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                left = POLL_SLICE_S if deadline is None else min(POLL_SLICE_S, deadline - time.monotonic())
+                try:
+                    return await super().get_msg(timeout=max(left, 0.0))
+                except Empty:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise
 
-    class IPCKernelManager(AsyncKernelManager):
-        @default("transport")
-        def _default_transport(self) -> str:
-            return "ipc"
+    class SlicedPollClient(AsyncKernelClient):
+        shell_channel_class = Type(SlicedPollChannel)
+        iopub_channel_class = Type(SlicedPollChannel)
+        stdin_channel_class = Type(SlicedPollChannel)
+        control_channel_class = Type(SlicedPollChannel)
 
-        @default("ip")
-        def _default_ip(self) -> str:
-            # sockets are "<ip>-<port>"; a short absolute path keeps them under
-            # the 107-byte limit of Unix socket names
-            return os.path.join(tempfile.gettempdir(), f"ipcore-kernel-{uuid.uuid4().hex[:12]}")
+    class ChapterKernelManager(AsyncKernelManager):
+        @default("client_factory")
+        def _default_client_factory(self) -> type:
+            return SlicedPollClient
 
-    return IPCKernelManager
+        if os.name == "posix":
+            @default("transport")
+            def _default_transport(self) -> str:
+                return "ipc"
+
+            @default("ip")
+            def _default_ip(self) -> str:
+                # sockets are "<ip>-<port>"; a short absolute path keeps them under
+                # the 107-byte limit of Unix socket names
+                return os.path.join(tempfile.gettempdir(), f"ipcore-kernel-{uuid.uuid4().hex[:12]}")
+
+    return ChapterKernelManager
 
 
 def load_notebook(path: str | Path) -> nbformat.NotebookNode:
@@ -160,7 +199,7 @@ def run_notebook(
             progress_bar=progress,
             cwd=str(cwd if cwd is not None else Path(notebook).resolve().parent),
             execution_timeout=timeout,
-            kernel_manager_class=_kernel_manager_class(),
+            kernel_manager_class=kernel_manager_class(),
         )
     except PapermillExecutionError as exc:
         raise NotebookError(f"{notebook}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None

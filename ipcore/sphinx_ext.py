@@ -10,10 +10,15 @@
   and _config.yml cannot: it is taken from ``$IPCORE_REPOSITORY_URL`` or the
   ``origin`` remote (https, or ssh rewritten to https). A clone without a
   public remote gets no launch buttons rather than dead ones.
+- myst-nb executes the chapters with nbclient's default kernel manager (TCP
+  ports, unbounded waits on the kernel's sockets). The book's kernels get the
+  one papermill's get, :func:`ipcore.notebook.kernel_manager_class`, and its
+  two fixes (no port race, no wait lost to a missed wake-up).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -79,7 +84,34 @@ def _set_default_mode(app, config) -> None:
     config.html_context = {**(config.html_context or {}), "default_mode": "light"}
 
 
+def execute_with_chapter_kernels() -> None:
+    """Make myst-nb's executors start kernels with :func:`ipcore.notebook.kernel_manager_class`.
+
+    myst-nb passes no options of its own to nbclient, but both of its
+    executors (``cache`` and ``direct``) call jupyter-cache's
+    ``single_nb_execution``, whose extra keywords go to nbclient's
+    ``NotebookClient``; ``kernel_manager_class`` is one of its settings.
+    """
+    from myst_nb.core.execute import cache, direct
+
+    from ipcore.notebook import kernel_manager_class
+
+    for module in (cache, direct):
+        original = module.single_nb_execution
+        if getattr(original, "chapter_kernels", False):
+            continue
+
+        @functools.wraps(original)
+        def execute(*args: Any, _original=original, **kwargs: Any):
+            kwargs.setdefault("kernel_manager_class", kernel_manager_class())
+            return _original(*args, **kwargs)
+
+        execute.chapter_kernels = True  # type: ignore[attr-defined]
+        module.single_nb_execution = execute
+
+
 def setup(app) -> dict[str, Any]:
+    execute_with_chapter_kernels()
     app.connect("config-inited", _set_default_mode)
     app.connect("config-inited", _set_repository)
     app.connect("html-page-context", _drop_thebe_scripts, priority=900)

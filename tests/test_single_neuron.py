@@ -178,3 +178,104 @@ def test_a_stuck_kernel_is_aborted_with_its_stack_printed(tmp_path, capfd):
     err = capfd.readouterr().err
     assert "Fatal Python error: Aborted" in err
     assert "in stuck_here" in err
+
+
+def test_a_missed_socket_wake_up_costs_one_poll_slice_not_forever():
+    # The kernel's reply is in the client's socket, but the poll waiting for it is never
+    # woken (a missed edge-triggered wake-up: both processes idle, the run stuck for good).
+    # Our kernel clients wait in slices, and the next slice finds the reply.
+    import asyncio
+    import time
+
+    import zmq
+    import zmq.asyncio
+    from jupyter_client.session import Session
+
+    from ipcore.notebook import POLL_SLICE_S, kernel_manager_class
+
+    channel_class = kernel_manager_class()().client_factory.shell_channel_class.default_value
+
+    async def scenario() -> tuple[dict, list, float]:
+        context = zmq.asyncio.Context()
+        receiver, sender = context.socket(zmq.PAIR), context.socket(zmq.PAIR)
+        receiver.bind("inproc://reply")
+        sender.connect("inproc://reply")
+        session = Session(key=b"k")
+        channel = channel_class(receiver, session)
+        session.send(sender, "execute_reply", {"status": "ok"})
+        polls: list = []
+        real_poll = receiver.poll
+
+        def poll(timeout=None, flags=zmq.POLLIN):
+            polls.append(timeout)
+            if len(polls) == 1:  # the first wait is never woken: it ends only at its timeout, empty
+                if timeout is None:
+                    return asyncio.get_running_loop().create_future()  # would wait for ever
+                future = asyncio.get_running_loop().create_future()
+                asyncio.get_running_loop().call_later(timeout / 1000, future.set_result, 0)
+                return future
+            return real_poll(timeout, flags)
+
+        receiver.poll = poll
+        start = time.monotonic()
+        msg = await asyncio.wait_for(channel.get_msg(timeout=None), timeout=10 * POLL_SLICE_S)
+        elapsed = time.monotonic() - start
+        receiver.close(0)
+        sender.close(0)
+        context.term()
+        return msg, polls, elapsed
+
+    msg, polls, elapsed = asyncio.run(scenario())
+    assert msg["msg_type"] == "execute_reply" and msg["content"] == {"status": "ok"}
+    assert polls[0] == 1000 * POLL_SLICE_S and len(polls) == 2  # no unbounded wait
+    assert POLL_SLICE_S <= elapsed < 3 * POLL_SLICE_S
+
+
+def test_a_bounded_wait_on_a_kernel_socket_ends_on_time():
+    import asyncio
+    import time
+    from queue import Empty
+
+    import zmq
+    import zmq.asyncio
+    from jupyter_client.session import Session
+
+    from ipcore.notebook import kernel_manager_class
+
+    channel_class = kernel_manager_class()().client_factory.iopub_channel_class.default_value
+
+    async def wait(timeout: float) -> float:
+        context = zmq.asyncio.Context()
+        socket = context.socket(zmq.PAIR)
+        socket.bind("inproc://silent")
+        start = time.monotonic()
+        try:
+            with pytest.raises(Empty):
+                await channel_class(socket, Session(key=b"k")).get_msg(timeout=timeout)
+            return time.monotonic() - start
+        finally:
+            socket.close(0)
+            context.term()
+
+    assert 2.5 <= asyncio.run(wait(2.5)) < 3.5
+    assert asyncio.run(wait(0)) < 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="IPC sockets are POSIX-only; Windows keeps TCP")
+def test_the_books_executor_starts_the_same_kernels_as_papermill(tmp_path):
+    import nbformat
+    from myst_nb.core.execute import cache
+
+    from ipcore.sphinx_ext import execute_with_chapter_kernels
+
+    execute_with_chapter_kernels()
+    execute_with_chapter_kernels()  # idempotent: Sphinx may set the extension up more than once
+    assert cache.single_nb_execution.__wrapped__.__module__ == "jupyter_cache.executors.utils"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from ipykernel.kernelapp import IPKernelApp\n"
+        "from ipcore.notebook import report\n"
+        "report({'transport': IPKernelApp.instance().transport})")])
+    result = cache.single_nb_execution(nb, cwd=str(tmp_path), timeout=60, allow_errors=False)
+    assert result.err is None
+    assert read_results(result.nb) == {"transport": "ipc"}
