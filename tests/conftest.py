@@ -27,26 +27,18 @@ def session_cache(tmp_path_factory) -> Path:
     """One results cache for the session, shared by the chapter tests and the book build
     (a subprocess that inherits it), so each network trains once; the user's cache is untouched."""
     path = tmp_path_factory.mktemp("ipcore-cache")
-    previous = os.environ.get("IPCORE_CACHE")
-    os.environ["IPCORE_CACHE"] = str(path)
-    yield path
-    if previous is None:
-        os.environ.pop("IPCORE_CACHE", None)
-    else:
-        os.environ["IPCORE_CACHE"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IPCORE_CACHE", str(path))
+        yield path
 
 
 @pytest.fixture(scope="session", autouse=True)
 def kernels_dump_their_stacks_on_abort():
     """Kernels started by the tests (papermill, the book build) print every thread's Python
     stack when they get SIGABRT: see :func:`stuck_kernel_watchdog`."""
-    previous = os.environ.get("PYTHONFAULTHANDLER")
-    os.environ["PYTHONFAULTHANDLER"] = "1"
-    yield
-    if previous is None:
-        os.environ.pop("PYTHONFAULTHANDLER", None)
-    else:
-        os.environ["PYTHONFAULTHANDLER"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONFAULTHANDLER", "1")
+        yield
 
 
 def abort_kernels() -> list[int]:
