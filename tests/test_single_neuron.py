@@ -126,6 +126,17 @@ def test_cli_reports_bad_parameters_clearly(repo_root, tmp_path):
     assert "Traceback" not in bad_value.stderr
 
 
+def transport_report_notebook():
+    """A notebook whose kernel reports the transport it talks over (``report``: "tcp" or "ipc")."""
+    import nbformat
+
+    return nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("unused = 0", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("from ipykernel.kernelapp import IPKernelApp\n"
+                                  "from ipcore.notebook import report\n"
+                                  "report({'transport': IPKernelApp.instance().transport})")])
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="IPC sockets are POSIX-only; Windows keeps TCP")
 def test_kernels_talk_over_ipc_sockets_and_leave_none_behind(tmp_path):
@@ -136,13 +147,8 @@ def test_kernels_talk_over_ipc_sockets_and_leave_none_behind(tmp_path):
 
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("unused = 0", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("from ipykernel.kernelapp import IPKernelApp\n"
-                                  "from ipcore.notebook import report\n"
-                                  "report({'transport': IPKernelApp.instance().transport})")])
     src = tmp_path / "transport.ipynb"
-    nbformat.write(nb, src)
+    nbformat.write(transport_report_notebook(), src)
     before = set(glob.glob(f"{tempfile.gettempdir()}/ipcore-kernel-*"))
     run_notebook(src, tmp_path / "out.ipynb", progress=False)
     assert read_results(tmp_path / "out.ipynb") == {"transport": "ipc"}
@@ -264,7 +270,6 @@ def test_a_bounded_wait_on_a_kernel_socket_ends_on_time():
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="IPC sockets are POSIX-only; Windows keeps TCP")
 def test_the_books_executor_starts_the_same_kernels_as_papermill(tmp_path):
-    import nbformat
     from myst_nb.core.execute import cache
 
     from ipcore.sphinx_ext import execute_with_chapter_kernels
@@ -272,10 +277,6 @@ def test_the_books_executor_starts_the_same_kernels_as_papermill(tmp_path):
     execute_with_chapter_kernels()
     execute_with_chapter_kernels()  # idempotent: Sphinx may set the extension up more than once
     assert cache.single_nb_execution.__wrapped__.__module__ == "jupyter_cache.executors.utils"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-        "from ipykernel.kernelapp import IPKernelApp\n"
-        "from ipcore.notebook import report\n"
-        "report({'transport': IPKernelApp.instance().transport})")])
-    result = cache.single_nb_execution(nb, cwd=str(tmp_path), timeout=60, allow_errors=False)
+    result = cache.single_nb_execution(transport_report_notebook(), cwd=str(tmp_path), timeout=60, allow_errors=False)
     assert result.err is None
     assert read_results(result.nb) == {"transport": "ipc"}
