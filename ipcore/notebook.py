@@ -98,6 +98,21 @@ def kernel_manager_class() -> type:
     return ChapterKernelManager
 
 
+def client_settings() -> dict[str, Any]:
+    """nbclient settings for every chapter run (papermill's, and the book's executor's).
+
+    - ``kernel_manager_class``: :func:`kernel_manager_class`.
+    - ``shutdown_kernel="immediate"``: once the last cell has replied (or failed),
+      the kernel is stopped by a signal rather than by a shutdown request.
+      Nothing is left to collect by then, and ipykernel's graceful shutdown
+      races with itself: its control thread flushes stdout after the main
+      thread has closed the output pipe, and prints a ZMQError traceback
+      ("Socket operation on non-socket") under a clean error message (seen in
+      CI, in ``ipcore run`` with a bad parameter).
+    """
+    return {"kernel_manager_class": kernel_manager_class(), "shutdown_kernel": "immediate"}
+
+
 def load_notebook(path: str | Path) -> nbformat.NotebookNode:
     """Read a text (``.md``, via jupytext) or ``.ipynb`` notebook."""
     path = Path(path)
@@ -199,7 +214,7 @@ def run_notebook(
             progress_bar=progress,
             cwd=str(cwd if cwd is not None else Path(notebook).resolve().parent),
             execution_timeout=timeout,
-            kernel_manager_class=kernel_manager_class(),
+            **client_settings(),
         )
     except PapermillExecutionError as exc:
         raise NotebookError(f"{notebook}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None

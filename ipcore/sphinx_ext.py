@@ -10,10 +10,10 @@
   and _config.yml cannot: it is taken from ``$IPCORE_REPOSITORY_URL`` or the
   ``origin`` remote (https, or ssh rewritten to https). A clone without a
   public remote gets no launch buttons rather than dead ones.
-- myst-nb executes the chapters with nbclient's default kernel manager (TCP
-  ports, unbounded waits on the kernel's sockets). The book's kernels get the
-  one papermill's get, :func:`ipcore.notebook.kernel_manager_class`, and its
-  two fixes (no port race, no wait lost to a missed wake-up).
+- myst-nb executes the chapters with nbclient's defaults (TCP ports,
+  unbounded waits on the kernel's sockets, a shutdown that can print a
+  traceback). The book's kernels get the settings papermill's get,
+  :func:`ipcore.notebook.client_settings`.
 """
 
 from __future__ import annotations
@@ -85,16 +85,16 @@ def _set_default_mode(app, config) -> None:
 
 
 def execute_with_chapter_kernels() -> None:
-    """Make myst-nb's executors start kernels with :func:`ipcore.notebook.kernel_manager_class`.
+    """Make myst-nb's executors run kernels with :func:`ipcore.notebook.client_settings`.
 
     myst-nb passes no options of its own to nbclient, but both of its
     executors (``cache`` and ``direct``) call jupyter-cache's
     ``single_nb_execution``, whose extra keywords go to nbclient's
-    ``NotebookClient``; ``kernel_manager_class`` is one of its settings.
+    ``NotebookClient``, which takes those settings.
     """
     from myst_nb.core.execute import cache, direct
 
-    from ipcore.notebook import kernel_manager_class
+    from ipcore.notebook import client_settings
 
     for module in (cache, direct):
         original = module.single_nb_execution
@@ -103,8 +103,7 @@ def execute_with_chapter_kernels() -> None:
 
         @functools.wraps(original)
         def execute(*args: Any, _original=original, **kwargs: Any):
-            kwargs.setdefault("kernel_manager_class", kernel_manager_class())
-            return _original(*args, **kwargs)
+            return _original(*args, **{**client_settings(), **kwargs})
 
         execute.chapter_kernels = True  # type: ignore[attr-defined]
         module.single_nb_execution = execute
