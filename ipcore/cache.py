@@ -43,7 +43,7 @@ def _source_files(module_name: str) -> list[tuple[str, Path]]:
 
 
 def code_version(modules: Iterable[str]) -> str:
-    """SHA-256 of the source of the named modules or packages (e.g. ``["ipcore.training", "ipcore.estimators"]``)."""
+    """SHA-256 of the source of the named modules or packages (e.g. ``["ipcore.nets.training", "ipcore.estimators"]``)."""
     digest = hashlib.sha256()
     for name in sorted(set(modules)):
         for label, path in _source_files(name):
@@ -88,7 +88,7 @@ def atomic_save(obj: Any, path: Path) -> None:
 class CachedRun:
     """The cache entry (result and checkpoint) of one computation.
 
-    >>> run = CachedRun("szt", params, modules=["ipcore.training", "ipcore.models"])
+    >>> run = CachedRun("szt", params, modules=["ipcore.nets.training", "ipcore.nets.models"])
     >>> if run.done: result = run.load()
     """
 

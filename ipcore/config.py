@@ -38,6 +38,17 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     return dev
 
 
+#: Environment variable through which a book build sets the chapters' profile.
+PROFILE_ENV = "IPCORE_BOOK_PROFILE"
+#: The chapters' resolutions: CI's and the paper's.
+PROFILE_NAMES = ("smoke", "paper")
+
+
+def book_profile(default: str) -> str:
+    """The profile a chapter runs at: the book build's one if set, else ``default``."""
+    return os.environ.get(PROFILE_ENV, default)
+
+
 #: Set to "0" to switch every progress bar off (the book build does: a page shows results,
 #: not how long they took, and a saved bar would render as a widget).
 PROGRESS_ENV = "IPCORE_PROGRESS"

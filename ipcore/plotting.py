@@ -87,7 +87,7 @@ def show_figure(fig: go.Figure) -> None:
 
     from IPython.display import HTML, display
 
-    from ipcore.book import PROFILE_ENV
+    from ipcore.config import PROFILE_ENV
 
     if os.environ.get(PROFILE_ENV):
         display(HTML(fig.to_html(full_html=False, include_plotlyjs=False, config={"responsive": True})))

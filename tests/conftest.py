@@ -78,7 +78,7 @@ def built_book() -> Path:
     """Build the book exactly as `make book` does (offline, warnings as errors)."""
     # A public repository URL, so that the Binder launch buttons are built and can be checked.
     env = dict(os.environ, IPCORE_REPOSITORY_URL="https://github.com/example/ipcore")
-    status = subprocess.call([sys.executable, "-m", "ipcore.cli", "book", "--root", str(ROOT)], cwd=ROOT, env=env)
+    status = subprocess.call([sys.executable, "-m", "ipcore.book.cli", "book", "--root", str(ROOT)], cwd=ROOT, env=env)
     assert status == 0, "the book build failed (see the output above)"
     html = ROOT / "_build" / "html"
     assert (html / "index.html").is_file()

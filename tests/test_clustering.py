@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ipcore.clustering import (
+from ipcore.estimators.clustering import (
     cluster_entropy,
     cosine_similarity_histograms,
     diameter_clusters,

@@ -58,7 +58,7 @@ def test_binder_stages_the_repository_and_opens_text_notebooks_as_notebooks(repo
 
 
 def test_launch_buttons_use_a_public_remote_only():
-    from ipcore.sphinx_ext import public_repository_url as url
+    from ipcore.book.sphinx_ext import public_repository_url as url
 
     assert url("git@github.com:someone/ipcore.git") == "https://github.com/someone/ipcore"
     assert url("https://token@github.com/someone/ipcore.git/") == "https://github.com/someone/ipcore"

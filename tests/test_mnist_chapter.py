@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ipcore.cnn import NoisyCNN
+from ipcore.nets.cnn import NoisyCNN
 from ipcore.experiments.mnist import MNISTConfig
-from ipcore.models import clean_pass
-from ipcore.notebook import NotebookError, read_results, run_notebook
+from ipcore.nets.models import clean_pass
+from ipcore.book.notebook import NotebookError, read_results, run_notebook
 
 
 def test_cnn_shapes_noise_and_dropout():

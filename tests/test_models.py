@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ipcore.models import NoisyMLP, clean_pass, noise_layers, orthonormality_step_
-from ipcore.training import Recorder
+from ipcore.nets.models import NoisyMLP, clean_pass, noise_layers, orthonormality_step_
+from ipcore.nets.training import Recorder
 
 
 def test_szt_network_shape_and_noise_after_every_hidden_layer():
@@ -76,7 +76,7 @@ class _MemoryStore:
 def _szt_like_run(store=None, interrupt_at=None):
     from torch.nn import functional as F
 
-    from ipcore.training import train
+    from ipcore.nets.training import train
 
     torch.manual_seed(0)
     net = NoisyMLP(widths=(12, 6, 4, 2), beta=0.05)
@@ -114,8 +114,8 @@ def test_recorded_loss_is_measured_with_dropout_off():
     from torch import nn
     from torch.nn import functional as F
 
-    from ipcore.models import GaussianNoise
-    from ipcore.training import Recorder, train
+    from ipcore.nets.models import GaussianNoise
+    from ipcore.nets.training import Recorder, train
 
     torch.manual_seed(0)
     x, y = torch.randn(64, 3), torch.randint(0, 2, (64,))

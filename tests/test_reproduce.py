@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from ipcore.cli import main
-from ipcore.reproduce import chapters, reproduce, summary_table
+from ipcore.book.cli import main
+from ipcore.book.reproduce import chapters, reproduce, summary_table
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from ipcore.experiments import single_neuron as sn
-from ipcore.models import GaussianNoise, SingleNeuron, clean_pass
-from ipcore.notebook import check_parameters, load_notebook, notebook_parameters, read_results, run_notebook
-from ipcore.training import Recorder, check_schedule, log_spaced_epochs
+from ipcore.nets.models import GaussianNoise, SingleNeuron, clean_pass
+from ipcore.book.notebook import check_parameters, load_notebook, notebook_parameters, read_results, run_notebook
+from ipcore.nets.training import Recorder, check_schedule, log_spaced_epochs
 
 
 def test_paper_schedule_has_84_epochs():
@@ -113,7 +113,7 @@ def test_notebook_runs_through_papermill_and_reports_its_numbers(repo_root, tmp_
 @pytest.mark.slow
 def test_cli_reports_bad_parameters_clearly(repo_root, tmp_path):
     nb = str(repo_root / "notebooks" / "single_neuron.md")
-    cli = [sys.executable, "-m", "ipcore.cli"]
+    cli = [sys.executable, "-m", "ipcore.book.cli"]
     help_text = subprocess.run(cli + ["run", "--help"], capture_output=True, text=True, check=True).stdout
     assert "-p NAME VALUE" in help_text
     bad_name = subprocess.run(cli + ["run", nb, "-p", "betta", "0.1", "-o", str(tmp_path / "o.ipynb")],
@@ -133,7 +133,7 @@ def transport_report_notebook():
     return nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("unused = 0", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell("from ipykernel.kernelapp import IPKernelApp\n"
-                                  "from ipcore.notebook import report\n"
+                                  "from ipcore.book.notebook import report\n"
                                   "report({'transport': IPKernelApp.instance().transport})")])
 
 
@@ -197,7 +197,7 @@ def test_a_missed_socket_wake_up_costs_one_poll_slice_not_forever():
     import zmq.asyncio
     from jupyter_client.session import Session
 
-    from ipcore.notebook import POLL_SLICE_S, kernel_manager_class
+    from ipcore.book.notebook import POLL_SLICE_S, kernel_manager_class
 
     channel_class = kernel_manager_class()().client_factory.shell_channel_class.default_value
 
@@ -246,7 +246,7 @@ def test_a_bounded_wait_on_a_kernel_socket_ends_on_time():
     import zmq.asyncio
     from jupyter_client.session import Session
 
-    from ipcore.notebook import kernel_manager_class
+    from ipcore.book.notebook import kernel_manager_class
 
     channel_class = kernel_manager_class()().client_factory.iopub_channel_class.default_value
 
@@ -272,7 +272,7 @@ def test_a_bounded_wait_on_a_kernel_socket_ends_on_time():
 def test_the_books_executor_starts_the_same_kernels_as_papermill(tmp_path):
     from myst_nb.core.execute import cache
 
-    from ipcore.sphinx_ext import execute_with_chapter_kernels
+    from ipcore.book.sphinx_ext import execute_with_chapter_kernels
 
     execute_with_chapter_kernels()
     execute_with_chapter_kernels()  # idempotent: Sphinx may set the extension up more than once

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from ipcore.notebook import NotebookError, read_results, run_notebook
+from ipcore.book.notebook import NotebookError, read_results, run_notebook
 
 pytestmark = pytest.mark.slow
 LN_4096 = math.log(4096)

@@ -19,17 +19,17 @@ import torch
 from torch.nn import functional as F
 
 from ipcore.cache import CachedRun
-from ipcore.clustering import cosine_similarity_histograms
-from ipcore.cnn import NoisyCNN
+from ipcore.estimators.clustering import cosine_similarity_histograms
+from ipcore.nets.cnn import NoisyCNN
 from ipcore.config import check_choice, check_number, check_positive_int, resolve_device
 from ipcore.data.mnist import mnist_splits
 from ipcore.estimators import sp_mutual_information
-from ipcore.models import ACTIVATIONS, GaussianNoise, check_noise_std
-from ipcore.training import Recorder, Snapshot, train
+from ipcore.nets.models import ACTIVATIONS, GaussianNoise, check_noise_std
+from ipcore.nets.training import Recorder, Snapshot, train
 
 MNIST_MODULES = [
-    "ipcore.experiments.mnist", "ipcore.cnn", "ipcore.models", "ipcore.training", "ipcore.data.mnist",
-    "ipcore.clustering", "ipcore.estimators", "ipcore.seeding",
+    "ipcore.experiments.mnist", "ipcore.nets.cnn", "ipcore.nets.models", "ipcore.nets.training", "ipcore.data.mnist",
+    "ipcore.estimators.clustering", "ipcore.estimators", "ipcore.seeding",
 ]
 VARIANTS = ("deterministic", "noisy", "dropout")
 LAYER_NAMES = ("conv 1", "conv 2", "dense")

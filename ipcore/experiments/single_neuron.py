@@ -23,8 +23,8 @@ from torch.nn import functional as F
 
 from ipcore.config import check_beta, check_choice, check_number, check_positive_int
 from ipcore.estimators import gaussian_entropy, mixture_entropy_1d, mixture_log_density
-from ipcore.models import SingleNeuron
-from ipcore.training import Recorder, log_spaced_epochs, train
+from ipcore.nets.models import SingleNeuron
+from ipcore.nets.training import Recorder, log_spaced_epochs, train
 
 INPUTS = np.array([-3.0, -1.0, 1.0, 3.0])
 LABELS = np.array([-1.0, -1.0, -1.0, 1.0])

@@ -21,12 +21,12 @@ from ipcore.cache import CachedRun
 from ipcore.config import check_choice, check_number, check_positive_int
 from ipcore.data import szt, train_test_split
 from ipcore.estimators import binned_entropy, sp_mutual_information
-from ipcore.models import ACTIVATIONS, NoisyMLP, check_noise_std, orthonormality_step_
-from ipcore.training import Recorder, Snapshot, log_spaced_epochs, train
+from ipcore.nets.models import ACTIVATIONS, NoisyMLP, check_noise_std, orthonormality_step_
+from ipcore.nets.training import Recorder, Snapshot, log_spaced_epochs, train
 
 #: ipcore modules whose code determines an SZT result (their change invalidates the cache).
 SZT_MODULES = [
-    "ipcore.experiments.szt", "ipcore.training", "ipcore.models", "ipcore.data.szt",
+    "ipcore.experiments.szt", "ipcore.nets.training", "ipcore.nets.models", "ipcore.data.szt",
     "ipcore.estimators", "ipcore.seeding",
 ]
 

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from matplotlib.colors import LogNorm
 
-from ipcore.clustering import labels_entropy, nearest_neighbour_distances, diameter_clusters
+from ipcore.estimators.clustering import labels_entropy, nearest_neighbour_distances, diameter_clusters
 from ipcore.config import check_choice, progress_bar
 from ipcore.estimators import binned_entropy
 from ipcore.experiments.szt import SZTConfig, SZTRun, run_szt

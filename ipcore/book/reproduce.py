@@ -89,9 +89,10 @@ def reproduce(
 ) -> list[ChapterResult]:
     """Run the chapters (all, or ``only``) at ``profile``; return one result per chapter."""
 
-    from ipcore.book import PROFILE_NAMES, plotly_js as installed_plotly_js
+    from ipcore.book.build import plotly_js as installed_plotly_js
+    from ipcore.config import PROFILE_NAMES
     from ipcore.config import check_choice, progress_bar
-    from ipcore.notebook import load_notebook, notebook_parameters, read_results, run_notebook
+    from ipcore.book.notebook import load_notebook, notebook_parameters, read_results, run_notebook
 
     check_choice(profile, "profile", PROFILE_NAMES)
     if device is not None:

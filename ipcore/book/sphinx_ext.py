@@ -13,7 +13,7 @@
 - myst-nb executes the chapters with nbclient's defaults (TCP ports,
   unbounded waits on the kernel's sockets, a shutdown that can print a
   traceback). The book's kernels get the settings papermill's get,
-  :func:`ipcore.notebook.client_settings`.
+  :func:`ipcore.book.notebook.client_settings`.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _set_default_mode(app, config) -> None:
 
 
 def execute_with_chapter_kernels() -> None:
-    """Make myst-nb's executors run kernels with :func:`ipcore.notebook.client_settings`.
+    """Make myst-nb's executors run kernels with :func:`ipcore.book.notebook.client_settings`.
 
     myst-nb passes no options of its own to nbclient, but both of its
     executors (``cache`` and ``direct``) call jupyter-cache's
@@ -94,7 +94,7 @@ def execute_with_chapter_kernels() -> None:
     """
     from myst_nb.core.execute import cache, direct
 
-    from ipcore.notebook import client_settings
+    from ipcore.book.notebook import client_settings
 
     for module in (cache, direct):
         original = module.single_nb_execution

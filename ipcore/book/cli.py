@@ -15,7 +15,7 @@ from typing import Sequence
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ipcore.notebook import parse_value, read_results, run_notebook
+    from ipcore.book.notebook import parse_value, read_results, run_notebook
 
     params = {name: parse_value(value) for name, value in (args.parameter or [])}
     output = Path(args.output) if args.output else Path(args.notebook).with_suffix(".ipynb").name
@@ -28,7 +28,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from ipcore.notebook import load_notebook, notebook_parameters
+    from ipcore.book.notebook import load_notebook, notebook_parameters
 
     for name, value in notebook_parameters(load_notebook(args.notebook)).items():
         print(f"{name} = {value!r}")
@@ -36,13 +36,13 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 
 def _cmd_book(args: argparse.Namespace) -> int:
-    from ipcore.book import build_book
+    from ipcore.book.build import build_book
 
     return build_book(Path(args.root), profile=args.profile, strict=not args.no_strict)
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from ipcore.reproduce import reproduce, summary_table
+    from ipcore.book.reproduce import reproduce, summary_table
 
     results = reproduce(Path(args.root), Path(args.output), profile=args.profile, only=args.only,
                         device=args.device, progress=not args.no_progress)
@@ -52,7 +52,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ipcore.book import PROFILE_NAMES
+    from ipcore.config import PROFILE_NAMES
 
     parser = argparse.ArgumentParser(prog="ipcore", description="Information flow in noisy neural networks: run the book's chapters.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ipcore.notebook import NotebookError
+    from ipcore.book.notebook import NotebookError
 
     args = build_parser().parse_args(argv)
     try:

@@ -23,18 +23,7 @@ import sys
 from pathlib import Path
 
 from ipcore.cache import code_version
-from ipcore.config import PROGRESS_ENV, check_choice
-
-#: Environment variable through which a book build sets the chapters' profile.
-PROFILE_ENV = "IPCORE_BOOK_PROFILE"
-#: The chapters' resolutions: CI's and the paper's.
-PROFILE_NAMES = ("smoke", "paper")
-
-
-def book_profile(default: str) -> str:
-    """The profile a chapter runs at: the book build's one if set, else ``default``."""
-    return os.environ.get(PROFILE_ENV, default)
-
+from ipcore.config import PROFILE_ENV, PROFILE_NAMES, PROGRESS_ENV, check_choice
 
 def source_stamp(profile: str) -> str:
     """SHA-256 over every ipcore source file and the profile name."""

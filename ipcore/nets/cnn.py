@@ -1,4 +1,4 @@
-"""A small convolutional network for MNIST built from the noisy layers of :mod:`ipcore.models`.
+"""A small convolutional network for MNIST built from the noisy layers of :mod:`ipcore.nets.models`.
 
 Four layers, two convolutional and two fully connected:
 
@@ -7,7 +7,7 @@ Four layers, two convolutional and two fully connected:
     linear (c₂·49 → h) → a → noise/dropout                              (h)
     linear (h → 10): logits
 
-Each hidden layer ends in a :class:`~ipcore.models.GaussianNoise` of std β (the noisy
+Each hidden layer ends in a :class:`~ipcore.nets.models.GaussianNoise` of std β (the noisy
 network; β = 0 is the deterministic one), so the training recorder reads every
 hidden representation S_ℓ the same way as in the SZT network. The dropout variant
 puts ``nn.Dropout(p)`` after it instead (β = 0): active while training, off when
@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ipcore.config import check_choice
-from ipcore.models import ACTIVATIONS, GaussianNoise, check_noise_std
+from ipcore.nets.models import ACTIVATIONS, GaussianNoise, check_noise_std
 
 
 class NoisyCNN(nn.Module):

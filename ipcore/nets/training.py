@@ -1,7 +1,7 @@
 """The one training loop and the one recorder of hidden representations.
 
 The recorder works with any ``nn.Module`` through forward hooks on its
-:class:`~ipcore.models.GaussianNoise` layers: at scheduled epochs it stores,
+:class:`~ipcore.nets.models.GaussianNoise` layers: at scheduled epochs it stores,
 for every noise layer ℓ, the clean S_ℓ of all inputs (noise off) and
 optionally R noisy-pass replicas (noise on in layers < ℓ, clean S_ℓ kept),
 which are the centres of the sample-propagation estimator.
@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ipcore.config import check_number, check_positive_int, progress_bar, torch_threads
-from ipcore.models import clean_pass, noise_layers
+from ipcore.nets.models import clean_pass, noise_layers
 from ipcore.seeding import seed_everything
 
 
@@ -61,7 +61,7 @@ class Recorder:
 
     Parameters
     ----------
-    model: any module containing :class:`~ipcore.models.GaussianNoise` layers.
+    model: any module containing :class:`~ipcore.nets.models.GaussianNoise` layers.
     inputs: the whole data set X (m, ...), pushed through at each record.
     schedule: epochs at which to record (0 = before training).
     replicas: R noisy passes per input to keep for the conditional entropies.

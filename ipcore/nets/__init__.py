@@ -1,0 +1,1 @@
+"""Networks and their training: noisy models, the trainer and the recorder of representations."""
