@@ -40,7 +40,8 @@ def test_book_builds_with_every_chapter(built_book):
 
 
 class _Links(HTMLParser):
-    """Collects the hrefs and the ids (anchors) of one HTML page."""
+    """Collects every reference of one HTML page (links, images, scripts, media sources) and
+    its ids (anchors)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,9 +56,14 @@ class _Links(HTMLParser):
             self.ids.add(attrs["name"])
         if tag in ("a", "link") and attrs.get("href"):
             self.hrefs.append(attrs["href"])
+        if tag in ("img", "script", "source", "iframe", "embed", "video", "audio") and attrs.get("src"):
+            self.hrefs.append(attrs["src"])
+        for candidate in (attrs.get("srcset") or "").split(","):
+            if candidate.strip():
+                self.hrefs.append(candidate.split()[0])
 
 
-def test_internal_links_and_anchors_resolve(built_book):
+def test_internal_links_images_and_scripts_resolve(built_book):
     pages: dict[Path, _Links] = {}
     for page in built_book.rglob("*.html"):
         if "_static" in page.parts:
@@ -81,7 +87,7 @@ def test_internal_links_and_anchors_resolve(built_book):
                 if parts.fragment not in ids:
                     broken.append(f"{page.relative_to(built_book.resolve())}: {href} (no such anchor)")
     assert len(pages) >= 10
-    assert not broken, "broken internal links:\n" + "\n".join(broken[:30])
+    assert not broken, "broken internal references:\n" + "\n".join(broken[:30])
 
 
 @pytest.fixture(scope="module")
@@ -112,17 +118,59 @@ FIGURE_STATE = """(i) => {
 }"""
 
 
+class PageWatch:
+    """What a page did while it was open: console errors, requests to outside hosts, and
+    requests that failed or were answered with an error status (a 404 is a missing file)."""
+
+    def __init__(self, pg) -> None:
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.failed: list[str] = []
+        pg.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
+        pg.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        pg.on("request", lambda req: self.outside.append(req.url)
+              if urlparse(req.url).hostname not in ("127.0.0.1", None) and not req.url.startswith("data:") else None)
+        pg.on("requestfailed", lambda req: self.failed.append(f"{req.url} ({req.failure})"))
+        pg.on("response", lambda res: self.failed.append(f"{res.url} (HTTP {res.status})") if res.status >= 400 else None)
+
+    def check(self, page: str) -> None:
+        assert not self.failed, f"{page}: requests that failed or were answered with an error: {self.failed}"
+        assert not self.errors, f"console errors on {page}: {self.errors}"
+        assert not self.outside, f"{page} requested outside hosts: {self.outside}"
+
+
+def broken_images(pg) -> list[str]:
+    """Every <img> of the page (scrolled into view, so that lazy ones load) that did not load."""
+    pg.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    pg.wait_for_load_state("load")
+    return pg.evaluate("""() => Array.from(document.images)
+        .filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.getAttribute('src'))""")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page", ["index.html", "book/intro.html", "book/reproduce.html", "book/faq.html",
+                                  "book/references.html"])
+def test_every_page_loads_everything_it_asks_for(browser, book_server, page):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    watch = PageWatch(pg)
+    pg.goto(f"{book_server}/{page}", wait_until="load")
+    assert not broken_images(pg), f"{page}: images that did not load: {broken_images(pg)}"
+    if page == "book/intro.html":  # the landing page: one card per chapter, each with its thumbnail
+        cards = pg.locator(".sd-card")
+        assert cards.count() == len(CHAPTERS)
+        for i in range(cards.count()):
+            assert cards.nth(i).locator("img").count() == 1, f"card {i} of the landing page has no thumbnail"
+    watch.check(page)
+    context.close()
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_every_slider_changes_its_figure_without_a_kernel(browser, book_server, page):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
-    errors: list[str] = []
-    outside: list[str] = []
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("request", lambda req: outside.append(req.url)
-          if urlparse(req.url).hostname not in ("127.0.0.1", None) and not req.url.startswith("data:") else None)
+    watch = PageWatch(pg)
     pg.goto(f"{book_server}/{page}", wait_until="load")
     pg.wait_for_selector(".plotly-graph-div .main-svg", timeout=30_000)
     figures = pg.locator(".plotly-graph-div")
@@ -157,6 +205,6 @@ def test_every_slider_changes_its_figure_without_a_kernel(browser, book_server, 
         image = pg.locator(".jupyter-widgets.widget-output img").first
         image.wait_for(timeout=30_000)
         assert image.evaluate("img => img.naturalWidth") > 300, f"{page}: the live control's figure is missing"
-    assert not errors, f"console errors on {page}: {errors}"
-    assert not outside, f"{page} requested outside hosts: {outside}"
+    assert not broken_images(pg), f"{page}: images that did not load: {broken_images(pg)}"
+    watch.check(page)
     context.close()

@@ -220,6 +220,16 @@ def run_notebook(
         raise NotebookError(f"{notebook}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
 
 
+def format_number(value: Any) -> str:
+    """A reported value as a reader wants it: 4 decimals in [1e-3, 1e6), 4 significant digits
+    in scientific notation outside it (a bin width of 1e-8 is ``1e-08``, not ``0.0000``)."""
+    if isinstance(value, bool) or not isinstance(value, float):
+        return str(value)
+    if value == 0 or not math.isfinite(value) or 1e-3 <= abs(value) < 1e6:
+        return f"{value:.4f}"
+    return f"{value:.4g}"
+
+
 def report(results: Mapping[str, Any], *, caption: str = "Numbers of this run") -> None:
     """Show ``results`` as a small table and store them in the output's metadata.
 
@@ -230,7 +240,7 @@ def report(results: Mapping[str, Any], *, caption: str = "Numbers of this run") 
 
     clean = json.loads(json.dumps(dict(results), default=float))
     rows = "".join(
-        f"<tr><td>{k}</td><td>{(f'{v:.4f}' if isinstance(v, float) else v)}</td></tr>" for k, v in clean.items()
+        f"<tr><td>{k}</td><td>{format_number(v)}</td></tr>" for k, v in clean.items()
     )
     html = f"<table class='ipcore-results'><caption>{caption}</caption><tbody>{rows}</tbody></table>"
     display({"text/html": html, "text/plain": repr(clean)}, metadata={RESULTS_KEY: clean}, raw=True)

@@ -10,6 +10,11 @@
   and _config.yml cannot: it is taken from ``$IPCORE_REPOSITORY_URL`` or the
   ``origin`` remote (https, or ssh rewritten to https). A clone without a
   public remote gets no launch buttons rather than dead ones.
+- myst-nb's cross-document ``{glue}`` (the landing page's thumbnails) points an
+  image at ``_images/<sha256>.png`` but writes no file: the image exists only
+  if its own page happens to display the same figure. A figure glued with
+  ``display=False`` (a thumbnail made for the card) was a broken image.
+  :func:`write_glued_images_transform` writes every pasted image before myst-nb links it.
 - myst-nb executes the chapters with nbclient's defaults (TCP ports,
   unbounded waits on the kernel's sockets, a shutdown that can print a
   traceback). The book's kernels get the settings papermill's get,
@@ -19,6 +24,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
 import subprocess
@@ -109,8 +115,50 @@ def execute_with_chapter_kernels() -> None:
         module.single_nb_execution = execute
 
 
+#: Image types myst-nb pastes across documents, with the extension it gives their files.
+_GLUED_IMAGES = {"image/png": ".png", "image/jpeg": ".jpeg", "image/gif": ".gif"}
+
+
+def glued_image_files(output: dict[str, Any]) -> dict[str, bytes]:
+    """File names (``<sha256 of the bytes><ext>``, as myst-nb names them) and bytes of every
+    image in a glued output's mime bundle."""
+    from binascii import a2b_base64
+
+    files = {}
+    for mime, extension in _GLUED_IMAGES.items():
+        if mime in output.get("data", {}):
+            data = a2b_base64(output["data"][mime])
+            files[f"{hashlib.sha256(data).hexdigest()}{extension}"] = data
+    return files
+
+
+def write_glued_images_transform():
+    """A post-transform, run just before myst-nb's ``ReplacePendingGlueReferences`` (priority 5)
+    while the pending references still carry their source document and key, that writes the
+    image files of every cross-document glue reference into the build's image folder."""
+    from myst_nb.ext.glue.crossref import read_glue_cache
+    from myst_nb.ext.glue.utils import PendingGlueReference
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class WriteGluedImages(SphinxPostTransform):
+        default_priority = 4
+
+        def run(self, **kwargs: Any) -> None:
+            folder = Path(self.app.builder.outdir) / self.app.builder.imagedir
+            for node in list(self.document.findall(PendingGlueReference)):
+                output = read_glue_cache(self.env.mystnb_config.output_folder, node.refdoc).get(node.key)
+                for name, data in glued_image_files(output or {}).items():
+                    target = folder / name
+                    if not target.exists():
+                        folder.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(data)
+
+    return WriteGluedImages
+
+
 def setup(app) -> dict[str, Any]:
     execute_with_chapter_kernels()
+    app.add_post_transform(write_glued_images_transform())
     app.connect("config-inited", _set_default_mode)
     app.connect("config-inited", _set_repository)
     app.connect("html-page-context", _drop_thebe_scripts, priority=900)
