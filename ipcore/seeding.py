@@ -1,11 +1,26 @@
-"""The one seeding helper: every random draw in ipcore goes through it."""
+"""The one seeding helper: every random draw in ipcore goes through it.
+
+Besides seeding the global generators, it derives independent seeds for the
+separate random streams of one run (:func:`derive_seed`) and provides
+:class:`NormalStream`, the Gaussian numbers of the noise layers: one stream per
+network, or one per member of an ensemble, each depending only on its own seed.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import random
+from typing import Any, Sequence
 
 import numpy as np
 import torch
+
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """``seed`` as an int after checking it is a non-negative integer."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{name}: must be a non-negative integer, got {seed!r}")
+    return int(seed)
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -14,9 +29,7 @@ def seed_everything(seed: int) -> torch.Generator:
     Use the returned generator for draws that must not depend on how much
     randomness other code consumed.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
+    seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -33,3 +46,81 @@ def make_generator(seed: int | None, device: torch.device | str = "cpu") -> torc
             raise ValueError(f"seed: must be a non-negative integer or None, got {seed!r}")
         gen.manual_seed(int(seed))
     return gen
+
+
+def derive_seed(seed: int, purpose: str) -> int:
+    """A seed in [0, 2⁶³) for the stream named ``purpose`` of the run seeded with ``seed``.
+
+    SHA-256 of both: streams of one run with different purposes (training noise,
+    measurement noise) are independent of each other and of ``seed`` itself.
+    """
+    digest = hashlib.sha256(f"{check_seed(seed)}:{purpose}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+class NormalStream:
+    """Standard normal numbers for ``len(seeds)`` independent members, taken in order.
+
+    Member i's numbers are the concatenation of ``torch.randn(chunk)`` draws of
+    its own generator, seeded with ``derive_seed(seeds[i], purpose)``. What a
+    member receives therefore depends only on its seed and on how many numbers
+    it has taken, not on which other members are drawn beside it: member i of an
+    ensemble gets exactly the numbers a single network with that seed gets.
+    Drawing a chunk per member costs one call per member every ``chunk`` numbers,
+    not one per noise layer and step.
+    """
+
+    def __init__(self, seeds: Sequence[int], purpose: str, *, chunk: int = 65536,
+                 dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu") -> None:
+        seeds = [check_seed(s, "seeds") for s in seeds]
+        if not seeds:
+            raise ValueError("seeds: give at least one seed")
+        if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
+            raise ValueError(f"chunk: must be an integer >= 1, got {chunk!r}")
+        self.seeds, self.purpose, self.chunk = seeds, purpose, chunk
+        self.dtype, self.device = dtype, torch.device(device)
+        self._generators = [make_generator(derive_seed(s, purpose)) for s in seeds]
+        self._buffer: torch.Tensor | None = None
+        self._position = chunk  # the first take() draws the first chunk
+
+    @property
+    def members(self) -> int:
+        return len(self.seeds)
+
+    def _refill(self) -> None:
+        # drawn on the CPU, so that a seed gives the same numbers on every device
+        draws = [torch.randn(self.chunk, generator=g, dtype=self.dtype) for g in self._generators]
+        self._buffer = torch.stack(draws).to(self.device)
+        self._position = 0
+
+    def take(self, n: int) -> torch.Tensor:
+        """The next ``n`` numbers of every member, shape (members, n)."""
+        if n == 0:
+            return torch.empty(self.members, 0, dtype=self.dtype, device=self.device)
+        if self._position + n <= self.chunk and self._position < self.chunk:
+            start = self._position
+            self._position += n
+            return self._buffer[:, start:start + n]  # a view: the next refill makes a new buffer
+        parts, needed = [], n
+        while needed > 0:
+            if self._position == self.chunk:
+                self._refill()
+            k = min(needed, self.chunk - self._position)
+            parts.append(self._buffer[:, self._position:self._position + k])
+            self._position += k
+            needed -= k
+        return torch.cat(parts, dim=1) if len(parts) != 1 else parts[0]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue the stream where it is (for checkpoints)."""
+        return {"seeds": list(self.seeds), "purpose": self.purpose, "chunk": self.chunk,
+                "generators": [g.get_state() for g in self._generators],
+                "buffer": None if self._buffer is None else self._buffer.cpu(), "position": self._position}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if (list(state["seeds"]), state["purpose"], state["chunk"]) != (self.seeds, self.purpose, self.chunk):
+            raise ValueError("state: belongs to a stream with other seeds, purpose or chunk size")
+        for g, s in zip(self._generators, state["generators"]):
+            g.set_state(s)
+        self._buffer = None if state["buffer"] is None else state["buffer"].to(self.device)
+        self._position = int(state["position"])

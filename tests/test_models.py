@@ -128,3 +128,16 @@ def test_recorded_loss_is_measured_with_dropout_off():
     with torch.no_grad():
         assert history[-1]["loss"] == pytest.approx(float(F.cross_entropy(model(x), y)), rel=1e-6)
     assert [h["training_mode"] for h in history] == [0.0, 0.0, 0.0]
+
+
+def test_tanh_through_the_sigmoid_is_tanh_to_round_off():
+    from ipcore.nets.models import ACTIVATIONS, Tanh
+
+    assert ACTIVATIONS["tanh"] is Tanh
+    for dtype, tol in ((torch.float32, 2.5e-7), (torch.float64, 5e-16)):
+        x = torch.linspace(-25, 25, 200_001, dtype=dtype)
+        assert float((Tanh()(x).double() - torch.tanh(x.double())).abs().max()) < tol
+    x = torch.randn(50, dtype=torch.float64, requires_grad=True)
+    Tanh()(x).sum().backward()
+    torch.testing.assert_close(x.grad, 1 - torch.tanh(x.detach()) ** 2, rtol=1e-12, atol=1e-14)
+    assert torch.autograd.gradcheck(Tanh(), (torch.randn(8, dtype=torch.float64, requires_grad=True),))

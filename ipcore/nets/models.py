@@ -8,6 +8,7 @@ accuracy are reported for the clean pass (:func:`clean_pass`).
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -15,6 +16,7 @@ import torch
 from torch import nn
 
 from ipcore.config import check_choice, check_number
+from ipcore.seeding import NormalStream
 
 
 def check_noise_std(beta: float, name: str = "beta") -> float:
@@ -27,16 +29,33 @@ class GaussianNoise(nn.Module):
 
     Its input is the clean S_ℓ of the layer; the training recorder reads it
     through a forward hook. Inside :func:`clean_pass` it is the identity.
+    The standard normal numbers come from torch's global generator, or, inside
+    :func:`noise_source`, from a :class:`~ipcore.seeding.NormalStream` (the
+    trainer's: one stream per network, so that a run depends only on its seed).
     """
 
     def __init__(self, beta: float) -> None:
         super().__init__()
         self.beta = check_noise_std(beta)
         self.enabled = True
+        self.stream: NormalStream | None = None
+
+    def scale(self, s: torch.Tensor) -> float | torch.Tensor:
+        """The noise standard deviation applied to ``s``."""
+        return self.beta
+
+    def standard_normal(self, s: torch.Tensor) -> torch.Tensor:
+        """Standard normal numbers shaped like ``s``: from the stream if one is set."""
+        if self.stream is None:
+            return torch.randn_like(s)
+        members = self.stream.members
+        if s.numel() % members or (members > 1 and s.shape[0] != members):
+            raise ValueError(f"noise stream: has {members} members but the input has shape {tuple(s.shape)}")
+        return self.stream.take(s.numel() // members).view(s.shape).to(s.dtype)
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
         if self.enabled and self.beta > 0:
-            return s + self.beta * torch.randn_like(s)
+            return s + self.scale(s) * self.standard_normal(s)
         return s
 
     def extra_repr(self) -> str:
@@ -46,6 +65,20 @@ class GaussianNoise(nn.Module):
 def noise_layers(model: nn.Module) -> dict[str, GaussianNoise]:
     """The model's noise layers by qualified name, in forward order of definition."""
     return {name: m for name, m in model.named_modules() if isinstance(m, GaussianNoise)}
+
+
+@contextmanager
+def noise_source(model: nn.Module, stream: NormalStream | None) -> Iterator[nn.Module]:
+    """Context in which every :class:`GaussianNoise` of ``model`` draws from ``stream``."""
+    layers = list(noise_layers(model).values())
+    saved = [m.stream for m in layers]
+    for m in layers:
+        m.stream = stream
+    try:
+        yield model
+    finally:
+        for m, previous in zip(layers, saved):
+            m.stream = previous
 
 
 @contextmanager
@@ -79,8 +112,53 @@ class SingleNeuron(nn.Module):
         return self.noise(self.activation(self.linear(x)))
 
 
+class _TanhFromSigmoid(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        y = torch.sigmoid(2.0 * x).mul_(2.0).sub_(1.0)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (y,) = ctx.saved_tensors
+        return torch.ops.aten.tanh_backward(grad, y)  # grad · (1 − y²)
+
+
+class Tanh(nn.Module):
+    """tanh(x), computed as 2σ(2x) − 1, with the derivative 1 − tanh²(x).
+
+    The same function as :class:`torch.nn.Tanh`, evaluated through the logistic
+    sigmoid, which PyTorch's CPU builds vectorise and its tanh not: 3–4× faster
+    on the activations of a large ensemble. The absolute error is at most
+    2 ulp of 1 (2e-7 in float32, 4e-16 in float64); only the relative error of
+    tiny values is larger than torch.tanh's (1e-4 at |x| = 1e-3 in float32).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _TanhFromSigmoid.apply(x)
+
+
 #: Hidden activations of :class:`NoisyMLP`.
-ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": nn.Tanh, "relu": nn.ReLU, "linear": nn.Identity}
+ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": Tanh, "relu": nn.ReLU, "linear": nn.Identity}
+
+#: Weight initialisations of :class:`NoisyMLP`: PyTorch's default (uniform, Kaiming), or the
+#: truncated normal (cut at 2 standard deviations, biases 0) of the SZT code, IDNNs
+#: (std 1/√fan_in), or of Saxe et al.'s ibsgd (std 1/√fan_out).
+INITS = ("pytorch", "trunc_normal_fan_in", "trunc_normal_fan_out")
+
+
+@torch.no_grad()
+def initialise_(layer: nn.Linear, init: str) -> None:
+    """Initialise ``layer``'s weight and bias in place with the named scheme of :data:`INITS`."""
+    check_choice(init, "init", INITS)
+    if init == "pytorch":
+        layer.reset_parameters()
+        return
+    fan_out, fan_in = layer.weight.shape
+    std = 1.0 / math.sqrt(fan_in if init == "trunc_normal_fan_in" else fan_out)
+    nn.init.trunc_normal_(layer.weight, std=std, a=-2 * std, b=2 * std)
+    layer.bias.zero_()
 
 
 class NoisyMLP(nn.Module):
@@ -89,7 +167,7 @@ class NoisyMLP(nn.Module):
     ``widths`` = (input, hidden…, output); the default 12-10-7-5-4-3-2 is the
     SZT network. Hidden layer ℓ computes S_ℓ = a(W_ℓ T_{ℓ−1} + b_ℓ) and
     T_ℓ = S_ℓ + N(0, β² I); the output layer gives logits, without noise.
-    β = 0 is the deterministic network.
+    β = 0 is the deterministic network. ``init`` is one of :data:`INITS`.
     """
 
     def __init__(
@@ -98,19 +176,28 @@ class NoisyMLP(nn.Module):
         activation: str = "tanh",
         beta: float = 0.0,
         dtype: torch.dtype = torch.float32,
+        init: str = "pytorch",
     ) -> None:
         super().__init__()
         widths = tuple(widths)
         if len(widths) < 3 or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths):
             raise ValueError(f"widths: need input, at least one hidden and an output width, all integers >= 1; got {widths!r}")
         check_choice(activation, "activation", ACTIVATIONS)
+        check_choice(init, "init", INITS)
         beta = check_noise_std(beta)
-        self.widths, self.activation, self.beta = widths, activation, beta
+        self.widths, self.activation, self.beta, self.init = widths, activation, beta, init
         self.hidden = nn.ModuleList(
             nn.Sequential(nn.Linear(a, b, dtype=dtype), ACTIVATIONS[activation](), GaussianNoise(beta))
             for a, b in zip(widths[:-2], widths[1:-1])
         )
         self.output = nn.Linear(widths[-2], widths[-1], dtype=dtype)
+        if init != "pytorch":  # nn.Linear has drawn PyTorch's already: the default draws nothing more
+            for layer in self.linears():
+                initialise_(layer, init)
+
+    def linears(self) -> list[nn.Linear]:
+        """The linear maps, input to output."""
+        return [layer[0] for layer in self.hidden] + [self.output]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         t = x.to(self.output.weight.dtype)
@@ -128,7 +215,8 @@ def orthonormality_step_(model: nn.Module, alpha: float) -> None:
     cluster (Goldfeld et al., Fig. 5b).
     """
     alpha = check_number(alpha, "alpha", allow_zero=True)
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    # NoisyMLP and EnsembleMLP list their maps (an ensemble's are stacked: the products are batched)
+    linears = model.linears() if hasattr(model, "linears") else [m for m in model.modules() if isinstance(m, nn.Linear)]
     for layer in linears[:-1]:
         w = layer.weight
-        w.sub_(alpha * (w @ w.T @ w - w))
+        w.sub_(alpha * (w @ w.mT @ w - w))

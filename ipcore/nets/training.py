@@ -1,10 +1,19 @@
-"""The one training loop and the one recorder of hidden representations.
+"""The one training loop and the one recorder of hidden representations, for one network
+or an ensemble of many (:class:`~ipcore.nets.ensemble.EnsembleMLP`).
 
 The recorder works with any ``nn.Module`` through forward hooks on its
 :class:`~ipcore.nets.models.GaussianNoise` layers: at scheduled epochs it stores,
 for every noise layer ℓ, the clean S_ℓ of all inputs (noise off) and
 optionally R noisy-pass replicas (noise on in layers < ℓ, clean S_ℓ kept),
 which are the centres of the sample-propagation estimator.
+
+Randomness of a run, all from its seed (one seed per member of an ensemble):
+the batch order (a generator seeded with the seed), the noise of training and
+the noise of measurement (two :class:`~ipcore.seeding.NormalStream` streams
+derived from it). The initialisation is the caller's (``torch.manual_seed(seed)``
+before building the model; :func:`~ipcore.nets.ensemble.ensemble_of_mlps` does the
+same per member). So member i of an ensemble trains as the single network of its
+seed, whatever else is in the batch.
 """
 
 from __future__ import annotations
@@ -16,21 +25,62 @@ import numpy as np
 import torch
 from torch import nn
 
-from ipcore.config import check_number, check_positive_int, progress_bar, torch_threads
-from ipcore.nets.models import clean_pass, noise_layers
-from ipcore.seeding import seed_everything
+from ipcore.config import check_choice, check_number, check_positive_int, progress_bar, torch_threads
+from ipcore.nets.models import clean_pass, noise_layers, noise_source
+from ipcore.seeding import NormalStream, check_seed, make_generator, seed_everything
 
 
 def log_spaced_epochs(last_epoch: int, num: int = 100, *, include_zero: bool = False) -> np.ndarray:
     """``unique(round(logspace(0, log10(last_epoch), num)))``, optionally with epoch 0.
 
     With ``last_epoch = 9999`` and ``num = 100`` these are the paper's 84
-    logged epochs.
+    logged epochs (Goldfeld et al.).
     """
     last = check_positive_int(last_epoch, "last_epoch")
     num = check_positive_int(num, "num")
     epochs = np.unique(np.round(np.logspace(0, np.log10(last), num)).astype(np.int64))
     return np.concatenate([[0], epochs]) if include_zero else epochs
+
+
+def log2_spaced_epochs(epochs: int, num: int = 400) -> np.ndarray:
+    """IDNNs' schedule (Shwartz-Ziv & Tishby): ``unique(int(logspace₂(0, log₂ epochs, num))) − 1``.
+
+    Epochs in [0, epochs − 1], where epoch e is recorded after e epochs of
+    training (IDNNs takes activations at the start of a logged epoch). With
+    ``epochs = 8000, num = 400`` (their defaults) these are 274 epochs.
+    """
+    epochs = check_positive_int(epochs, "epochs")
+    num = check_positive_int(num, "num")
+    return np.unique(np.logspace(0, np.log2(epochs), num, base=2).astype(np.int64)) - 1
+
+
+def piecewise_epochs(epochs: int) -> np.ndarray:
+    """Saxe et al.'s schedule (ibsgd): every epoch below 20, every 5th below 100, every 20th
+    below 2000, then every 100th; 211 epochs for ``epochs = 10000``, all below ``epochs``."""
+    epochs = check_positive_int(epochs, "epochs")
+    steps = np.concatenate([np.arange(0, 20), np.arange(20, 100, 5), np.arange(100, 2000, 20),
+                            np.arange(2000, max(epochs, 2000), 100)])
+    return steps[steps < epochs].astype(np.int64)
+
+
+#: Named logging schedules: name → (function of the number of epochs and a point count, meaning).
+SCHEDULES: dict[str, str] = {
+    "log10": "log-spaced, base 10, with epoch 0 (Goldfeld et al.; 84 epochs of 10 000 for 100 points)",
+    "log2": "log-spaced, base 2, minus one (IDNNs, Shwartz-Ziv & Tishby; 274 epochs of 8000 for 400 points)",
+    "piecewise": "every epoch < 20, every 5th < 100, every 20th < 2000, then every 100th (ibsgd, Saxe et al.)",
+}
+
+
+def logging_schedule(name: str, epochs: int, num: int = 100) -> np.ndarray:
+    """The epochs (in [0, epochs − 1]) at which the schedule ``name`` of :data:`SCHEDULES` records;
+    ``num`` is the number of log-spaced points (ignored by ``piecewise``)."""
+    check_choice(name, "schedule", SCHEDULES)
+    epochs = check_positive_int(epochs, "epochs")
+    if name == "log10":
+        return log_spaced_epochs(epochs - 1, num, include_zero=True) if epochs > 1 else np.array([0])
+    if name == "log2":
+        return log2_spaced_epochs(epochs, num)
+    return piecewise_epochs(epochs)
 
 
 def check_schedule(schedule: Sequence[int], epochs: int) -> np.ndarray:
@@ -45,15 +95,25 @@ def check_schedule(schedule: Sequence[int], epochs: int) -> np.ndarray:
     return sched
 
 
+def ensemble_size(model: nn.Module) -> int | None:
+    """N for an ensemble (a model with a ``members`` attribute), None for one network."""
+    members = getattr(model, "members", None)
+    return None if members is None else int(members)
+
+
 @dataclass
 class Snapshot:
-    """What the recorder kept at one epoch. Arrays are numpy, float64."""
+    """What the recorder kept at one epoch: numpy arrays in the model's dtype.
+
+    Per layer, ``clean`` is (m, d) for one network and (N, m, d) for an ensemble;
+    ``replicas`` (m, R, d) or (N, m, R, d). ``metrics`` holds floats, or (N,) arrays.
+    """
 
     epoch: int
     clean: dict[str, np.ndarray]
-    replicas: dict[str, np.ndarray] = field(default_factory=dict)  # (m, R, d) per layer
+    replicas: dict[str, np.ndarray] = field(default_factory=dict)
     parameters: dict[str, np.ndarray] = field(default_factory=dict)
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
 
 
 class Recorder:
@@ -61,12 +121,15 @@ class Recorder:
 
     Parameters
     ----------
-    model: any module containing :class:`~ipcore.nets.models.GaussianNoise` layers.
+    model: any module containing :class:`~ipcore.nets.models.GaussianNoise` layers
+        (one network, or an ensemble, whose members all see the same inputs).
     inputs: the whole data set X (m, ...), pushed through at each record.
     schedule: epochs at which to record (0 = before training).
     replicas: R noisy passes per input to keep for the conditional entropies.
     record_parameters: also keep a copy of the model's parameters.
     reduce: applied to each snapshot when it is taken (e.g. to estimate and drop replicas).
+    outputs: names of further modules whose output is kept in the clean pass
+        (e.g. ``"output"``, the logits, to measure the softmax layer).
     """
 
     def __init__(
@@ -78,6 +141,7 @@ class Recorder:
         replicas: int = 0,
         record_parameters: bool = False,
         reduce: Callable[[Snapshot], Snapshot] | None = None,
+        outputs: Sequence[str] = (),
     ) -> None:
         self.model = model
         self.inputs = inputs
@@ -89,48 +153,60 @@ class Recorder:
         # Applied to each snapshot as it is taken: e.g. estimate I(X;T) and drop the replicas,
         # which would otherwise take gigabytes over a long run.
         self.reduce = reduce
+        self.members = ensemble_size(model)
         self.layers = noise_layers(model)
         if not self.layers:
             raise ValueError("model: has no GaussianNoise layer to record")
+        modules = dict(model.named_modules())
+        unknown = [name for name in outputs if name not in modules]
+        if unknown:
+            raise ValueError(f"outputs: the model has no module {unknown}; its modules are {sorted(m for m in modules if m)}")
+        self.outputs = list(outputs)
         self.snapshots: list[Snapshot] = []
         self._captured: dict[str, torch.Tensor] | None = None
         for name, layer in self.layers.items():
-            layer.register_forward_hook(self._hook(name))
+            layer.register_forward_hook(self._hook(name, output=False))
+        for name in self.outputs:
+            modules[name].register_forward_hook(self._hook(name, output=True))
 
-    def _hook(self, name: str) -> Callable[..., None]:
-        def hook(module: nn.Module, args: tuple[Any, ...], output: torch.Tensor) -> None:
+    def _hook(self, name: str, *, output: bool) -> Callable[..., None]:
+        def hook(module: nn.Module, args: tuple[Any, ...], result: torch.Tensor) -> None:
             if self._captured is not None:
-                self._captured[name] = args[0].detach()
+                self._captured[name] = (result if output else args[0]).detach()
 
         return hook
 
-    def _capture(self) -> dict[str, torch.Tensor]:
+    def _capture(self) -> dict[str, np.ndarray]:
+        """One pass of all inputs: per layer, (m, d) or (N, m, d) (features flattened)."""
+        lead = 1 if self.members is None else 2
         self._captured = {}
         try:
             self.model(self.inputs)
-            return self._captured
+            return {k: v.cpu().numpy().reshape(*v.shape[:lead], -1) for k, v in self._captured.items()}
         finally:
             self._captured = None
 
     @torch.no_grad()
-    def record(self, epoch: int, metrics: dict[str, float] | None = None) -> Snapshot:
+    def record(self, epoch: int, metrics: dict[str, Any] | None = None) -> Snapshot:
         """Push all inputs through now and store a :class:`Snapshot`."""
         was_training = self.model.training
         self.model.eval()
         try:
             with clean_pass(self.model):
-                clean = {k: v.cpu().double().numpy().reshape(v.shape[0], -1) for k, v in self._capture().items()}
+                clean = self._capture()
             replicas: dict[str, list[np.ndarray]] = {k: [] for k in self.layers}
             for _ in range(self.replicas):
                 for k, v in self._capture().items():
-                    replicas[k].append(v.cpu().double().numpy().reshape(v.shape[0], -1))
+                    if k in replicas:
+                        replicas[k].append(v)
         finally:
             self.model.train(was_training)
+        axis = 1 if self.members is None else 2  # the replica axis, after the inputs
         snap = Snapshot(
             epoch=int(epoch),
             clean=clean,
-            replicas={k: np.stack(v, axis=1) for k, v in replicas.items() if v},
-            parameters={k: p.detach().cpu().double().numpy().copy() for k, p in self.model.named_parameters()}
+            replicas={k: np.stack(v, axis=axis) for k, v in replicas.items() if v},
+            parameters={k: p.detach().cpu().numpy().copy() for k, p in self.model.named_parameters()}
             if self.record_parameters
             else {},
             metrics=dict(metrics or {}),
@@ -149,6 +225,61 @@ class CheckpointStore(Protocol):
     def save_checkpoint(self, state: Any) -> None: ...
 
 
+#: Optimizers of :func:`train` and their options. Both update every parameter elementwise, so the
+#: members of an ensemble, whose parameters are stacked, are updated exactly as separate networks
+#: would be. Adam is the fused kernel (one call per step for all parameters: the per-tensor loop
+#: cost the stacked ensemble ~0.7 ms per step on the CPU); SGD the foreach one.
+OPTIMIZERS: dict[str, tuple[type[torch.optim.Optimizer], dict[str, Any]]] = {
+    "adam": (torch.optim.Adam, {"fused": True}),
+    "sgd": (torch.optim.SGD, {"foreach": True}),
+}
+
+
+def _run_seeds(seed: int | Sequence[int], members: int | None) -> list[int]:
+    """One seed per network: ``[seed]`` for one network, N seeds for an ensemble of N."""
+    if members is None:
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise ValueError(f"seed: one network takes one integer seed, got {seed!r}")
+        return [check_seed(seed)]
+    if isinstance(seed, (int, np.integer)) or len(seed) != members:
+        raise ValueError(f"seed: an ensemble of {members} members needs {members} seeds, got {seed!r}")
+    return [check_seed(s, "seed") for s in seed]
+
+
+def _as_metric(value: Any, members: int | None) -> Any:
+    """A loss or metric as a float (one network) or an (N,) float64 array (an ensemble)."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().double().numpy()
+    if members is None:
+        return float(value)
+    return np.broadcast_to(np.asarray(value, dtype=np.float64), (members,)).copy()
+
+
+def gradient_statistics(batch_gradients: Sequence[torch.Tensor], weight: torch.Tensor,
+                        members: int | None) -> dict[str, Any]:
+    """Over one epoch's batch gradients g_1 … g_B of a parameter W (per network):
+
+        mean = ‖(1/B) Σ_b g_b‖₂,   std = √((1/B) Σ_b ‖g_b − ḡ‖₂²),   norm = ‖W‖₂ (Frobenius),
+
+    floats, or (N,) arrays for an ensemble (norms over each member's entries).
+    With no gradient (epoch 0, before any update) mean and std are NaN.
+    """
+    start = 0 if members is None else 1  # the member axis is kept
+    per_network = tuple(range(start, weight.ndim))
+    norm = weight.detach().double().pow(2).sum(per_network).sqrt()
+    if not batch_gradients:
+        nan = _as_metric(np.nan, members)
+        return {"grad_mean": nan, "grad_std": nan.copy() if members else nan, "weight_norm": _as_metric(norm, members)}
+    g = torch.stack(list(batch_gradients)).double()  # (B, …)
+    mean = g.mean(0)
+    spread = (g - mean).pow(2).mean(0)
+    return {
+        "grad_mean": _as_metric(mean.pow(2).sum(per_network).sqrt(), members),
+        "grad_std": _as_metric(spread.sum(per_network).sqrt(), members),
+        "weight_norm": _as_metric(norm, members),
+    }
+
+
 def train(
     model: nn.Module,
     x: torch.Tensor,
@@ -159,28 +290,40 @@ def train(
     lr: float,
     batch_size: int | None = None,
     recorder: Recorder | None = None,
-    seed: int = 0,
+    seed: int | Sequence[int] = 0,
     progress: bool = True,
     desc: str = "training",
-    evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+    evaluate: Callable[[nn.Module], dict[str, Any]] | None = None,
     store: CheckpointStore | None = None,
     checkpoint_every: int = 0,
     after_step: Callable[[nn.Module], None] | None = None,
     threads: int | None = None,
-) -> list[dict[str, float]]:
-    """Train ``model`` with Adam on (x, y); record at the recorder's schedule.
+    optimizer: str = "adam",
+    shuffle: bool = True,
+    gradient_stats: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """Train ``model`` (one network, or an ensemble of N) on (x, y); record at the recorder's schedule.
 
-    ``loss_fn(model, x_batch, y_batch)`` returns the scalar loss (it receives
+    ``loss_fn(model, x_batch, y_batch)`` returns the mean loss: a scalar, or
+    (N,) per-member losses for an ensemble, whose sum is minimised (it receives
     the model so that a loss may read any part of it). One epoch is one pass
-    over shuffled mini-batches (full batch when ``batch_size`` is None). At
-    recorded epochs the clean-pass training loss and ``evaluate(model)``
-    (run with noise off, in eval mode) are logged. ``after_step(model)`` runs after every
-    optimizer step (e.g. an orthonormality step). ``threads`` sets the CPU
-    threads of the optimisation steps only (1 suits tiny networks); recording
-    and evaluation keep torch's setting.
+    over mini-batches of ``batch_size`` (full batch when None), reshuffled every
+    epoch unless ``shuffle`` is False (then the same contiguous slices, as the
+    SZT code took them). An ensemble's members each shuffle with their own
+    seed (``seed``: one per member) and get batches of shape (N, b, …).
+    ``optimizer``: "adam" or "sgd" (plain, no momentum), at learning rate ``lr``.
 
-    With a ``store``, the full state (model, optimizer, both random streams,
-    snapshots, history) is saved every ``checkpoint_every`` epochs, and a
+    At recorded epochs the clean-pass training loss and ``evaluate(model)``
+    (run with noise off, in eval mode) are logged, and, for every parameter
+    named in ``gradient_stats``, :func:`gradient_statistics` over the batch
+    gradients of that epoch's updates (keys ``grad_mean/<name>``,
+    ``grad_std/<name>``, ``weight_norm/<name>``; NaN at epoch 0, before any
+    update). ``after_step(model)`` runs after every optimizer step (e.g. an
+    orthonormality step). ``threads`` sets the CPU threads of the optimisation
+    steps only (1 suits one tiny network); recording and evaluation keep torch's setting.
+
+    With a ``store``, the full state (model, optimizer, random generators and
+    streams, snapshots, history) is saved every ``checkpoint_every`` epochs, and a
     run that finds a checkpoint resumes from it: an interrupted run ends
     bit-identical to an uninterrupted one. Returns one dict per recorded epoch.
     """
@@ -192,20 +335,37 @@ def train(
         check_positive_int(batch_size, "batch_size")
     if checkpoint_every < 0:
         raise ValueError(f"checkpoint_every: must be >= 0, got {checkpoint_every}")
-    gen = seed_everything(seed)
+    check_choice(optimizer, "optimizer", OPTIMIZERS)
+    members = ensemble_size(model)
+    seeds = _run_seeds(seed, members)
+    parameters = dict(model.named_parameters())
+    unknown = [name for name in gradient_stats if name not in parameters]
+    if unknown:
+        raise ValueError(f"gradient_stats: the model has no parameter {unknown}; its parameters are {sorted(parameters)}")
+    seed_everything(seeds[0])  # the global generator: dropout and anything else outside the streams
+    shufflers = [make_generator(s) for s in seeds]
+    first = next(iter(parameters.values()))
+    streams = {purpose: NormalStream(seeds, purpose, dtype=first.dtype, device=first.device)
+               for purpose in ("training noise", "measurement noise")}
     schedule = check_schedule(recorder.schedule, epochs) if recorder is not None else np.array([], dtype=np.int64)
     todo = set(schedule.tolist())
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer_class, options = OPTIMIZERS[optimizer]
+    opt = optimizer_class(model.parameters(), lr=lr, **options)
     n = x.shape[0]
-    history: list[dict[str, float]] = []
+    batch_axis = 0 if members is None else 1
+    history: list[dict[str, Any]] = []
+    batch_gradients: dict[str, list[torch.Tensor]] = {name: [] for name in gradient_stats}
     first_epoch = 1
 
     state = store.load_checkpoint() if store is not None else None
     if state is not None:
         model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        gen.set_state(state["shuffle_rng"])
-        torch.set_rng_state(state["noise_rng"])
+        opt.load_state_dict(state["optimizer"])
+        for g, s in zip(shufflers, state["shuffle_rng"]):
+            g.set_state(s)
+        torch.set_rng_state(state["global_rng"])
+        for purpose, stream in streams.items():
+            stream.load_state_dict(state["streams"][purpose])
         history = state["history"]
         if recorder is not None:
             recorder.snapshots = state["snapshots"]
@@ -218,37 +378,57 @@ def train(
         model.eval()  # measuring: dropout and the like off (clean_pass switches the noise off)
         try:
             with torch.no_grad(), clean_pass(model):
-                metrics = {"epoch": float(epoch), "loss": float(loss_fn(model, x, y))}
+                metrics = {"epoch": float(epoch), "loss": _as_metric(loss_fn(model, x, y), members)}
                 if evaluate is not None:
-                    metrics.update(evaluate(model))
+                    metrics.update({k: _as_metric(v, members) for k, v in evaluate(model).items()})
         finally:
             model.train(was_training)
+        for name, grads in batch_gradients.items():
+            stats = gradient_statistics(grads, parameters[name], members)
+            metrics.update({f"{key}/{name}": value for key, value in stats.items()})
+            grads.clear()
         if recorder is not None:
-            recorder.record(epoch, metrics)
+            with noise_source(model, streams["measurement noise"]):
+                recorder.record(epoch, metrics)
         history.append(metrics)
 
     def save(epoch: int) -> None:
         store.save_checkpoint({  # type: ignore[union-attr]
-            "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "shuffle_rng": gen.get_state(), "noise_rng": torch.get_rng_state(), "history": history,
-            "snapshots": recorder.snapshots if recorder is not None else [],
+            "epoch": epoch, "model": model.state_dict(), "optimizer": opt.state_dict(),
+            "shuffle_rng": [g.get_state() for g in shufflers], "global_rng": torch.get_rng_state(),
+            "streams": {purpose: stream.state_dict() for purpose, stream in streams.items()},
+            "history": history, "snapshots": recorder.snapshots if recorder is not None else [],
         })
+
+    def epoch_order() -> torch.Tensor:
+        if not (batch_size and shuffle):
+            order = torch.arange(n)
+            return order if members is None else order.expand(members, n)
+        orders = [torch.randperm(n, generator=g) for g in shufflers]  # one draw per member and epoch
+        return orders[0] if members is None else torch.stack(orders)
 
     if first_epoch == 1:
         record(0)
     bar = progress_bar(range(first_epoch, epochs + 1), enabled=progress, desc=desc, mininterval=1.0,
-               initial=first_epoch - 1, total=epochs)
+                       initial=first_epoch - 1, total=epochs)
+    step = batch_size or n
     for epoch in bar:
         model.train()
-        order = torch.randperm(n, generator=gen) if batch_size else torch.arange(n)
-        step = batch_size or n
-        with torch_threads(threads):
+        order = epoch_order().to(x.device)
+        # gathered once per epoch (index_select: several times faster than x[order]); batches are slices
+        x_epoch, y_epoch = (t.index_select(0, order.reshape(-1)).view(*order.shape, *t.shape[1:]) for t in (x, y))
+        measured = epoch in todo
+        with torch_threads(threads), noise_source(model, streams["training noise"]):
             for start in range(0, n, step):
-                idx = order[start : start + step]
-                optimizer.zero_grad(set_to_none=True)
-                loss = loss_fn(model, x[idx], y[idx])
-                loss.backward()
-                optimizer.step()
+                length = min(step, n - start)
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(model, x_epoch.narrow(batch_axis, start, length),
+                               y_epoch.narrow(batch_axis, start, length))
+                loss.sum().backward()
+                if measured:
+                    for name, grads in batch_gradients.items():
+                        grads.append(parameters[name].grad.detach().clone())
+                opt.step()
                 if after_step is not None:
                     after_step(model)
         record(epoch)
