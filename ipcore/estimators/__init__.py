@@ -5,13 +5,25 @@ entropy: the Monte Carlo entropy, the sample-propagation (SP) estimator, the
 KDE bounds and the exact 1-D quadrature.
 """
 
-from ipcore.estimators.binning import bin_codes, binned_entropy, binned_mutual_information
+from ipcore.estimators.binning import (
+    SZT_EDGES,
+    bin_codes,
+    binned_entropy,
+    binned_information_batch,
+    binned_mutual_information,
+)
 from ipcore.estimators.closed_forms import (
     gaussian_channel_mutual_information,
     jointly_gaussian_mutual_information,
     two_point_mutual_information,
 )
-from ipcore.estimators.entropy import SPEstimate, gaussian_mixture_entropy, sp_mutual_information
+from ipcore.estimators.entropy import (
+    SPEstimate,
+    SPLabelEstimate,
+    gaussian_mixture_entropy,
+    sp_label_information,
+    sp_mutual_information,
+)
 from ipcore.estimators.kde import KDEInformation, kde_entropy_bounds, kde_mutual_information
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy, mixture_entropy_1d
@@ -21,11 +33,15 @@ __all__ = [
     "gaussian_mixture_entropy",
     "sp_mutual_information",
     "SPEstimate",
+    "sp_label_information",
+    "SPLabelEstimate",
     "mixture_entropy_1d",
     "gaussian_entropy",
     "bin_codes",
     "binned_entropy",
     "binned_mutual_information",
+    "binned_information_batch",
+    "SZT_EDGES",
     "kde_entropy_bounds",
     "kde_mutual_information",
     "KDEInformation",

@@ -3,6 +3,23 @@
 For a deterministic network and X uniform on m distinct inputs,
 I(X; Bin(T)) = H(Bin(T)), which tends to ln m as the bins shrink; with
 coarse bins it measures how representations cluster. All values in nats.
+
+Three ways to bin, one per original code:
+
+- ``width=w``: code ⌊t / w⌋ per coordinate, unbounded (Saxe et al.'s ibsgd, w = 0.07;
+  right for ReLU layers).
+- ``bins=k, range=(a, b)``: k equal bins on [a, b], values outside clipped to the
+  edge bins.
+- ``edges=e``: Shwartz-Ziv & Tishby's IDNNs, ``digitize(t, e) − 1`` with the 30
+  edges ``linspace(−1, 1, 30)`` (:data:`SZT_EDGES`): code i for e_i ≤ t < e_{i+1},
+  and a symbol of its own, len(e) − 1, for t ≥ e[-1] (tanh's exact ±1 saturation
+  lands there, as in the original). Values below e[0] (IDNNs' code wraps them
+  silently onto the top symbol) are, with ``outside="clip"``, put in the first
+  bin, or, with ``outside="raise"``, an error.
+
+Every entropy goes through one kernel, :func:`binned_information_batch`, which
+packs each binned row into one integer and counts by sorting, for any number
+of arrays at once (the N networks of an ensemble, every layer).
 """
 
 from __future__ import annotations
@@ -10,23 +27,50 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 
-from ipcore.config import as_labels, as_samples, check_number, check_positive_int
+from ipcore.config import as_labels, as_samples, as_tensor, check_choice, check_number, check_positive_int
+
+#: IDNNs' 30 bin edges on [−1, 1]: 29 bins of width 2/29 ≈ 0.069, plus the symbol of t ≥ 1.
+SZT_EDGES = np.linspace(-1.0, 1.0, 30)
+#: What :func:`bin_codes` does with values below the first edge.
+OUTSIDE = ("clip", "raise")
 
 
-def bin_codes(t: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None) -> torch.Tensor:
+def _check_edges(edges: Any) -> torch.Tensor:
+    e = as_tensor(edges, "edges", ndim=1)
+    if e.numel() < 2 or not bool((e[1:] > e[:-1]).all()):
+        raise ValueError(f"edges: need at least 2 strictly increasing values, got {e.tolist()}")
+    return e
+
+
+def bin_codes(t: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None,
+              edges: Any = None, outside: str = "clip") -> torch.Tensor:
     """Integer bin index of every coordinate of ``t`` (n, d) → int64 (n, d).
 
-    Either ``width``: floor(t / width), unbounded (right for ReLU layers); or
-    ``bins`` equal bins on ``range`` = (low, high), values outside clipped to
-    the edge bins (as np.digitize-based code did for tanh layers).
+    Exactly one of ``width`` (⌊t / width⌋, unbounded), ``bins`` with ``range``
+    (equal bins, values outside clipped to the edge bins) or ``edges`` (IDNNs'
+    rule, see the module; ``outside`` says what happens below the first edge).
     """
-    x = as_samples(t, "t")
-    if (width is None) == (bins is None):
-        raise ValueError("width: give exactly one of width= or bins= (with range=)")
+    return _codes(as_samples(t, "t"), width=width, bins=bins, range=range, edges=edges, outside=outside)
+
+
+def _codes(x: torch.Tensor, *, width: float | None, bins: int | None, range: tuple[float, float] | None,
+           edges: Any, outside: str) -> torch.Tensor:
+    """:func:`bin_codes` of a checked float tensor (n, d)."""
+    if sum(v is not None for v in (width, bins, edges)) != 1:
+        raise ValueError("width: give exactly one of width=, bins= (with range=) or edges=")
     if width is not None:
         return torch.floor(x / check_number(width, "width")).to(torch.int64)
+    if edges is not None:
+        check_choice(outside, "outside", OUTSIDE)
+        e = _check_edges(edges).to(x.device)
+        if outside == "raise" and bool((x < e[0]).any()):
+            raise ValueError(f"t: {int((x < e[0]).sum())} value(s) below the first edge {float(e[0]):g} "
+                             f"(min {float(x.min()):.4g}); use outside='clip' to put them in the first bin")
+        codes = torch.bucketize(x, e, right=True) - 1  # np.digitize(x, e) − 1: e_i ≤ x < e_{i+1} → i
+        return codes.clamp_(min=0)
     nb = check_positive_int(bins, "bins")
     if range is None:
         raise ValueError("range: required with bins= (e.g. range=(-1, 1) for tanh)")
@@ -46,27 +90,92 @@ def _entropy_of_counts(counts: torch.Tensor) -> float:
     return float(-(p * torch.log(p)).sum())
 
 
-def binned_entropy(t: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None) -> float:
+def _row_keys(codes: torch.Tensor, extra: int = 1) -> torch.Tensor:
+    """One int64 per row of ``codes`` (B, m, d), equal exactly for equal rows, in [0, K) with
+    K·extra < 2⁶²: a mixed-radix number of the shifted codes, or, when that does not fit,
+    the row's rank among the distinct rows (one unique over all rows)."""
+    b, m, d = codes.shape
+    flat = codes.reshape(b * m, d)
+    low = flat.amin(0)
+    radix = (flat.amax(0) - low + 1).tolist()
+    if math.prod(radix) * extra < 2**62:
+        shifted = flat - low
+        place = torch.tensor([math.prod(radix[:k]) for k in range(d)], dtype=torch.int64, device=codes.device)
+        return (shifted * place).sum(1).view(b, m)
+    return torch.unique(flat, dim=0, return_inverse=True)[1].view(b, m)
+
+
+def _entropies_of_sorted(ordered: torch.Tensor) -> torch.Tensor:
+    """Plug-in entropy (nats) of each row of ``ordered`` (B, m), sorted along the rows, its m
+    entries equally likely: H = ln m − (1/m) Σ_c n_c ln n_c over the counts n_c of its values."""
+    b, m = ordered.shape
+    starts = torch.ones_like(ordered, dtype=torch.bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    run = torch.cumsum(starts.reshape(-1), 0) - 1  # run index of every entry, runs never cross rows
+    counts = torch.bincount(run).to(torch.float64)
+    owner = torch.repeat_interleave(torch.arange(b, device=ordered.device), starts.sum(1))
+    n_log_n = torch.zeros(b, dtype=torch.float64, device=ordered.device).index_add_(0, owner, counts * torch.log(counts))
+    return math.log(m) - n_log_n / m
+
+
+def binned_information_batch(t: Any, labels: Any = None, *, width: float | None = None, bins: int | None = None,
+                             range: tuple[float, float] | None = None, edges: Any = None,
+                             outside: str = "clip") -> tuple[np.ndarray, np.ndarray | None]:
+    """H(Bin T) and I(Bin T; Y) for a batch of representations, in nats.
+
+    ``t``: (..., m, d), any number of leading dimensions (networks, epochs, …),
+    each (m, d) array a layer's representation of the m equally likely inputs.
+    ``labels``: (m,) class labels shared by all, or (..., m); None skips I(T;Y).
+    Binning as in :func:`bin_codes`. Returns arrays of shape ``t.shape[:-2]``:
+
+        H(Bin T) = −Σ_b p_b ln p_b    (= I(X; Bin T) for distinct, uniform inputs),
+        I(Bin T; Y) = H(Bin T) + H(Y) − H(Bin T, Y) = H(Bin T) − Σ_y p(y) H(Bin T | Y = y).
+
+    One sort per array serves both entropies: sorted by (bin, label), the
+    entries of one bin are consecutive.
+    """
+    x = as_tensor(t, "t", ndim=(2, 3, 4, 5, 6))
+    lead, (m, d) = tuple(x.shape[:-2]), tuple(x.shape[-2:])
+    batch = math.prod(lead)
+    codes = _codes(x.reshape(batch * m, d), width=width, bins=bins, range=range, edges=edges,
+                   outside=outside).view(batch, m, d)
+    if labels is None:
+        h_t = _entropies_of_sorted(torch.sort(_row_keys(codes), dim=1).values)
+        return h_t.view(lead).cpu().numpy(), None
+    lab = torch.as_tensor(np.asarray(labels) if not isinstance(labels, torch.Tensor) else labels)
+    if lab.shape[-1:] != (m,) or (lab.ndim > 1 and tuple(lab.shape[:-1]) != lead):
+        raise ValueError(f"labels: expected shape ({m},) or {lead + (m,)}, got {tuple(lab.shape)}")
+    lab = as_labels(lab.reshape(-1), lab.numel(), device=codes.device).view(lab.shape)
+    classes, lab = torch.unique(lab, return_inverse=True)  # 0 … C − 1
+    n_classes = len(classes)
+    h_y = _entropies_of_sorted(torch.sort(lab.reshape(-1, m), dim=1).values)  # one row if shared
+    joint = torch.sort(_row_keys(codes, extra=n_classes) * n_classes + lab.expand(*lead, m).reshape(batch, m),
+                       dim=1).values
+    h_ty = _entropies_of_sorted(joint)
+    h_t = _entropies_of_sorted(torch.div(joint, n_classes, rounding_mode="floor"))  # still sorted
+    return h_t.view(lead).cpu().numpy(), (h_t + h_y - h_ty).view(lead).cpu().numpy()
+
+
+def binned_entropy(t: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None,
+                   edges: Any = None, outside: str = "clip") -> float:
     """H(Bin(T)) = −Σ_b p_b ln p_b over the occupied bins of the rows of ``t`` (n, d), in nats.
 
     Each row is one equally likely sample (one input of the data set).
     """
-    return _entropy_of_counts(_row_counts(bin_codes(t, width=width, bins=bins, range=range)))
+    h, _ = binned_information_batch(as_samples(t, "t"), width=width, bins=bins, range=range, edges=edges, outside=outside)
+    return float(h)
 
 
 def binned_mutual_information(
-    t: Any, labels: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None
+    t: Any, labels: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None,
+    edges: Any = None, outside: str = "clip",
 ) -> float:
     """I(Bin(T); L) = H(Bin T) + H(L) − H(Bin T, L) in nats, rows of ``t`` equally likely.
 
     With ``labels`` = Y this is I(T;Y) of the information plane; with
     ``labels`` = the input index it is I(X; Bin(T)) = H(Bin(T)).
     """
-    codes = bin_codes(t, width=width, bins=bins, range=range)
-    lab = as_labels(labels, codes.shape[0], device=codes.device)
-    joint = torch.cat([codes, lab[:, None]], dim=1)
-    return (
-        _entropy_of_counts(_row_counts(codes))
-        + _entropy_of_counts(torch.unique(lab, return_counts=True)[1])
-        - _entropy_of_counts(_row_counts(joint))
-    )
+    x = as_samples(t, "t")
+    as_labels(labels, x.shape[0])  # the one labels check: count and type
+    _, mi = binned_information_batch(x, labels, width=width, bins=bins, range=range, edges=edges, outside=outside)
+    return float(mi)
