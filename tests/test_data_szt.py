@@ -77,3 +77,17 @@ def test_bad_threshold_and_split():
     assert np.array_equal(train_test_split(4096, seed=0)[0], train)
     with pytest.raises(ValueError, match="^test_fraction"):
         train_test_split(10, test_fraction=1.5)
+
+
+def test_splits_random_and_idnns_file_order():
+    from ipcore.data import szt_split
+
+    _, y = szt()
+    train, test = szt_split("random", seed=0)
+    assert len(train) == 3277 and len(test) == 819 and not set(train) & set(test)
+    assert not np.array_equal(szt_split("random", seed=1)[0], train)
+    train, test = szt_split("szt_file_order")
+    assert train.tolist() == list(range(3277)) and test.tolist() == list(range(3277, 4096))
+    assert int(y[test].sum()) == 685 and int(y[train].sum()) == 1433  # IDNNs' biased test set
+    with pytest.raises(ValueError, match="^split: must be one of"):
+        szt_split("sorted")

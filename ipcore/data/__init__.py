@@ -1,7 +1,7 @@
 """Data sets: the SZT patterns (regenerated from their rule) and MNIST (IDX files, checked)."""
 
 from ipcore.data.mnist import MNIST, MNISTNotFound, load_mnist, mnist_splits, read_idx
-from ipcore.data.szt import ICOSAHEDRON, SZT_THRESHOLD, szt, train_test_split
+from ipcore.data.szt import ICOSAHEDRON, SPLITS, SZT_THRESHOLD, szt, szt_split, train_test_split
 
-__all__ = ["szt", "train_test_split", "ICOSAHEDRON", "SZT_THRESHOLD",
+__all__ = ["szt", "train_test_split", "szt_split", "SPLITS", "ICOSAHEDRON", "SZT_THRESHOLD",
            "load_mnist", "mnist_splits", "read_idx", "MNIST", "MNISTNotFound"]

@@ -62,3 +62,25 @@ def train_test_split(n: int = 4096, *, test_fraction: float = 0.2, seed: int = 0
     n_test = int(round(n * test_fraction))
     perm = np.random.default_rng(seed).permutation(n)
     return np.sort(perm[n_test:]), np.sort(perm[:n_test])
+
+
+#: How the 4096 SZT inputs are split 3277 / 819 (80 % / 20 %), see :func:`szt_split`.
+SPLITS = {
+    "random": "a seeded random permutation (ibsgd's choice; the default)",
+    "szt_file_order": "the first 3277 rows train, as IDNNs' default (its test set is then 84 % class 1)",
+}
+
+
+def szt_split(split: str = "random", *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test indices of the SZT inputs, 3277 / 819, as one of :data:`SPLITS`.
+
+    IDNNs (Shwartz-Ziv & Tishby) takes the first 80 % of the file without
+    shuffling, which biases the test set (685 of its 819 labels are 1);
+    ``"random"`` is :func:`train_test_split` with ``seed``.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split: must be one of {sorted(SPLITS)}, got {split!r}")
+    if split == "random":
+        return train_test_split(4096, seed=seed)
+    rows = np.arange(4096)
+    return rows[:3277], rows[3277:]
