@@ -13,10 +13,10 @@ from conftest import chromium_path
 
 pytestmark = pytest.mark.slow
 
-CHAPTERS = ["notebooks/single_neuron.html", "notebooks/szt_binning.html", "notebooks/szt_noisy.html",
+CHAPTERS = ["notebooks/szt_information_plane.html", "notebooks/single_neuron.html", "notebooks/szt_binning.html", "notebooks/szt_noisy.html",
             "notebooks/szt_variants.html", "notebooks/szt_deterministic.html", "notebooks/mnist_cnn.html"]
 #: Pages whose β (or bin-width) figures must carry a slider that works without a kernel.
-SLIDER_PAGES = {"notebooks/single_neuron.html", "notebooks/szt_binning.html", "notebooks/szt_noisy.html",
+SLIDER_PAGES = {"notebooks/szt_information_plane.html", "notebooks/single_neuron.html", "notebooks/szt_binning.html", "notebooks/szt_noisy.html",
                 "notebooks/szt_deterministic.html", "notebooks/mnist_cnn.html"}
 #: Pages with a live ipywidgets control, shown in its saved state by the book's own html-manager.
 WIDGET_PAGES = {"notebooks/single_neuron.html": 2, "notebooks/szt_noisy.html": 1, "notebooks/mnist_cnn.html": 1}
@@ -155,6 +155,9 @@ def test_every_page_loads_everything_it_asks_for(browser, book_server, page):
     pg = context.new_page()
     watch = PageWatch(pg)
     pg.goto(f"{book_server}/{page}", wait_until="load")
+    if page == "index.html":  # the root redirects to the landing page
+        pg.wait_for_url("**/book/intro.html", timeout=10_000)
+        pg.wait_for_load_state("load")
     assert not broken_images(pg), f"{page}: images that did not load: {broken_images(pg)}"
     if page == "book/intro.html":  # the landing page: one card per chapter, each with its thumbnail
         cards = pg.locator(".sd-card")

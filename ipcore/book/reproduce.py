@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 #: The numbers each chapter's summary row shows (keys of its ``report``).
 KEY_NUMBERS: dict[str, tuple[str, ...]] = {
+    "szt_information_plane": ("layer5_compression", "layer5_mi_y_final", "snr_max", "noisy_layer5_compression"),
     "single_neuron": ("initial_mi_smallest_beta", "final_mi_smallest_beta"),
     "szt_binning": ("finest_min_mi", "coarsest_layer5_final"),
     "szt_noisy": ("layer1_final", "layer5_peak", "layer5_final", "final_test_acc"),
