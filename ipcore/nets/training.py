@@ -18,6 +18,7 @@ seed, whatever else is in the batch.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
@@ -301,6 +302,7 @@ def train(
     optimizer: str = "adam",
     shuffle: bool = True,
     gradient_stats: Sequence[str] = (),
+    timings: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Train ``model`` (one network, or an ensemble of N) on (x, y); record at the recorder's schedule.
 
@@ -326,6 +328,8 @@ def train(
     streams, snapshots, history) is saved every ``checkpoint_every`` epochs, and a
     run that finds a checkpoint resumes from it: an interrupted run ends
     bit-identical to an uninterrupted one. Returns one dict per recorded epoch.
+    With a ``timings`` dict, the wall seconds spent in the optimisation steps
+    (``"training"``) and in recording and measuring (``"recording"``) are added to it.
     """
     epochs = int(epochs)
     if epochs < 0:
@@ -371,9 +375,12 @@ def train(
             recorder.snapshots = state["snapshots"]
         first_epoch = state["epoch"] + 1
 
+    clock = {"training": 0.0, "recording": 0.0}
+
     def record(epoch: int) -> None:
         if epoch not in todo:
             return
+        started = time.perf_counter()
         was_training = model.training
         model.eval()  # measuring: dropout and the like off (clean_pass switches the noise off)
         try:
@@ -391,6 +398,7 @@ def train(
             with noise_source(model, streams["measurement noise"]):
                 recorder.record(epoch, metrics)
         history.append(metrics)
+        clock["recording"] += time.perf_counter() - started
 
     def save(epoch: int) -> None:
         store.save_checkpoint({  # type: ignore[union-attr]
@@ -418,6 +426,7 @@ def train(
         # gathered once per epoch (index_select: several times faster than x[order]); batches are slices
         x_epoch, y_epoch = (t.index_select(0, order.reshape(-1)).view(*order.shape, *t.shape[1:]) for t in (x, y))
         measured = epoch in todo
+        started = time.perf_counter()
         with torch_threads(threads), noise_source(model, streams["training noise"]):
             for start in range(0, n, step):
                 length = min(step, n - start)
@@ -431,7 +440,11 @@ def train(
                 opt.step()
                 if after_step is not None:
                     after_step(model)
+        clock["training"] += time.perf_counter() - started
         record(epoch)
         if store is not None and checkpoint_every and epoch % checkpoint_every == 0 and epoch < epochs:
             save(epoch)
+    if timings is not None:
+        for key, seconds in clock.items():
+            timings[key] = timings.get(key, 0.0) + seconds
     return history
