@@ -14,6 +14,10 @@ identical Monte Carlo points; nothing here is a pass/fail test.
 3. Memory: peak resident memory for n = 409 600, d = 10 (subprocess).
 4. The real workload: one SZT-shaped SP estimate (m = 4096, R = 100, d = 5,
    β = 0.005), end to end.
+5. Many networks at once: training N SZT networks as one ensemble
+   (ipcore.nets.ensemble) against N sequential runs of the same trainer on one
+   network each, at N = 1, 10, 50, deterministic and noisy (β = 0.005); the
+   information plane's set-up (batch 512, Adam), best of 3.
 """
 
 from __future__ import annotations
@@ -138,6 +142,49 @@ def bench_sp_workload(m: int = 4096, replicas: int = 100, d: int = 5, beta: floa
     return row
 
 
+def bench_ensemble(sizes=(1, 10, 50), epochs: int = 20, repeat: int = 3):
+    """Seconds for ``epochs`` epochs of N networks: N sequential runs (one thread each, as the
+    SZT chapters train one network) against one ensemble (torch's threads), and the ratio."""
+    from ipcore.data import szt, szt_split
+    from ipcore.nets.ensemble import cross_entropy, ensemble_of_mlps
+    from ipcore.nets.models import NoisyMLP
+    from ipcore.nets.training import train
+
+    x_np, y_np = szt()
+    train_idx, _ = szt_split("random")
+    x, y = torch.as_tensor(x_np[train_idx], dtype=torch.float32), torch.as_tensor(y_np[train_idx])
+
+    def loss(m, xb, yb):
+        return cross_entropy(m(xb), yb)
+
+    def sequential(n: int, beta: float) -> None:
+        for seed in range(n):
+            torch.manual_seed(seed)
+            net = NoisyMLP(beta=beta, init="trunc_normal_fan_in")
+            train(net, x, y, loss_fn=loss, epochs=epochs, lr=4e-4, batch_size=512, seed=seed, progress=False, threads=1)
+
+    def ensemble(n: int, beta: float) -> None:
+        net = ensemble_of_mlps(range(n), betas=beta, init="trunc_normal_fan_in")
+        train(net, x, y, loss_fn=loss, epochs=epochs, lr=4e-4, batch_size=512, seed=list(range(n)), progress=False)
+
+    rows = []
+    for beta in (0.0, 0.005):
+        sequential(1, beta), ensemble(2, beta)  # warm up
+        for n in sizes:
+            # N sequential runs cost N times one run: timed on min(N, 10) runs and scaled
+            timed_runs = min(n, 10)
+            _, t_seq = timed(lambda: sequential(timed_runs, beta), repeat)
+            t_seq *= n / timed_runs
+            _, t_ens = timed(lambda: ensemble(n, beta), repeat)
+            steps = epochs * math.ceil(len(x) / 512)
+            row = {"N": n, "beta": beta, "epochs": epochs, "sequential_s": t_seq, "ensemble_s": t_ens,
+                   "speedup": t_seq / t_ens, "ensemble_ms_per_step": 1e3 * t_ens / steps,
+                   "sequential_ms_per_network_step": 1e3 * t_seq / (n * steps)}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="4096,40960,409600")
@@ -145,10 +192,10 @@ def main() -> None:
     parser.add_argument("--betas", default="0.005,0.05")
     parser.add_argument("--check", type=int, default=500, help="query points checked against brute force")
     parser.add_argument("--skip-sklearn", action="store_true")
-    parser.add_argument("--only", choices=["sklearn", "throughput", "memory", "sp"], action="append")
+    parser.add_argument("--only", choices=["sklearn", "throughput", "memory", "sp", "ensemble"], action="append")
     parser.add_argument("--output", default=str(Path(__file__).resolve().parent / "results.json"))
     args = parser.parse_args()
-    parts = set(args.only or ["sklearn", "throughput", "memory", "sp"])
+    parts = set(args.only or ["sklearn", "throughput", "memory", "sp", "ensemble"])
     # Load the compiled tree (from numba's on-disk cache; a fresh install compiles it, ~7 s) before any timing.
     warm = torch.from_numpy(clustered_layer(2048, 3, seed=0))
     mixture_log_density(warm, warm, 0.05)
@@ -160,6 +207,8 @@ def main() -> None:
         results["throughput"] = bench_throughput()
     if "sp" in parts:
         results["sp_workload"] = bench_sp_workload()
+    if "ensemble" in parts:
+        results["ensemble"] = bench_ensemble()
     if "memory" in parts:
         results["memory"] = bench_memory()
     if "sklearn" in parts:

@@ -36,6 +36,12 @@ def to_markdown(results: dict) -> str:
         sp = results["sp_workload"]
         out.append(f"SZT-shaped SP estimate (m = {sp['m']}, R = {sp['R']}, d = {sp['d']}, β = {sp['beta']}, n_mc = 1): "
                    f"{sp['seconds']:.1f} s; I = {sp['mi']:.3f} ± {sp['mi_std']:.3f} nats.")
+    if "ensemble" in results:
+        out += ["", "| N | β | N sequential runs s | one ensemble s | speed-up | ensemble ms/step | sequential ms/step/network |",
+                "|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in results["ensemble"]:
+            out.append(f"| {r['N']} | {r['beta']:g} | {r['sequential_s']:.2f} | {r['ensemble_s']:.2f} | {r['speedup']:.1f}× | "
+                       f"{r['ensemble_ms_per_step']:.2f} | {r['sequential_ms_per_network_step']:.2f} |")
     return "\n".join(out) + "\n"
 
 
