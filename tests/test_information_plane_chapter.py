@@ -57,11 +57,24 @@ def test_the_noisy_plane_is_measured_with_error_bars(results):
 @pytest.mark.parametrize("parameters, match", [
     ({"n_networks": 0}, "n_networks: must be an integer >= 1"),
     ({"schedule": "log3"}, "schedule: must be one of"),
-    ({"binning": "fine"}, "binning: must be one of"),
     ({"beta": -0.005}, "beta: must be finite and > 0"),
-    ({"betas": [0.02, 0.1]}, "betas: must contain the chapter's beta"),
-    ({"split": "sorted"}, "split: must be one of"),
 ])
-def test_bad_parameters_are_named(repo_root, tmp_path, parameters, match):
+def test_bad_parameters_stop_the_chapter_before_training(repo_root, tmp_path, parameters, match):
     with pytest.raises(NotebookError, match=match):
         run_notebook(repo_root / "notebooks" / f"{CHAPTER}.md", tmp_path / "o.ipynb", parameters, progress=False)
+
+
+@pytest.mark.parametrize("overrides, match", [
+    ({"binning": "fine"}, "binning: must be one of"),
+    ({"split": "sorted"}, "split: must be one of"),
+    ({"betas": [0.02, 0.1]}, "betas: must contain the chapter's beta"),
+    ({"noisy_networks": -1}, "n_networks: must be an integer >= 1"),
+    ({"batch_size": 0}, "batch_size: must be an integer >= 1"),
+    ({"profile": "full"}, "profile: must be one of"),
+])
+def test_every_chapter_parameter_is_checked_by_name(overrides, match):
+    from ipcore.experiments.information_plane_chapter import chapter_configs
+
+    kwargs = {"profile": "smoke", "beta": 0.005, **overrides}
+    with pytest.raises(ValueError, match=f"^{match}"):
+        chapter_configs(kwargs.pop("profile"), **kwargs)

@@ -160,6 +160,18 @@ def _secondary_bits(ax: plt.Axes) -> None:
     ax.secondary_yaxis("right", functions=(to_bits, to_nats)).set_ylabel("bits", fontsize=8)
 
 
+def _nearby(x: np.ndarray, y: np.ndarray, *, tolerance: float = 0.15) -> list[list[int]]:
+    """Consecutive indices whose points (x, y) lie within ``tolerance`` of the previous one."""
+    groups: list[list[int]] = [[0]]
+    for i in range(1, len(x)):
+        j = groups[-1][-1]
+        if abs(x[i] - x[j]) < tolerance and abs(y[i] - y[j]) < tolerance:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
 def plane_figure(run: PlaneRun, *, spread_epochs: int = 8, ax: plt.Axes | None = None) -> plt.Figure:
     """The information plane as Shwartz-Ziv & Tishby drew it: I(T;Y) against I(X;T) per layer
     and logged epoch (mean over the N networks), coloured by epoch, points of one epoch joined
@@ -180,9 +192,11 @@ def plane_figure(run: PlaneRun, *, spread_epochs: int = 8, ax: plt.Axes | None =
         for ell in range(len(run.layers)):
             ax.errorbar(plane["mi_x"][shown, ell], plane["mi_y"][shown, ell], xerr=plane["mi_x_sd"][shown, ell],
                         yerr=plane["mi_y_sd"][shown, ell], fmt="none", ecolor="0.45", elinewidth=0.6, zorder=2)
-    for ell, name in enumerate(run.layers):
-        ax.annotate(name, (plane["mi_x"][-1, ell], plane["mi_y"][-1, ell]), textcoords="offset points",
-                    xytext=(4, -10), fontsize=7, color="0.25")
+    for group in _nearby(plane["mi_x"][-1], plane["mi_y"][-1]):  # one label for layers that end together
+        names = [run.layers[ell] for ell in group]
+        label = names[0] if len(names) == 1 else f"{names[0]}–{names[-1].split()[-1]}"
+        ax.annotate(label, (plane["mi_x"][-1, group[0]], plane["mi_y"][-1, group[0]]), textcoords="offset points",
+                    xytext=(4, -10), fontsize=7, color="0.25", ha="right" if len(names) > 1 else "left")
     ax.axhline(run.label_entropy, color="0.5", ls="--", lw=0.8)
     ax.axvline(LN_4096, color="0.5", ls="--", lw=0.8)
     ax.annotate("H(Y)", (0.01, run.label_entropy), xycoords=("axes fraction", "data"), va="bottom", fontsize=8)
@@ -193,7 +207,7 @@ def plane_figure(run: PlaneRun, *, spread_epochs: int = 8, ax: plt.Axes | None =
     bar = ax.figure.colorbar(plt.cm.ScalarMappable(norm=norm, cmap="gnuplot"), ax=ax, pad=0.12)
     bar.set_label("epoch + 1")
     how = "binned, 30 edges" if run.config.beta == 0 else f"SP estimates, β = {run.config.beta:g}"
-    ax.set_title(f"Information plane, mean of {run.n_networks} networks ({how})", fontsize=10)
+    ax.set_title(f"Information plane, mean of {run.n_networks} networks ({how})", fontsize=10, pad=22)
     return ax.figure
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ipcore.config import check_choice, check_number, check_positive_int, progress_bar, torch_threads
+from ipcore.config import check_choice, check_number, check_positive_int, flush_denormals, progress_bar, torch_threads
 from ipcore.nets.models import clean_pass, noise_layers, noise_source
 from ipcore.seeding import NormalStream, check_seed, make_generator, seed_everything
 
@@ -427,7 +427,7 @@ def train(
         x_epoch, y_epoch = (t.index_select(0, order.reshape(-1)).view(*order.shape, *t.shape[1:]) for t in (x, y))
         measured = epoch in todo
         started = time.perf_counter()
-        with torch_threads(threads), noise_source(model, streams["training noise"]):
+        with torch_threads(threads), flush_denormals(), noise_source(model, streams["training noise"]):
             for start in range(0, n, step):
                 length = min(step, n - start)
                 opt.zero_grad(set_to_none=True)
