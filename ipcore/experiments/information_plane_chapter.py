@@ -23,6 +23,8 @@ from ipcore.plotting import beta_slider_figure
 LN_4096 = math.log(4096)
 NATS_PER_BIT = math.log(2)
 LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500", "#e8743b"]
+#: A layer whose mean I(X;T) falls by less than this from its peak (nats) is not marked as compressing.
+COMPRESSION_SHOWN = 0.05
 
 
 #: The chapter's profiles: the deterministic ensemble, the noisy ensembles (one per β of the
@@ -233,7 +235,7 @@ def gradient_figure(run: PlaneRun, *, normalise: bool = False) -> plt.Figure:
         crossing = snr_transition(run.epochs, stats["snr"][:, w])
         if crossing is not None:
             ax.axvline(crossing, color="k", ls="--", lw=0.8, label=f"SNR < 1 ({crossing})")
-        if w < len(table) and table.compression.iloc[w] > 0:
+        if w < len(table) and table.compression.iloc[w] > COMPRESSION_SHOWN:
             ax.axvline(table.peak_epoch.iloc[w], color="0.5", ls=":", lw=1.2,
                        label=f"I(X;T) peak ({table.peak_epoch.iloc[w]})")
         ax.set_xscale("log")
