@@ -101,6 +101,22 @@ def book_server(built_book: Path):
     server.shutdown()
 
 
+class MemoryStore:
+    """A checkpoint store in memory (what :class:`ipcore.cache.CachedRun` does on disk), for
+    interrupt-and-resume tests: it keeps a deep copy of the last checkpoint."""
+
+    def __init__(self) -> None:
+        self.state = None
+
+    def load_checkpoint(self):
+        return self.state
+
+    def save_checkpoint(self, state) -> None:
+        import copy
+
+        self.state = copy.deepcopy(state)
+
+
 def chromium_path() -> str | None:
     for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
         if candidate and Path(candidate).is_file():

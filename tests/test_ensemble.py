@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import MemoryStore
 from ipcore.data import szt
 from ipcore.nets.ensemble import EnsembleMLP, cross_entropy, ensemble_of_mlps
 from ipcore.nets.models import NoisyMLP
@@ -127,20 +128,9 @@ def test_members_may_differ_in_beta():
     np.testing.assert_allclose(history[-1]["loss"][0], h_det[-1]["loss"], rtol=1e-4)
 
 
-class _MemoryStore:
-    def __init__(self):
-        self.state = None
-
-    def load_checkpoint(self):
-        return self.state
-
-    def save_checkpoint(self, state):
-        self.state = copy.deepcopy(state)
-
-
 def test_an_interrupted_ensemble_resumes_bit_identically():
     _, h_full, r_full = ensemble([1, 2], 0.05)
-    store = _MemoryStore()
+    store = MemoryStore()
     interrupted = ensemble_of_mlps([1, 2], widths=WIDTHS, betas=0.05, init="trunc_normal_fan_in")
     recorder = Recorder(interrupted, X, SCHEDULE, replicas=2, outputs=["output"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from conftest import MemoryStore
 from ipcore.nets.models import NoisyMLP, clean_pass, noise_layers, orthonormality_step_
 from ipcore.nets.training import Recorder
 
@@ -61,18 +62,6 @@ def test_bad_parameters_raise_value_error_naming_them(kwargs, name):
         orthonormality_step_(NoisyMLP(), -1.0)
 
 
-class _MemoryStore:
-    def __init__(self):
-        self.state = None
-
-    def load_checkpoint(self):
-        return self.state
-
-    def save_checkpoint(self, state):
-        import copy
-        self.state = copy.deepcopy(state)
-
-
 def _szt_like_run(store=None, interrupt_at=None):
     from torch.nn import functional as F
 
@@ -97,7 +86,7 @@ def _szt_like_run(store=None, interrupt_at=None):
 
 def test_interrupted_training_resumes_bit_identically():
     net_a, rec_a, hist_a = _szt_like_run()
-    store = _MemoryStore()
+    store = MemoryStore()
     with pytest.raises(KeyboardInterrupt):
         _szt_like_run(store=store, interrupt_at=3)  # dies at epoch 20's record, after checkpoint 16
     assert store.state["epoch"] == 16
