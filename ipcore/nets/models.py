@@ -68,31 +68,27 @@ def noise_layers(model: nn.Module) -> dict[str, GaussianNoise]:
 
 
 @contextmanager
-def noise_source(model: nn.Module, stream: NormalStream | None) -> Iterator[nn.Module]:
-    """Context in which every :class:`GaussianNoise` of ``model`` draws from ``stream``."""
+def _noise_layers_set(model: nn.Module, attribute: str, value: object) -> Iterator[nn.Module]:
+    """Context in which ``attribute`` of every :class:`GaussianNoise` of ``model`` is ``value``."""
     layers = list(noise_layers(model).values())
-    saved = [m.stream for m in layers]
+    saved = [getattr(m, attribute) for m in layers]
     for m in layers:
-        m.stream = stream
+        setattr(m, attribute, value)
     try:
         yield model
     finally:
         for m, previous in zip(layers, saved):
-            m.stream = previous
+            setattr(m, attribute, previous)
 
 
-@contextmanager
-def clean_pass(model: nn.Module) -> Iterator[nn.Module]:
+def noise_source(model: nn.Module, stream: NormalStream | None):
+    """Context in which every :class:`GaussianNoise` of ``model`` draws from ``stream``."""
+    return _noise_layers_set(model, "stream", stream)
+
+
+def clean_pass(model: nn.Module):
     """Context in which every :class:`GaussianNoise` of ``model`` is switched off."""
-    layers = list(noise_layers(model).values())
-    saved = [m.enabled for m in layers]
-    for m in layers:
-        m.enabled = False
-    try:
-        yield model
-    finally:
-        for m, s in zip(layers, saved):
-            m.enabled = s
+    return _noise_layers_set(model, "enabled", False)
 
 
 class SingleNeuron(nn.Module):

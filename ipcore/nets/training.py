@@ -64,7 +64,7 @@ def piecewise_epochs(epochs: int) -> np.ndarray:
     return steps[steps < epochs].astype(np.int64)
 
 
-#: Named logging schedules: name → (function of the number of epochs and a point count, meaning).
+#: The named logging schedules of :func:`logging_schedule`: name → what it is and whose it was.
 SCHEDULES: dict[str, str] = {
     "log10": "log-spaced, base 10, with epoch 0 (Goldfeld et al.; 84 epochs of 10 000 for 100 points)",
     "log2": "log-spaced, base 2, minus one (IDNNs, Shwartz-Ziv & Tishby; 274 epochs of 8000 for 400 points)",
