@@ -45,3 +45,9 @@ def test_reproduce_cli_rejects_an_unknown_chapter(repo_root, tmp_path, capsys):
     status = main(["reproduce", "--root", str(repo_root), "--only", "szt_nosiy", "-o", str(tmp_path)])
     assert status == 2
     assert "only: unknown chapter(s) ['szt_nosiy']" in capsys.readouterr().err
+
+
+def test_reproduce_outside_the_repository_says_where_to_run(tmp_path, capsys):
+    status = main(["reproduce", "--root", str(tmp_path), "-o", str(tmp_path / "out")])
+    assert status == 2
+    assert "root: " in (err := capsys.readouterr().err) and "holds no _toc.yml" in err and "Traceback" not in err

@@ -43,7 +43,10 @@ def chapters(root: Path) -> list[str]:
     """Chapter names (``notebooks/<name>``) in the order of ``_toc.yml``."""
     import yaml
 
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    toc_file = root / "_toc.yml"
+    if not toc_file.is_file():
+        raise ValueError(f"root: {str(root)!r} holds no _toc.yml; run in the repository's root folder or pass --root")
+    toc = yaml.safe_load(toc_file.read_text())
     files: list[str] = []
 
     def walk(entries: list[dict[str, Any]]) -> None:
