@@ -15,12 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-
-def check_seed(seed: Any, name: str = "seed") -> int:
-    """``seed`` as an int after checking it is a non-negative integer."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{name}: must be a non-negative integer, got {seed!r}")
-    return int(seed)
+from ipcore.validation import check_seed
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -42,9 +37,7 @@ def make_generator(seed: int | None, device: torch.device | str = "cpu") -> torc
     if seed is None:
         gen.seed()
     else:
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed: must be a non-negative integer or None, got {seed!r}")
-        gen.manual_seed(int(seed))
+        gen.manual_seed(check_seed(seed))
     return gen
 
 

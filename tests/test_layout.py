@@ -1,6 +1,6 @@
 """The package's architecture, as its folders show it: imports go only downward.
 
-    shared:     config, seeding, cache, download, plotting
+    shared:     config, validation, seeding, cache, download, plotting
     science:    estimators, nets, data        (each imports only itself and the shared modules)
     studies:    experiments                   (the science and the shared modules)
     machinery:  book                          (anything: build, Sphinx extension, runner, CLI)
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ipcore"
-SHARED = {"config", "seeding", "cache", "download", "plotting", ""}
+SHARED = {"config", "validation", "seeding", "cache", "download", "plotting", ""}
 SCIENCE = {"estimators", "nets", "data"}
 ALLOWED = {
     **{name: SHARED for name in SHARED},

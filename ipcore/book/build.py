@@ -23,7 +23,8 @@ import sys
 from pathlib import Path
 
 from ipcore.cache import code_version
-from ipcore.config import PROFILE_ENV, PROFILE_NAMES, PROGRESS_ENV, check_choice
+from ipcore.config import PROFILE_ENV, PROFILE_NAMES, PROGRESS_ENV
+from ipcore.validation import check_choice
 
 def source_stamp(profile: str) -> str:
     """SHA-256 over every ipcore source file and the profile name."""

@@ -95,7 +95,8 @@ def reproduce(
 
     from ipcore.book.build import plotly_js as installed_plotly_js
     from ipcore.config import PROFILE_NAMES
-    from ipcore.config import check_choice, progress_bar
+    from ipcore.config import progress_bar
+    from ipcore.validation import check_choice
     from ipcore.book.notebook import load_notebook, notebook_parameters, read_results, run_notebook
 
     check_choice(profile, "profile", PROFILE_NAMES)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ipcore.cache import cache_root
-from ipcore.config import check_choice
+from ipcore.validation import check_choice
 from ipcore.download import download, file_digest
 
 DATA_ENV = "IPCORE_DATA"

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ipcore.config import as_labels, as_samples, as_tensor, check_choice, check_number, check_positive_int
+from ipcore.validation import as_labels, as_samples, as_tensor, check_choice, check_number, check_positive_int
 
 #: IDNNs' 30 bin edges on [−1, 1]: 29 bins of width 2/29 ≈ 0.069, plus the symbol of t ≥ 1.
 SZT_EDGES = np.linspace(-1.0, 1.0, 30)

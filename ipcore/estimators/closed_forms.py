@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from ipcore.config import as_tensor, check_beta
+from ipcore.validation import as_tensor, check_beta
 from ipcore.estimators.quadrature import gaussian_entropy, mixture_entropy_1d
 
 

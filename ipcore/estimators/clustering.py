@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from ipcore.config import as_labels, as_samples, check_number, check_positive_int
+from ipcore.validation import as_labels, as_samples, check_number, check_positive_int
 from ipcore.estimators.binning import _entropy_of_counts, _row_counts  # the one discrete-entropy kernel
 
 

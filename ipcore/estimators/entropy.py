@@ -12,7 +12,8 @@ from typing import Any
 
 import torch
 
-from ipcore.config import DTYPE, as_labels, as_samples, as_tensor, check_beta, check_positive_int, check_weights
+from ipcore.config import DTYPE
+from ipcore.validation import as_labels, as_samples, as_tensor, check_beta, check_positive_int, check_weights
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy
 from ipcore.seeding import make_generator

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from ipcore.config import as_labels, as_samples, check_number
+from ipcore.validation import as_labels, as_samples, check_number
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from ipcore.config import as_tensor, check_beta, check_weights
+from ipcore.validation import as_tensor, check_beta, check_weights
 
 #: Default truncation: dropped terms sum to at most e^(−40) of the density.
 LOG_TOLERANCE = 40.0

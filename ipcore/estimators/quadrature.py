@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ipcore.config import as_tensor, check_beta, check_weights
+from ipcore.validation import as_tensor, check_beta, check_weights
 from ipcore.estimators.kernel import merge_identical_centres, mixture_log_density
 
 # Gauss–Kronrod 15-point nodes on [0, 1] (symmetric about 0) and weights, and

@@ -31,13 +31,15 @@ import numpy as np
 import torch
 
 from ipcore.cache import CachedRun
-from ipcore.config import check_choice, check_number, check_positive_int, progress_bar
+from ipcore.config import progress_bar
+from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data import SPLITS, szt, szt_split
 from ipcore.estimators import SZT_EDGES, binned_information_batch, sp_label_information, sp_mutual_information
 from ipcore.nets.ensemble import accuracy, cross_entropy, ensemble_of_mlps
 from ipcore.nets.models import ACTIVATIONS, INITS, check_noise_std
 from ipcore.nets.training import OPTIMIZERS, SCHEDULES, Recorder, Snapshot, logging_schedule, train
-from ipcore.seeding import check_seed, derive_seed
+from ipcore.seeding import derive_seed
+from ipcore.validation import check_seed
 
 #: ipcore modules and packages whose code determines a result (their change invalidates the cache).
 PLANE_MODULES = ["ipcore.experiments.information_plane", "ipcore.nets", "ipcore.data.szt",

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from matplotlib.colors import LogNorm
 
-from ipcore.config import check_beta, check_beta_grid, check_choice
+from ipcore.validation import check_beta, check_beta_grid, check_choice
 from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
 from ipcore.plotting import beta_slider_figure
 

@@ -21,7 +21,8 @@ from torch.nn import functional as F
 from ipcore.cache import CachedRun
 from ipcore.estimators.clustering import cosine_similarity_histograms
 from ipcore.nets.cnn import NoisyCNN
-from ipcore.config import check_choice, check_number, check_positive_int, resolve_device
+from ipcore.config import resolve_device
+from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data.mnist import mnist_splits
 from ipcore.estimators import sp_mutual_information
 from ipcore.nets.models import ACTIVATIONS, GaussianNoise, check_noise_std

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ipcore.config import check_choice, progress_bar
+from ipcore.config import progress_bar
+from ipcore.validation import check_choice
 from ipcore.experiments.mnist import LAYER_NAMES, MNISTConfig, MNISTRun, run_mnist
 from ipcore.plotting import beta_slider_figure, live_control, log_slider
 

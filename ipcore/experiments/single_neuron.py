@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ipcore.config import check_beta, check_choice, check_number, check_positive_int
+from ipcore.validation import check_beta, check_choice, check_number, check_positive_int
 from ipcore.estimators import gaussian_entropy, mixture_entropy_1d, mixture_log_density
 from ipcore.nets.models import SingleNeuron
 from ipcore.nets.training import Recorder, log_spaced_epochs, train

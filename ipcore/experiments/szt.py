@@ -18,7 +18,7 @@ import torch
 from torch.nn import functional as F
 
 from ipcore.cache import CachedRun
-from ipcore.config import check_choice, check_number, check_positive_int
+from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data import szt, train_test_split
 from ipcore.estimators import binned_entropy, sp_mutual_information
 from ipcore.nets.models import ACTIVATIONS, NoisyMLP, check_noise_std, orthonormality_step_

@@ -18,7 +18,8 @@ import plotly.graph_objects as go
 from matplotlib.colors import LogNorm
 
 from ipcore.estimators.clustering import labels_entropy, nearest_neighbour_distances, diameter_clusters
-from ipcore.config import check_choice, progress_bar
+from ipcore.config import progress_bar
+from ipcore.validation import check_choice
 from ipcore.estimators import binned_entropy
 from ipcore.experiments.szt import SZTConfig, SZTRun, run_szt
 from ipcore.plotting import beta_slider_figure, information_lines, live_control, log_slider

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ipcore.config import check_choice
+from ipcore.validation import check_choice
 from ipcore.nets.models import ACTIVATIONS, GaussianNoise, check_noise_std
 
 

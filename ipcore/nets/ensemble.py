@@ -23,9 +23,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ipcore.config import check_positive_int
+from ipcore.validation import check_positive_int
 from ipcore.nets.models import ACTIVATIONS, GaussianNoise, NoisyMLP, check_noise_std
-from ipcore.seeding import check_seed
+from ipcore.validation import check_seed
 
 
 class EnsembleLinear(nn.Module):

@@ -15,7 +15,7 @@ from typing import Iterator
 import torch
 from torch import nn
 
-from ipcore.config import check_choice, check_number
+from ipcore.validation import check_choice, check_number
 from ipcore.seeding import NormalStream
 
 

@@ -26,9 +26,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ipcore.config import check_choice, check_number, check_positive_int, flush_denormals, progress_bar, torch_threads
+from ipcore.config import flush_denormals, progress_bar, torch_threads
+from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.nets.models import clean_pass, noise_layers, noise_source
-from ipcore.seeding import NormalStream, check_seed, make_generator, seed_everything
+from ipcore.seeding import NormalStream, make_generator, seed_everything
+from ipcore.validation import check_seed
 
 
 def log_spaced_epochs(last_epoch: int, num: int = 100, *, include_zero: bool = False) -> np.ndarray:
