@@ -358,19 +358,24 @@ class Array(Constraint):
     max_abs: float | None = None
     min_size: int = 1
     allow_empty: bool = False
+    positive: bool = False  #: every value > 0
 
     def check(self, value: Any, name: str) -> Any:
         t = as_tensor(value, name, ndim=self.ndim, allow_empty=self.allow_empty, max_abs=self.max_abs)
         if t.ndim and t.shape[0] < self.min_size:
             raise ValueError(f"{name}: needs at least {self.min_size} rows, got shape {tuple(t.shape)}")
+        if self.positive and t.numel() and bool((t <= 0).any()):
+            raise ValueError(f"{name}: every value must be > 0, got min {float(t.min()):.4g}")
         return value
 
     def invalid(self) -> list[Any]:
         wrong_ndim = next(n for n in range(0, 8) if n not in self.ndim)
-        bad: list[Any] = ["abc", None, np.zeros((1,) * wrong_ndim) if wrong_ndim else 0.5, np.array([["a", "b"]]),
+        bad: list[Any] = ["abc", None, np.zeros((1,) * wrong_ndim) if wrong_ndim else 0.5, np.array([[["a", "b"]]]),
                           np.full((2,) * max(self.ndim), np.nan), np.ones((2,) * max(self.ndim), dtype=complex)]
         if not self.allow_empty:
             bad.append(np.zeros((0,) * max(self.ndim)))
+        if self.positive:
+            bad.append(np.full((2,) * max(self.ndim), -1.0))
         if self.max_abs is not None:
             bad.append(np.full((2,) * max(self.ndim), 1e300) * np.array([1, -1]).reshape((2,) + (1,) * (max(self.ndim) - 1)))
         return bad
@@ -387,7 +392,8 @@ class Labels(Constraint):
     def check(self, value: Any, name: str) -> Any:
         if value is None:
             raise ValueError(f"{name}: expected integer class labels, got None")
-        as_labels(value, len(value) if hasattr(value, "__len__") else -1, name=name)
+        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else np.shape(value)
+        as_labels(value, shape[0] if shape else -1, name=name)
         return value
 
     def invalid(self) -> list[Any]:

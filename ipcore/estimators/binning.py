@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ipcore.validation import as_labels, as_samples, as_tensor, check_choice, check_number, check_positive_int
+from ipcore.validation import (Array, Choice, Integer, Labels, Optional, Real, Unchecked, as_labels, as_samples, as_tensor,
+                               check_choice, check_number, check_positive_int, validate_params)
 
 #: IDNNs' 30 bin edges on [−1, 1]: 29 bins of width 2/29 ≈ 0.069, plus the symbol of t ≥ 1.
 SZT_EDGES = np.linspace(-1.0, 1.0, 30)
@@ -45,6 +46,9 @@ def _check_edges(edges: Any) -> torch.Tensor:
     return e
 
 
+@validate_params(t=Array(ndim=(1, 2)), width=Optional(Real(low=0, open_low=True)), bins=Optional(Integer(low=1)),
+                 range=Optional(Unchecked("a (low, high) pair, checked with bins=")), edges=Optional(Array(ndim=(1,))),
+                 outside=Choice(OUTSIDE))
 def bin_codes(t: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None,
               edges: Any = None, outside: str = "clip") -> torch.Tensor:
     """Integer bin index of every coordinate of ``t`` (n, d) → int64 (n, d).
@@ -62,7 +66,12 @@ def _codes(x: torch.Tensor, *, width: float | None, bins: int | None, range: tup
     if sum(v is not None for v in (width, bins, edges)) != 1:
         raise ValueError("width: give exactly one of width=, bins= (with range=) or edges=")
     if width is not None:
-        return torch.floor(x / check_number(width, "width")).to(torch.int64)
+        w = check_number(width, "width")
+        reach = float(x.abs().max()) / w if x.numel() else 0.0
+        if not reach < 2**52:  # beyond, ⌊t / w⌋ is no longer exact in float64, and int64 would wrap
+            raise ValueError(f"width: t / width reaches {reach:.3g} bins from 0, beyond the 2**52 that can be "
+                             f"counted exactly; use a larger width (or rescale t)")
+        return torch.floor(x / w).to(torch.int64)
     if edges is not None:
         check_choice(outside, "outside", OUTSIDE)
         e = _check_edges(edges).to(x.device)
@@ -118,6 +127,9 @@ def _entropies_of_sorted(ordered: torch.Tensor) -> torch.Tensor:
     return math.log(m) - n_log_n / m
 
 
+@validate_params(t=Array(ndim=(2, 3, 4, 5, 6)), width=Optional(Real(low=0, open_low=True)), bins=Optional(Integer(low=1)),
+                 range=Optional(Unchecked("a (low, high) pair, checked with bins=")), edges=Optional(Array(ndim=(1,))),
+                 outside=Choice(OUTSIDE), labels=Optional(Array(ndim=(1, 2, 3, 4, 5))))
 def binned_information_batch(t: Any, labels: Any = None, *, width: float | None = None, bins: int | None = None,
                              range: tuple[float, float] | None = None, edges: Any = None,
                              outside: str = "clip") -> tuple[np.ndarray, np.ndarray | None]:
@@ -156,6 +168,9 @@ def binned_information_batch(t: Any, labels: Any = None, *, width: float | None 
     return h_t.view(lead).cpu().numpy(), (h_t + h_y - h_ty).view(lead).cpu().numpy()
 
 
+@validate_params(t=Array(ndim=(1, 2)), width=Optional(Real(low=0, open_low=True)), bins=Optional(Integer(low=1)),
+                 range=Optional(Unchecked("a (low, high) pair, checked with bins=")), edges=Optional(Array(ndim=(1,))),
+                 outside=Choice(OUTSIDE))
 def binned_entropy(t: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None,
                    edges: Any = None, outside: str = "clip") -> float:
     """H(Bin(T)) = −Σ_b p_b ln p_b over the occupied bins of the rows of ``t`` (n, d), in nats.
@@ -166,6 +181,9 @@ def binned_entropy(t: Any, *, width: float | None = None, bins: int | None = Non
     return float(h)
 
 
+@validate_params(t=Array(ndim=(1, 2)), width=Optional(Real(low=0, open_low=True)), bins=Optional(Integer(low=1)),
+                 range=Optional(Unchecked("a (low, high) pair, checked with bins=")), edges=Optional(Array(ndim=(1,))),
+                 outside=Choice(OUTSIDE), labels=Labels())
 def binned_mutual_information(
     t: Any, labels: Any, *, width: float | None = None, bins: int | None = None, range: tuple[float, float] | None = None,
     edges: Any = None, outside: str = "clip",

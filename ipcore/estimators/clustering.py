@@ -13,10 +13,11 @@ import numpy as np
 import torch
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from ipcore.validation import as_labels, as_samples, check_number, check_positive_int
+from ipcore.validation import SAMPLES, Array, Integer, Labels, Real, as_labels, as_samples, check_number, validate_params
 from ipcore.estimators.binning import _entropy_of_counts, _row_counts  # the one discrete-entropy kernel
 
 
+@validate_params(points=SAMPLES, diameters=Array(ndim=(0, 1), positive=True))
 def diameter_clusters(points, diameters: Sequence[float] | float) -> np.ndarray:
     """Cluster labels at each diameter r: complete-linkage clusters, in which every two
     points are within distance r of each other.
@@ -38,6 +39,7 @@ def diameter_clusters(points, diameters: Sequence[float] | float) -> np.ndarray:
     return labels[0] if scalar else labels
 
 
+@validate_params(points=SAMPLES, diameter=Real(low=0, open_low=True))
 def cluster_entropy(points, diameter: float) -> float:
     """H(C_r) in nats: entropy of the cluster of a uniformly drawn point, clusters of diameter ≤ r.
 
@@ -46,14 +48,16 @@ def cluster_entropy(points, diameter: float) -> float:
     ln n when no two points are within r and 0 when all are: the clustering
     counterpart of the binned entropy H(Bin(T)) at width r.
     """
-    return labels_entropy(diameter_clusters(points, check_number(diameter, "diameter")))
+    return labels_entropy(diameter_clusters(points, diameter))
 
 
+@validate_params(labels=Labels())
 def labels_entropy(labels) -> float:
     """H(L) = −Σ_c p_c ln p_c in nats, p_c the fraction of entries equal to label c."""
-    return _entropy_of_counts(_row_counts(torch.as_tensor(np.asarray(labels)).reshape(-1, 1)))
+    return _entropy_of_counts(_row_counts(as_labels(labels, len(labels)).reshape(-1, 1)))
 
 
+@validate_params(points=SAMPLES)
 def nearest_neighbour_distances(points) -> np.ndarray:
     """For each point, the Euclidean distance to its nearest other point (kd-tree, O(n log n)).
 
@@ -68,6 +72,7 @@ def nearest_neighbour_distances(points) -> np.ndarray:
     return dist[:, 1]
 
 
+@validate_params(points=SAMPLES, labels=Labels(), bins=Integer(low=1))
 def cosine_similarity_histograms(points, labels, *, bins: int = 40) -> dict[str, np.ndarray | float]:
     """Histograms of cos(t_i, t_j) over all pairs i < j, within a class and across classes.
 
@@ -86,7 +91,7 @@ def cosine_similarity_histograms(points, labels, *, bins: int = 40) -> dict[str,
     values, same = cos[i, j], y[i] == y[j]
     if same.all() or not same.any():
         raise ValueError("labels: need at least two classes and a class with two points")
-    edges = np.linspace(-1.0, 1.0, check_positive_int(bins, "bins") + 1)
+    edges = np.linspace(-1.0, 1.0, bins + 1)
     out: dict[str, np.ndarray | float] = {"edges": edges}
     for name, mask in (("within", same), ("across", ~same)):
         part = values[mask].cpu().numpy()

@@ -13,7 +13,8 @@ from typing import Any
 import torch
 
 from ipcore.config import DTYPE
-from ipcore.validation import as_labels, as_samples, as_tensor, check_beta, check_positive_int, check_weights
+from ipcore.validation import (SAMPLES, Array, Beta, Flag, Integer, Labels, Optional, Real, Seed, as_labels, as_samples,
+                               as_tensor, check_weights, validate_params)
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy
 from ipcore.seeding import make_generator
@@ -28,6 +29,11 @@ def _draws(shape: tuple[int, ...], seed: int | None, device: torch.device) -> to
     return torch.randn(shape, generator=gen, dtype=DTYPE).to(device)
 
 
+_RTOL = Real(low=0, high=0.5, open_high=True)
+
+
+@validate_params(centers=SAMPLES, beta=Beta(), n_mc=Integer(low=1), weights=Optional(Array(ndim=(1,))),
+                 seed=Optional(Seed()), return_std=Flag(), rtol=_RTOL)
 def gaussian_mixture_entropy(
     centers: Any,
     beta: float,
@@ -51,9 +57,9 @@ def gaussian_mixture_entropy(
     ``centers``: (n, d) or (n,) array (numpy or torch, any device).
     Returns h, or (h, standard error) with ``return_std=True``.
     """
-    b = check_beta(beta)
+    b, k = beta, n_mc
     c = as_samples(centers, "centers")
-    k = check_positive_int(n_mc, "n_mc")
+    c = c - c.mean(0)  # entropy is shift-invariant; centred coordinates keep every digit of βε
     w = check_weights(weights, c.shape[0], device=c.device)
     n, d = c.shape
     eps = _draws((n, k, d), seed, c.device)
@@ -107,6 +113,8 @@ class SPEstimate:
         return self.mi - 4 * self.mi_std > math.log(self.n_inputs)
 
 
+@validate_params(centers=SAMPLES, beta=Beta(), conditional_centers=Optional(Array(ndim=(3,), max_abs=1e100)),
+                 n_mc=Integer(low=1), seed=Optional(Seed()), rtol=_RTOL)
 def sp_mutual_information(
     centers: Any,
     beta: float,
@@ -124,16 +132,18 @@ def sp_mutual_information(
     set (the centres of T_ℓ's Gaussian mixture). ``conditional_centers``
     (m, R, d): for each of the m inputs, R noisy-pass replicas of S_ℓ; each
     conditional entropy is that of the R-component mixture, and all m are
-    computed in one batch. ``None`` means the first hidden layer, where S_1
+    computed in one batch; n must be a multiple of m (the centres are whole
+    passes over the m inputs). ``None`` means the first hidden layer, where S_1
     is a function of X and h(T_1 | X) = (d/2) ln(2πeβ²) exactly (then
     m = n).
 
     A negative estimate (possible through Monte Carlo error) is returned as
     it is; :attr:`SPEstimate.negative` flags it.
     """
-    b = check_beta(beta)
-    k = check_positive_int(n_mc, "n_mc")
+    b, k = beta, n_mc
     c = as_samples(centers, "centers")
+    shift = c.mean(0)
+    c = c - shift  # both entropies are shift-invariant: the same shift for both keeps every digit
     d = c.shape[1]
     seed_h, seed_c = (None, None) if seed is None else (seed, seed + 1)
     h_t, h_t_std = gaussian_mixture_entropy(c, b, n_mc=k, seed=seed_h, return_std=True, rtol=rtol)
@@ -141,11 +151,15 @@ def sp_mutual_information(
         h_cond, h_cond_std, m = gaussian_entropy(d, b), 0.0, c.shape[0]
     else:
         cc = as_tensor(conditional_centers, "conditional_centers", ndim=3, device=c.device)
+        if c.shape[0] % cc.shape[0]:
+            raise ValueError(f"conditional_centers: has {cc.shape[0]} inputs, but the {c.shape[0]} centres are not "
+                             f"a whole number of passes over them; give one (R, d) set of replicas per input of "
+                             f"the centres' data set")
         if cc.shape[2] != d:
             raise ValueError(
                 f"conditional_centers: dimension {cc.shape[2]} differs from the centres' dimension {d}"
             )
-        h_each, std_each = _batched_mixture_entropies(cc, b, k, seed_c)
+        h_each, std_each = _batched_mixture_entropies(cc - shift, b, k, seed_c)
         m = cc.shape[0]
         h_cond = float(h_each.mean())
         h_cond_std = float(torch.sqrt((std_each**2).sum()) / m)
@@ -171,6 +185,7 @@ class SPLabelEstimate:
     n_classes: int
 
 
+@validate_params(centers=SAMPLES, labels=Labels(), beta=Beta(), n_mc=Integer(low=1), seed=Optional(Seed()), rtol=_RTOL)
 def sp_label_information(
     centers: Any,
     labels: Any,
@@ -196,9 +211,9 @@ def sp_label_information(
     and the estimate H(Y) exactly. Unbiased; the standard error is computed as
     in :func:`gaussian_mixture_entropy`.
     """
-    b = check_beta(beta)
-    k = check_positive_int(n_mc, "n_mc")
+    b, k = beta, n_mc
     c = as_samples(centers, "centers")
+    c = c - c.mean(0)
     m, d = c.shape
     lab = as_labels(labels, m, device=c.device, name="labels")
     classes, inverse, counts = torch.unique(lab, return_inverse=True, return_counts=True)

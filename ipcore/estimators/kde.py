@@ -20,18 +20,19 @@ from typing import Any
 
 import torch
 
-from ipcore.validation import as_labels, as_samples, check_number
+from ipcore.validation import SAMPLES, Labels, Real, as_labels, as_samples, validate_params
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy
 
 
-def _check_variance(variance: Any) -> float:
-    return check_number(variance, "variance", meaning="σ², not σ")
+#: σ², not σ: its square root must be a β the kernel takes.
+VARIANCE = Real(low=1e-200, high=1e200)
 
 
+@validate_params(t=SAMPLES, variance=VARIANCE)
 def kde_entropy_bounds(t: Any, variance: float) -> tuple[float, float]:
     """(lower, upper) bounds on h of the mixture of N(t_i, σ² I) over the rows of ``t``, in nats."""
-    v = _check_variance(variance)
+    v = variance
     x = as_samples(t, "t")
     d = x.shape[1]
     sigma = math.sqrt(v)
@@ -50,13 +51,14 @@ class KDEInformation:
     mi_y_lower: float
 
 
+@validate_params(t=SAMPLES, labels=Labels(), variance=VARIANCE)
 def kde_mutual_information(t: Any, labels: Any, variance: float) -> KDEInformation:
     """I(T;X) and I(T;Y) as Saxe et al. estimated them with Gaussian noise of variance σ².
 
     I(T;X) = H(T) − (d/2) ln(2πeσ²) and I(T;Y) = H(T) − Σ_y p(y) H(T | Y = y),
     each with H from the upper (KL) and the lower (BD) pairwise bound.
     """
-    v = _check_variance(variance)
+    v = variance
     x = as_samples(t, "t")
     lab = as_labels(labels, x.shape[0], device=x.device)
     lower, upper = kde_entropy_bounds(x, v)

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from ipcore.validation import as_tensor, check_beta, check_weights
+from ipcore.validation import Array, Beta, Optional, Real, as_tensor, check_weights, validate_params
 
 #: Default truncation: dropped terms sum to at most e^(−40) of the density.
 LOG_TOLERANCE = 40.0
@@ -95,21 +95,37 @@ def _log_density_dense(points: torch.Tensor, centers: torch.Tensor, log_w: torch
     return _dense_block(points, centers, log_w, beta)
 
 
+#: Largest error, in the exponent ‖t − μ‖²/(2β²), that the matrix-product expansion may make;
+#: beyond it (coordinates far from the centres' mean relative to β) squared distances are
+#: computed from explicit differences.
+EXPANSION_ERROR_MAX = 1e-10
+
+
 def _dense_block(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tensor, beta: float) -> torch.Tensor:
     """:func:`_log_density_dense` on one block, reusing one workspace for its row chunks."""
     shift = centers.mean(dim=-2, keepdim=True)
     c = centers - shift
     p = points - shift
     inv2b2 = 0.5 / (beta * beta)
+    # The expansion's rounding error is about 4 ε (‖t‖² + ‖μ‖²) / (2β²): fine near the centres'
+    # mean, not for centres at ±1e6 with β = 0.005, where only differences keep the digits.
+    scale = float((p * p).sum(-1).max()) + float((c * c).sum(-1).max())
+    explicit = 4 * torch.finfo(p.dtype).eps * scale * inv2b2 > EXPANSION_ERROR_MAX
     col = (log_w - inv2b2 * (c * c).sum(-1)).unsqueeze(-2)  # (..., 1, n)
     ct = c.transpose(-1, -2)
     batch = c.shape[0] if c.ndim == 3 else 1
-    rows = max(1, min(p.shape[-2], _pairs_per_chunk(p.device) // max(1, c.shape[-2] * batch)))
+    per_row = c.shape[-2] * batch * (c.shape[-1] if explicit else 1)
+    rows = max(1, min(p.shape[-2], _pairs_per_chunk(p.device) // max(1, per_row)))
     work = torch.empty(p.shape[:-2] + (rows, c.shape[-2]), dtype=p.dtype, device=p.device)
     out = torch.empty(p.shape[:-1], dtype=p.dtype, device=p.device)
     for start in range(0, p.shape[-2], rows):
         pb = p[..., start : start + rows, :]
         logits = work[..., : pb.shape[-2], :]
+        if explicit:
+            diff = pb.unsqueeze(-2) - c.unsqueeze(-3)  # (..., rows, n, d)
+            torch.sub(log_w.unsqueeze(-2), (diff * diff).sum(-1), alpha=inv2b2, out=logits)
+            out[..., start : start + rows] = logsumexp_rows_(logits)
+            continue
         if p.ndim == 3:
             torch.baddbmm(col, pb, ct, alpha=2.0 * inv2b2, out=logits)
         else:
@@ -154,6 +170,9 @@ def _log_density_tree(points: torch.Tensor, centers: torch.Tensor, weights: torc
     return torch.from_numpy(sums)
 
 
+@validate_params(points=Array(ndim=(1, 2, 3), max_abs=1e100), centers=Array(ndim=(1, 2, 3), max_abs=1e100), beta=Beta(),
+                 weights=Optional(Array(ndim=(1, 2))), log_tolerance=Real(low=1, high=700),
+                 rtol=Real(low=0, high=0.5, open_high=True))
 def mixture_log_density(
     points: Any, centers: Any, beta: float, weights: Any = None, *, log_tolerance: float = LOG_TOLERANCE,
     rtol: float = 0.0,
@@ -175,11 +194,7 @@ def mixture_log_density(
 
     Returns a float64 tensor of shape (k,) (or (B, k)).
     """
-    b = check_beta(beta)
-    if not (isinstance(log_tolerance, (int, float)) and log_tolerance >= 1):
-        raise ValueError(f"log_tolerance: must be a number >= 1, got {log_tolerance!r}")
-    if not (isinstance(rtol, (int, float)) and 0 <= rtol < 0.5):
-        raise ValueError(f"rtol: must be a number in [0, 0.5), got {rtol!r}")
+    b = beta
     p, c = _as_points_and_centers(points, centers)
     d = c.shape[-1]
     with torch.no_grad():

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ipcore.validation import as_tensor, check_beta, check_weights
+from ipcore.validation import Array, Beta, Flag, Integer, Optional, as_tensor, check_weights, validate_params
 from ipcore.estimators.kernel import merge_identical_centres, mixture_log_density
 
 # Gauss–Kronrod 15-point nodes on [0, 1] (symmetric about 0) and weights, and
@@ -111,6 +111,8 @@ def _initial_panels(centres: np.ndarray, beta: float) -> np.ndarray:
     return np.stack([left, left + width[seg]], axis=1)
 
 
+@validate_params(points=Array(ndim=(1, 2), max_abs=1e100), beta=Beta(), weights=Optional(Array(ndim=(1,))),
+                 return_error=Flag())
 def mixture_entropy_1d(points: Any, beta: float, weights: Any = None, *, return_error: bool = False):
     """Exact differential entropy of a 1-D Gaussian mixture, in nats.
 
@@ -125,7 +127,7 @@ def mixture_entropy_1d(points: Any, beta: float, weights: Any = None, *, return_
     components, h = ln m + ½ ln(2πeβ²). The mutual information of a channel
     T = μ(X) + N(0, β²) is ``mixture_entropy_1d(μ, β) − ½ ln(2πeβ²)``.
     """
-    b = check_beta(beta)
+    b = beta
     mu = as_tensor(points, "points", ndim=(1, 2), device=torch.device("cpu"))
     if mu.ndim == 2:
         if mu.shape[1] != 1:
@@ -134,7 +136,7 @@ def mixture_entropy_1d(points: Any, beta: float, weights: Any = None, *, return_
     w = check_weights(weights, mu.shape[0], device=mu.device)
     # Fewer components (and so fewer panels), identical density.
     uniq, w_uniq = merge_identical_centres(mu[:, None], w)
-    uniq = uniq[:, 0]
+    uniq = uniq[:, 0] - uniq[:, 0].mean()  # h is shift-invariant; near 0 the panels keep every digit of β
 
     def integrand(t: np.ndarray) -> np.ndarray:
         log_g = mixture_log_density(torch.from_numpy(t), uniq, b, w_uniq).numpy()
@@ -144,6 +146,7 @@ def mixture_entropy_1d(points: Any, beta: float, weights: Any = None, *, return_
     return (value, error) if return_error else value
 
 
+@validate_params(dim=Integer(low=1), beta=Beta())
 def gaussian_entropy(dim: int, beta: float) -> float:
     """Entropy of N(0, β² I_d): (d/2) ln(2πeβ²) nats."""
-    return 0.5 * dim * math.log(2.0 * math.pi * math.e * check_beta(beta) ** 2)
+    return 0.5 * dim * math.log(2.0 * math.pi * math.e * beta**2)
