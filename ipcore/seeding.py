@@ -15,9 +15,10 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ipcore.validation import check_seed
+from ipcore.validation import Seed, check_seed, validate_params
 
 
+@validate_params(seed=Seed())
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, numpy and torch (CPU and CUDA) and return a CPU generator.
 

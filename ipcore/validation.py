@@ -121,7 +121,7 @@ def check_number(value: Any, name: str, *, allow_zero: bool = False, meaning: st
     """
     bound = ">= 0" if allow_zero else "> 0"
     note = f" ({meaning})" if meaning else ""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, str, bytes)):
         raise ValueError(f"{name}: expected a number {bound}{note}, got {value!r}")
     try:
         number = float(value)
@@ -268,10 +268,10 @@ class Real(Constraint):
 
     def invalid(self) -> list[Any]:
         bad: list[Any] = [math.nan, math.inf, "0.5", None, True, [0.5]]
-        if self.low is not None:
-            bad += [self.low - 1.0] + ([self.low] if self.open_low else [])
+        if self.low is not None:  # a step that float64 can still see at the bound's scale
+            bad += [self.low - max(1.0, abs(self.low))] + ([self.low] if self.open_low else [])
         if self.high is not None:
-            bad += [self.high + 1.0] + ([self.high] if self.open_high else [])
+            bad += [self.high + max(1.0, abs(self.high))] + ([self.high] if self.open_high else [])
         return bad
 
 
@@ -434,7 +434,7 @@ class InstanceOf(Constraint):
         return value
 
     def invalid(self) -> list[Any]:
-        return [None, "x", 3]
+        return [v for v in (None, "x", 3) if not isinstance(v, self.types)]
 
 
 @dataclass(frozen=True)
@@ -510,3 +510,16 @@ def declared_params(obj: Any) -> dict[str, Constraint] | None:
     """The declared constraints of a function or class (its ``__init__``), or ``None``."""
     target = obj.__init__ if inspect.isclass(obj) else obj
     return getattr(target, "__ipcore_params__", None)
+
+
+@dataclass(frozen=True)
+class IsCallable(Constraint):
+    """A function (anything callable)."""
+
+    def check(self, value: Any, name: str) -> Any:
+        if not callable(value):
+            raise TypeError(f"{name}: must be callable (a function), got {type(value).__name__}")
+        return value
+
+    def invalid(self) -> list[Any]:
+        return [None, 3, "f"]

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ipcore.cache import cache_root
-from ipcore.validation import check_choice
+from ipcore.validation import Choice, Flag, Optional, PathLike, Real, Seed, Unchecked, check_choice, validate_params
 from ipcore.download import download, file_digest
 
 DATA_ENV = "IPCORE_DATA"
@@ -45,6 +45,7 @@ class MNISTNotFound(FileNotFoundError):
     """No folder held the MNIST files and none could be downloaded."""
 
 
+@validate_params(path=PathLike(), md5=Optional(Unchecked("compared with the file's digest")))
 def read_idx(path: str | os.PathLike, *, md5: str | None = None) -> np.ndarray:
     """Read one IDX file (gzipped when its name ends in .gz) into a uint8 array.
 
@@ -53,6 +54,8 @@ def read_idx(path: str | os.PathLike, *, md5: str | None = None) -> np.ndarray:
     the header announces. Every failure is a ``ValueError`` naming the file.
     """
     path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"path: {path} {'is a folder, not an IDX file' if path.is_dir() else 'does not exist'}")
     if md5 is not None and path.suffix == ".gz":
         actual = file_digest(path, "md5")
         if actual != md5:
@@ -110,6 +113,7 @@ class MNIST:
     source: str
 
 
+@validate_params(split=Choice(("train", "test")), path=Optional(PathLike()), download=Flag())
 def load_mnist(split: str = "test", *, path: str | os.PathLike | None = None, download: bool = True) -> MNIST:
     """Load an MNIST split (``"train"``: 60 000 images, ``"test"``: 10 000).
 
@@ -152,6 +156,8 @@ def load_mnist(split: str = "test", *, path: str | os.PathLike | None = None, do
     return MNIST(images, labels.astype(np.int64), str(images_file.parent))
 
 
+@validate_params(path=Optional(PathLike()), val_fraction=Real(low=0, high=1, open_low=True, open_high=True), seed=Seed(),
+                 download=Flag())
 def mnist_splits(*, path: str | os.PathLike | None = None, val_fraction: float = 0.2, seed: int = 0,
                  download: bool = True) -> dict[str, object]:
     """Train and validation sets: the standard 60 000 / 10 000 when the training files exist,

@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from ipcore.validation import Choice, Integer, Real, Seed, validate_params
+
 #: The threshold θ (any value in (7.5628, 7.7013) gives the same labels).
 SZT_THRESHOLD = 7.63
 
@@ -37,14 +39,13 @@ def _icosahedron() -> np.ndarray:
 ICOSAHEDRON = _icosahedron()
 
 
+@validate_params(threshold=Real(low=7.5628, high=7.7013, open_low=True, open_high=True))
 def szt(threshold: float = SZT_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
     """The SZT data set: x uint8 (4096, 12), y int64 (4096,) with 2118 ones.
 
     ``threshold`` must lie in (7.5628, 7.7013), the interval in which the
     rule reproduces the published labels.
     """
-    if not (7.5628 < float(threshold) < 7.7013):
-        raise ValueError(f"threshold: must lie in (7.5628, 7.7013), got {threshold!r}")
     rows = np.arange(4096)
     x = ((rows[:, None] >> np.arange(11, -1, -1)) & 1).astype(np.uint8)
     k = x.sum(1, dtype=np.int64)
@@ -53,13 +54,13 @@ def szt(threshold: float = SZT_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+@validate_params(n=Integer(low=2), test_fraction=Real(low=0, high=1, open_low=True, open_high=True), seed=Seed())
 def train_test_split(n: int = 4096, *, test_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Seeded split of range(n) into sorted train and test indices (SZT: 3277 / 819)."""
-    if not (isinstance(n, (int, np.integer)) and n >= 2):
-        raise ValueError(f"n: must be an integer >= 2, got {n!r}")
-    if not (0 < test_fraction < 1):
-        raise ValueError(f"test_fraction: must lie in (0, 1), got {test_fraction!r}")
     n_test = int(round(n * test_fraction))
+    if not 1 <= n_test <= n - 1:
+        raise ValueError(f"test_fraction: {test_fraction!r} of {n} inputs leaves {n_test} for testing and "
+                         f"{n - n_test} for training; both need at least one")
     perm = np.random.default_rng(seed).permutation(n)
     return np.sort(perm[n_test:]), np.sort(perm[:n_test])
 
@@ -71,6 +72,7 @@ SPLITS = {
 }
 
 
+@validate_params(split=Choice(tuple(SPLITS)), seed=Seed())
 def szt_split(split: str = "random", *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Train and test indices of the SZT inputs, 3277 / 819, as one of :data:`SPLITS`.
 

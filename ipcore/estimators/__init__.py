@@ -12,6 +12,13 @@ from ipcore.estimators.binning import (
     binned_information_batch,
     binned_mutual_information,
 )
+from ipcore.estimators.clustering import (
+    cluster_entropy,
+    cosine_similarity_histograms,
+    diameter_clusters,
+    labels_entropy,
+    nearest_neighbour_distances,
+)
 from ipcore.estimators.closed_forms import (
     gaussian_channel_mutual_information,
     jointly_gaussian_mutual_information,
@@ -48,4 +55,9 @@ __all__ = [
     "gaussian_channel_mutual_information",
     "jointly_gaussian_mutual_information",
     "two_point_mutual_information",
+    "diameter_clusters",
+    "cluster_entropy",
+    "labels_entropy",
+    "nearest_neighbour_distances",
+    "cosine_similarity_histograms",
 ]

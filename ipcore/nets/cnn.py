@@ -19,13 +19,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ipcore.validation import check_choice
+from ipcore.validation import Beta, Choice, Integer, Real, Widths, check_choice, validate_params
 from ipcore.nets.models import ACTIVATIONS, GaussianNoise, check_noise_std
 
 
 class NoisyCNN(nn.Module):
     """The four-layer CNN above; hidden layers are ``hidden.0``, ``hidden.1``, ``hidden.2``."""
 
+    @validate_params(channels=Widths(min_len=2), hidden=Integer(low=1), activation=Choice(tuple(ACTIVATIONS)),
+                     beta=Beta(allow_zero=True), dropout=Real(low=0, high=1, open_high=True))
     def __init__(self, channels: tuple[int, int] = (8, 16), hidden: int = 32, activation: str = "relu",
                  beta: float = 0.0, dropout: float = 0.0) -> None:
         super().__init__()

@@ -23,9 +23,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ipcore.validation import check_positive_int
-from ipcore.nets.models import ACTIVATIONS, GaussianNoise, NoisyMLP, check_noise_std
-from ipcore.validation import check_seed
+from ipcore.nets.models import ACTIVATIONS, INITS, GaussianNoise, NoisyMLP, check_noise_std
+from ipcore.validation import Choice, Unchecked, Widths, check_positive_int, check_seed, validate_params
 
 
 class EnsembleLinear(nn.Module):
@@ -78,6 +77,7 @@ class EnsembleMLP(nn.Module):
     and everything keyed on layer names treat both alike. ``members`` is N.
     """
 
+    @validate_params(networks=Unchecked("each checked to be a NoisyMLP of the first one's shape below"))
     def __init__(self, networks: Sequence[NoisyMLP]) -> None:
         super().__init__()
         networks = list(networks)
@@ -127,6 +127,9 @@ class EnsembleMLP(nn.Module):
         return net
 
 
+@validate_params(seeds=Unchecked("each checked as a seed below"), widths=Widths(), activation=Choice(tuple(ACTIVATIONS)),
+                 betas=Unchecked("one β or one per seed, each checked below"), dtype=Choice((torch.float32, torch.float64)),
+                 init=Choice(INITS))
 def ensemble_of_mlps(
     seeds: Sequence[int],
     *,

@@ -15,7 +15,7 @@ from typing import Iterator
 import torch
 from torch import nn
 
-from ipcore.validation import check_choice, check_number
+from ipcore.validation import Beta, Choice, InstanceOf, Real, Widths, check_choice, check_number, validate_params
 from ipcore.seeding import NormalStream
 
 
@@ -34,6 +34,7 @@ class GaussianNoise(nn.Module):
     trainer's: one stream per network, so that a run depends only on its seed).
     """
 
+    @validate_params(beta=Beta(allow_zero=True))
     def __init__(self, beta: float) -> None:
         super().__init__()
         self.beta = check_noise_std(beta)
@@ -62,6 +63,7 @@ class GaussianNoise(nn.Module):
         return f"beta={self.beta}"
 
 
+@validate_params(model=InstanceOf((nn.Module,)))
 def noise_layers(model: nn.Module) -> dict[str, GaussianNoise]:
     """The model's noise layers by qualified name, in forward order of definition."""
     return {name: m for name, m in model.named_modules() if isinstance(m, GaussianNoise)}
@@ -94,6 +96,7 @@ def clean_pass(model: nn.Module):
 class SingleNeuron(nn.Module):
     """T = tanh(w X + b) + Z, Z ~ N(0, β²): the paper's one-neuron example."""
 
+    @validate_params(beta=Beta(allow_zero=True), w=Real(low=-1e100, high=1e100), b=Real(low=-1e100, high=1e100))
     def __init__(self, beta: float = 0.0, w: float = 0.5, b: float = 0.0) -> None:
         super().__init__()
         self.linear = nn.Linear(1, 1, dtype=torch.float64)
@@ -166,6 +169,8 @@ class NoisyMLP(nn.Module):
     β = 0 is the deterministic network. ``init`` is one of :data:`INITS`.
     """
 
+    @validate_params(widths=Widths(), activation=Choice(tuple(ACTIVATIONS)), beta=Beta(allow_zero=True),
+                     dtype=Choice((torch.float32, torch.float64)), init=Choice(INITS))
     def __init__(
         self,
         widths: tuple[int, ...] = (12, 10, 7, 5, 4, 3, 2),
@@ -203,6 +208,7 @@ class NoisyMLP(nn.Module):
 
 
 @torch.no_grad()
+@validate_params(model=InstanceOf((nn.Module,)), alpha=Real(low=0))
 def orthonormality_step_(model: nn.Module, alpha: float) -> None:
     """W ← W − α (W Wᵀ W − W) on every linear layer but the last (the output).
 

@@ -27,12 +27,14 @@ import torch
 from torch import nn
 
 from ipcore.config import flush_denormals, progress_bar, torch_threads
-from ipcore.validation import check_choice, check_number, check_positive_int
+from ipcore.validation import (Choice, Flag, InstanceOf, Integer, IsCallable, Optional, Real, Unchecked, check_choice,
+                               check_positive_int, validate_params)
 from ipcore.nets.models import clean_pass, noise_layers, noise_source
 from ipcore.seeding import NormalStream, make_generator, seed_everything
 from ipcore.validation import check_seed
 
 
+@validate_params(last_epoch=Integer(low=1), num=Integer(low=1), include_zero=Flag())
 def log_spaced_epochs(last_epoch: int, num: int = 100, *, include_zero: bool = False) -> np.ndarray:
     """``unique(round(logspace(0, log10(last_epoch), num)))``, optionally with epoch 0.
 
@@ -45,6 +47,7 @@ def log_spaced_epochs(last_epoch: int, num: int = 100, *, include_zero: bool = F
     return np.concatenate([[0], epochs]) if include_zero else epochs
 
 
+@validate_params(epochs=Integer(low=1), num=Integer(low=1))
 def log2_spaced_epochs(epochs: int, num: int = 400) -> np.ndarray:
     """IDNNs' schedule (Shwartz-Ziv & Tishby): ``unique(int(logspace₂(0, log₂ epochs, num))) − 1``.
 
@@ -57,6 +60,7 @@ def log2_spaced_epochs(epochs: int, num: int = 400) -> np.ndarray:
     return np.unique(np.logspace(0, np.log2(epochs), num, base=2).astype(np.int64)) - 1
 
 
+@validate_params(epochs=Integer(low=1))
 def piecewise_epochs(epochs: int) -> np.ndarray:
     """Saxe et al.'s schedule (ibsgd): every epoch below 20, every 5th below 100, every 20th
     below 2000, then every 100th; 211 epochs for ``epochs = 10000``, all below ``epochs``."""
@@ -74,6 +78,7 @@ SCHEDULES: dict[str, str] = {
 }
 
 
+@validate_params(name=Unchecked("checked as 'schedule' below"), epochs=Integer(low=1), num=Integer(low=1))
 def logging_schedule(name: str, epochs: int, num: int = 100) -> np.ndarray:
     """The epochs (in [0, epochs − 1]) at which the schedule ``name`` of :data:`SCHEDULES` records;
     ``num`` is the number of log-spaced points (ignored by ``piecewise``)."""
@@ -135,6 +140,10 @@ class Recorder:
         (e.g. ``"output"``, the logits, to measure the softmax layer).
     """
 
+    @validate_params(model=InstanceOf((nn.Module,)), inputs=InstanceOf((torch.Tensor,)),
+                     schedule=Unchecked("epochs checked against the run's length by train()"), replicas=Integer(low=0),
+                     record_parameters=Flag(), reduce=Optional(IsCallable()),
+                     outputs=Unchecked("module names, checked against the model below"))
     def __init__(
         self,
         model: nn.Module,
@@ -283,6 +292,15 @@ def gradient_statistics(batch_gradients: Sequence[torch.Tensor], weight: torch.T
     }
 
 
+@validate_params(
+    model=InstanceOf((nn.Module,)), x=InstanceOf((torch.Tensor,)), y=InstanceOf((torch.Tensor,)), loss_fn=IsCallable(),
+    epochs=Integer(low=0), lr=Real(low=0, open_low=True), batch_size=Optional(Integer(low=1)),
+    recorder=Optional(InstanceOf((Recorder,))), seed=Unchecked("one seed, or one per member: checked below"),
+    progress=Flag(), desc=InstanceOf((str,)), evaluate=Optional(IsCallable()),
+    store=Optional(Unchecked("a CheckpointStore")), checkpoint_every=Integer(low=0),
+    after_step=Optional(IsCallable()), threads=Optional(Integer(low=1)), optimizer=Choice(tuple(OPTIMIZERS)),
+    shuffle=Flag(), gradient_stats=Unchecked("parameter names, checked against the model below"),
+    timings=Optional(InstanceOf((dict,))))
 def train(
     model: nn.Module,
     x: torch.Tensor,
@@ -333,15 +351,8 @@ def train(
     With a ``timings`` dict, the wall seconds spent in the optimisation steps
     (``"training"``) and in recording and measuring (``"recording"``) are added to it.
     """
-    epochs = int(epochs)
-    if epochs < 0:
-        raise ValueError(f"epochs: must be >= 0, got {epochs}")
-    lr = check_number(lr, "lr")
-    if batch_size is not None:
-        check_positive_int(batch_size, "batch_size")
-    if checkpoint_every < 0:
-        raise ValueError(f"checkpoint_every: must be >= 0, got {checkpoint_every}")
-    check_choice(optimizer, "optimizer", OPTIMIZERS)
+    if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
+        raise ValueError(f"y: needs one row per input, x has shape {tuple(x.shape)} and y {tuple(y.shape)}")
     members = ensemble_size(model)
     seeds = _run_seeds(seed, members)
     parameters = dict(model.named_parameters())
