@@ -291,3 +291,33 @@ def test_gaussian_entropy_checks_its_dimension():
     for dim in (-1, 2.5, math.nan, 0):
         with pytest.raises(ValueError, match="^dim: must be an integer >= 1"):
             gaussian_entropy(dim, 0.1)
+
+
+# ----------------------------------------------------------------------------------------
+# The command line
+# ----------------------------------------------------------------------------------------
+
+def test_cli_names_what_is_wrong_in_one_line(repo_root, tmp_path, capsys):
+    from ipcore.book.cli import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    notebook = str(repo_root / "notebooks" / "single_neuron.md")
+    for argv, message in (
+        (["run", str(repo_root / "notebooks"), "-o", str(tmp_path / "x.ipynb")], "notebook: "),
+        (["run", notebook, "-o", str(blocker / "out.ipynb")], "output: cannot write to"),
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_failed_run_leaves_no_output_notebook(repo_root, tmp_path, capsys):
+    from ipcore.book.cli import main
+
+    out = tmp_path / "noisy.ipynb"
+    status = main(["run", str(repo_root / "notebooks" / "szt_noisy.md"), "-p", "betas", "0.005", "-o", str(out),
+                   "--no-progress"])
+    assert status == 2
+    assert "betas: must be a list of β values" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # neither the output nor papermill's partial file

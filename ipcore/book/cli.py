@@ -101,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, NotebookError) as exc:
         print(f"ipcore {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"ipcore {args.command}: interrupted; training runs resume from their last checkpoint on the next run",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -116,6 +116,8 @@ def client_settings() -> dict[str, Any]:
 def load_notebook(path: str | Path) -> nbformat.NotebookNode:
     """Read a text (``.md``, via jupytext) or ``.ipynb`` notebook."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"notebook: {str(path)!r} is a folder; give a notebook file, e.g. notebooks/single_neuron.md")
     if not path.is_file():
         raise ValueError(f"notebook: no such file {str(path)!r}")
     if path.suffix == ".ipynb":
@@ -203,12 +205,12 @@ def run_notebook(
     output = Path(output)
     if output.suffix != ".ipynb":
         raise ValueError(f"output: must end in .ipynb, got {str(output)!r}")
-    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = _writable_partial(output)
     nb.metadata.setdefault("kernelspec", {"name": kernel_name, "display_name": "Python 3", "language": "python"})
     try:
-        return pm.execute_notebook(
+        executed = pm.execute_notebook(
             nb,
-            str(output),
+            str(partial),
             parameters=params,
             kernel_name=kernel_name,
             progress_bar=progress,
@@ -216,8 +218,26 @@ def run_notebook(
             execution_timeout=timeout,
             **client_settings(),
         )
+        os.replace(partial, output)
+        return executed
     except PapermillExecutionError as exc:
         raise NotebookError(f"{notebook}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
+    finally:  # a failed or interrupted run leaves no half-executed notebook behind
+        partial.unlink(missing_ok=True)
+
+
+def _writable_partial(output: Path) -> Path:
+    """The temporary file beside ``output`` that papermill writes as it runs (renamed on success),
+    after checking that the folder can be written: a ``ValueError`` naming ``output`` if not."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=output.parent, prefix=f".{output.stem}.", suffix=".partial.ipynb")
+        os.close(fd)
+    except (FileExistsError, NotADirectoryError):
+        raise ValueError(f"output: cannot write to {str(output.parent)!r}: a file of that name is in the way") from None
+    except OSError as exc:
+        raise ValueError(f"output: cannot write to {str(output.parent)!r} ({exc.strerror or exc})") from None
+    return Path(name)
 
 
 def format_number(value: Any) -> str:
