@@ -5,19 +5,25 @@ the parameters and the source of the ipcore modules that produce it, so a
 change in that code invalidates exactly the results it affects. Writes go
 to a temporary file that is renamed into place, so an interrupted run never
 leaves a half-written result. Checkpoints (same key, ``.ckpt.pt``) let a long
-run resume where it stopped.
+run resume where it stopped. Every file carries a SHA-256 of its contents and
+is read without unrestricted unpickling: a truncated, altered or crafted file
+is set aside (``<kind>/corrupt/``) with a warning naming it, and recomputed.
 
 The folder is ``$IPCORE_CACHE`` if set, else ``~/.cache/ipcore``.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import importlib
 import inspect
+import io
 import json
 import os
 import tempfile
+import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -72,17 +78,112 @@ def cache_key(params: dict[str, Any], modules: Iterable[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+#: First bytes of every entry: the format, then the SHA-256 of the payload (a torch.save stream).
+MAGIC = b"IPCORE-CACHE-1\n"
+_DIGEST_BYTES = 32
+#: Classes outside ipcore that a result or checkpoint may name: numpy arrays and their dtypes.
+#: Nothing else is unpickled, so a crafted file in the cache cannot run code.
+_NUMPY_GLOBALS = {"numpy.ndarray", "numpy.dtype", "numpy._core.multiarray._reconstruct",
+                  "numpy.core.multiarray._reconstruct", "numpy._core.multiarray.scalar", "numpy.core.multiarray.scalar"}
+
+
+class CacheWarning(UserWarning):
+    """A cache entry could not be read or written; the computation goes on without it."""
+
+
+class CorruptEntry(ValueError):
+    """A cache file that is truncated, altered, of another format, or names a class ipcore does not store."""
+
+
 def atomic_save(obj: Any, path: Path) -> None:
-    """torch.save to a temporary file beside ``path``, then rename it into place."""
+    """Write ``obj`` (torch.save, behind :data:`MAGIC` and a SHA-256) to a temporary file beside
+    ``path``, then rename it into place: ``path`` holds the old entry or the whole new one, never part.
+
+    A full disk raises ``OSError`` (ENOSPC) saying "no space left on <folder>", with no partial file left.
+    """
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    payload = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
     try:
-        torch.save(obj, tmp)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(MAGIC + hashlib.sha256(payload).digest())
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise OSError(errno.ENOSPC, f"no space left on {path.parent} to write {len(payload) / 1e6:.1f} MB; "
+                          f"the entries already there are intact") from None
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _allowed_global(name: str) -> Any | None:
+    """The object a stored file may name: numpy's array machinery, or a class defined in ipcore."""
+    module_name, _, attribute = name.rpartition(".")
+    if name in _NUMPY_GLOBALS or module_name == "numpy.dtypes":
+        pass
+    elif not module_name.startswith("ipcore."):
+        return None
+    try:
+        obj = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError):
+        return None
+    return obj if inspect.isclass(obj) or name in _NUMPY_GLOBALS else None
+
+
+def _numpy_dtype_classes() -> list[type]:
+    """numpy's dtype classes (``numpy.dtypes.Float64DType`` …): an array's dtype is rebuilt from one,
+    and the torch reader does not list them among a file's globals."""
+    import numpy as np
+
+    return [getattr(np.dtypes, name) for name in getattr(np.dtypes, "__all__", []) if inspect.isclass(getattr(np.dtypes, name))]
+
+
+def safe_load(path: Path) -> Any:
+    """Read an entry written by :func:`atomic_save`, checking its checksum and unpickling only
+    tensors, plain containers, numpy arrays and ipcore's own classes (``weights_only``).
+
+    Entries written before checksums existed (a bare torch.save file) are read the same
+    way, without the checksum. Raises :class:`CorruptEntry` naming ``path`` for anything else.
+    """
+    raw = path.read_bytes()
+    head = len(MAGIC) + _DIGEST_BYTES
+    if raw.startswith(MAGIC):
+        payload = raw[head:]
+        if len(raw) < head or hashlib.sha256(payload).digest() != raw[len(MAGIC) : head]:
+            raise CorruptEntry(f"{path}: checksum mismatch (the file was truncated or altered)")
+    elif raw.startswith(b"PK\x03\x04"):  # an entry of ipcore before checksums: a bare torch.save zip
+        payload = raw
+    else:
+        raise CorruptEntry(f"{path}: not an ipcore cache entry (empty, truncated, or written by another program)")
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(payload))
+        allowed = [_allowed_global(name) for name in names]
+        refused = [name for name, obj in zip(names, allowed) if obj is None]
+        if refused:
+            raise CorruptEntry(f"{path}: names {refused}, which ipcore does not store; not loaded")
+        with torch.serialization.safe_globals(allowed + _numpy_dtype_classes()):
+            return torch.load(io.BytesIO(payload), weights_only=True)
+    except CorruptEntry:
+        raise
+    except Exception as exc:  # any failure of the torch reader on a file whose checksum matched
+        raise CorruptEntry(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def set_aside(path: Path, why: str) -> Path:
+    """Move a bad entry to ``<kind>/corrupt/`` (kept for inspection, out of the way) and warn, naming it."""
+    folder = path.parent / "corrupt"
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{path.name}.{int(time.time())}"
+    os.replace(path, target)
+    warnings.warn(f"{why}; set aside as {target}, recomputing", CacheWarning, stacklevel=3)
+    return target
 
 
 class CachedRun:
@@ -90,7 +191,13 @@ class CachedRun:
 
     >>> run = CachedRun("szt", params, modules=["ipcore.nets.training", "ipcore.nets.models"])
     >>> if run.done: result = run.load()
+
+    A corrupt entry is set aside with a :class:`CacheWarning` and treated as absent; a
+    write that fails (a full disk) warns and leaves the previous entry as it was, so
+    the computation in progress is never lost to its cache.
     """
+
+    _MISSING = object()
 
     def __init__(self, kind: str, params: dict[str, Any], *, modules: Iterable[str], root: Path | None = None) -> None:
         if not kind.isidentifier():
@@ -100,26 +207,50 @@ class CachedRun:
         folder = (root or cache_root()) / kind
         self.result_path = folder / f"{self.key}.pt"
         self.checkpoint_path = folder / f"{self.key}.ckpt.pt"
+        self._result: Any = self._MISSING
+
+    def _read(self, path: Path) -> Any:
+        if not path.is_file():
+            return self._MISSING
+        try:
+            return safe_load(path)
+        except CorruptEntry as exc:
+            set_aside(path, str(exc))
+            return self._MISSING
 
     @property
     def done(self) -> bool:
-        return self.result_path.is_file()
+        """Whether a valid result is stored (it is read, and checked, once)."""
+        if self._result is self._MISSING:
+            self._result = self._read(self.result_path)
+        return self._result is not self._MISSING
 
     def load(self) -> Any:
-        return torch.load(self.result_path, weights_only=False)
+        if not self.done:
+            raise FileNotFoundError(f"{self.result_path}: no valid result stored")
+        return self._result
+
+    def _write(self, obj: Any, path: Path) -> bool:
+        try:
+            atomic_save(obj, path)
+            return True
+        except OSError as exc:
+            warnings.warn(f"{exc}; the {'result' if path == self.result_path else 'checkpoint'} is not cached",
+                          CacheWarning, stacklevel=3)
+            return False
 
     def save(self, result: Any) -> None:
-        atomic_save(result, self.result_path)
-        if self.checkpoint_path.exists():
-            self.checkpoint_path.unlink()
+        if self._write(result, self.result_path):
+            self._result = result
+            if self.checkpoint_path.exists():
+                self.checkpoint_path.unlink()
 
     def load_checkpoint(self) -> Any | None:
-        if not self.checkpoint_path.is_file():
-            return None
-        return torch.load(self.checkpoint_path, weights_only=False)
+        state = self._read(self.checkpoint_path)
+        return None if state is self._MISSING else state
 
     def save_checkpoint(self, state: Any) -> None:
-        atomic_save(state, self.checkpoint_path)
+        self._write(state, self.checkpoint_path)
 
 
 def cached(kind: str, params: dict[str, Any], compute: Callable[[], Any], *, modules: Iterable[str]) -> Any:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import io
+import os
+
+import numpy as np
 import pytest
+import torch
 
 from ipcore import cache
 
@@ -53,3 +60,94 @@ def test_checkpoints_resume_and_disappear_when_the_result_is_saved(tmp_path):
 def test_unkeyable_parameters_are_rejected():
     with pytest.raises(ValueError, match="^parameters"):
         cache.cache_key({"f": object()}, ["ipcore.seeding"])
+
+
+# ----------------------------------------------------------------------------------------
+# Faults: corrupt entries, crafted files, a full disk
+# ----------------------------------------------------------------------------------------
+
+def _stored_run():
+    run = cache.CachedRun("demo", {"n": 2}, modules=["ipcore.seeding"])
+    run.save({"final": [1.0, 2.0]})
+    return run
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "garbage", "one byte flipped"])
+def test_a_corrupt_result_is_set_aside_with_its_path_and_recomputed(damage, tmp_path):
+    path = _stored_run().result_path
+    raw = path.read_bytes()
+    path.write_bytes({"truncated": raw[: len(raw) // 2], "empty": b"", "garbage": b"\x00garbage" * 50,
+                      "one byte flipped": raw[:-10] + bytes([raw[-10] ^ 1]) + raw[-9:]}[damage])
+    calls = []
+    with pytest.warns(cache.CacheWarning, match=str(path)):
+        value = cache.cached("demo", {"n": 2}, lambda: calls.append(1) or {"final": "recomputed"}, modules=["ipcore.seeding"])
+    assert value == {"final": "recomputed"} and calls == [1]
+    assert list((path.parent / "corrupt").iterdir())  # kept for inspection, out of the way
+    assert cache.CachedRun("demo", {"n": 2}, modules=["ipcore.seeding"]).load() == {"final": "recomputed"}
+
+
+def test_a_corrupt_checkpoint_is_set_aside_and_the_run_starts_afresh():
+    run = cache.CachedRun("demo", {"n": 3}, modules=["ipcore.seeding"])
+    run.save_checkpoint({"epoch": 5})
+    run.checkpoint_path.write_bytes(run.checkpoint_path.read_bytes()[:40])
+    with pytest.warns(cache.CacheWarning, match="checksum mismatch"):
+        assert run.load_checkpoint() is None
+    assert not run.checkpoint_path.exists()
+
+
+def test_a_crafted_file_in_the_cache_runs_no_code(tmp_path):
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    run = cache.CachedRun("demo", {"n": 4}, modules=["ipcore.seeding"])
+    run.result_path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    torch.save({"result": Exploit()}, buffer, pickle_module=pickle)
+    payload = buffer.getvalue()
+    run.result_path.write_bytes(cache.MAGIC + hashlib.sha256(payload).digest() + payload)  # a valid checksum, even
+    with pytest.warns(cache.CacheWarning, match="does not store"):
+        assert not run.done
+    assert not marker.exists()
+
+
+def test_entries_written_before_checksums_still_load():
+    run = cache.CachedRun("demo", {"n": 5}, modules=["ipcore.seeding"])
+    run.result_path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"old": np.arange(3)}, run.result_path)  # what ipcore wrote before
+    assert run.done and run.load()["old"].tolist() == [0, 1, 2]
+
+
+def test_a_full_disk_warns_keeps_the_old_entry_and_leaves_no_partial_file():
+    run = _stored_run()
+    before = run.result_path.read_bytes()
+    real_fdopen = os.fdopen
+
+    def full_disk(fd, mode="r", *args, **kwargs):
+        handle = real_fdopen(fd, mode, *args, **kwargs)
+
+        class Full:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                handle.close()
+
+            def write(self, data):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+        return Full()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache.os, "fdopen", full_disk)
+        with pytest.warns(cache.CacheWarning, match=f"no space left on {run.result_path.parent}"):
+            run.save({"final": "new"})
+        with pytest.raises(OSError, match="no space left on"):
+            cache.atomic_save({"x": 1}, run.result_path)
+    assert run.result_path.read_bytes() == before
+    assert not list(run.result_path.parent.glob("*.tmp"))
+    assert cache.CachedRun("demo", {"n": 2}, modules=["ipcore.seeding"]).load() == {"final": [1.0, 2.0]}
