@@ -15,6 +15,7 @@ The folder is ``$IPCORE_CACHE`` if set, else ``~/.cache/ipcore``.
 from __future__ import annotations
 
 import errno
+import glob
 import hashlib
 import importlib
 import inspect
@@ -78,6 +79,29 @@ def cache_key(params: dict[str, Any], modules: Iterable[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id runs (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def remove_orphaned(folder: Path, prefix: str) -> list[Path]:
+    """Delete the files of ``folder`` named ``<prefix><pid>.<anything>`` whose process has exited
+    (what a killed run leaves: temporaries, kernel sockets); returns them."""
+    removed = []
+    for path in Path(folder).glob(f"{glob.escape(prefix)}*"):
+        pid = path.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 #: First bytes of every entry: the format, then the SHA-256 of the payload (a torch.save stream).
 MAGIC = b"IPCORE-CACHE-1\n"
 _DIGEST_BYTES = 32
@@ -105,7 +129,7 @@ def atomic_save(obj: Any, path: Path) -> None:
     torch.save(obj, buffer)
     payload = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(MAGIC + hashlib.sha256(payload).digest())
@@ -208,6 +232,9 @@ class CachedRun:
         self.result_path = folder / f"{self.key}.pt"
         self.checkpoint_path = folder / f"{self.key}.ckpt.pt"
         self._result: Any = self._MISSING
+        if folder.is_dir():  # temporaries of a run that was killed while writing
+            for name in (self.result_path.name, self.checkpoint_path.name):
+                remove_orphaned(folder, f"{name}.")
 
     def _read(self, path: Path) -> Any:
         if not path.is_file():

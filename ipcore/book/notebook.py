@@ -93,9 +93,26 @@ def kernel_manager_class() -> type:
             def _default_ip(self) -> str:
                 # sockets are "<ip>-<port>"; a short absolute path keeps them under
                 # the 107-byte limit of Unix socket names
-                return os.path.join(tempfile.gettempdir(), f"ipcore-kernel-{uuid.uuid4().hex[:12]}")
+                return os.path.join(tempfile.gettempdir(), kernel_file_stem())
+
+        @default("connection_file")
+        def _default_connection_file(self) -> str:
+            return os.path.join(tempfile.gettempdir(), f"{kernel_file_stem()}.json")
 
     return ChapterKernelManager
+
+
+#: Kernel sockets and connection files are ``<tmp>/ipcore-kernel-<pid>.<id>…``, pid the client's.
+KERNEL_FILE_PREFIX = "ipcore-kernel-"
+
+
+def kernel_file_stem() -> str:
+    """A fresh name for one kernel's files, after deleting those of clients that have exited
+    (a run killed by SIGKILL cannot remove its own)."""
+    from ipcore.cache import remove_orphaned
+
+    remove_orphaned(Path(tempfile.gettempdir()), KERNEL_FILE_PREFIX)
+    return f"{KERNEL_FILE_PREFIX}{os.getpid()}.{uuid.uuid4().hex[:12]}"
 
 
 def client_settings() -> dict[str, Any]:

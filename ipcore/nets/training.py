@@ -18,9 +18,12 @@ seed, whatever else is in the batch.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 import torch
@@ -229,6 +232,40 @@ class Recorder:
         return snap
 
 
+#: A run with a checkpoint store saves at least this often (seconds), whatever ``checkpoint_every`` says.
+CHECKPOINT_SECONDS = 60.0
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training stopped on SIGINT or SIGTERM after saving a checkpoint; the message says where it resumes."""
+
+
+@contextmanager
+def _deferred_signals(enabled: bool) -> Iterator[list[str]]:
+    """While the block runs, SIGINT and SIGTERM only note their name in the yielded list (the
+    trainer saves at the end of its epoch, then stops); a second SIGINT stops at once.
+
+    Only in the main thread, and only when ``enabled`` (a run without a store has nothing to save).
+    """
+    received: list[str] = []
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if received and signum == signal.SIGINT:
+            raise KeyboardInterrupt  # the second Ctrl-C: the user does not want to wait for the epoch
+        received.append(name)
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 class CheckpointStore(Protocol):
     """Where :func:`train` keeps its checkpoint (e.g. :class:`ipcore.cache.CachedRun`)."""
 
@@ -298,6 +335,7 @@ def gradient_statistics(batch_gradients: Sequence[torch.Tensor], weight: torch.T
     recorder=Optional(InstanceOf((Recorder,))), seed=Unchecked("one seed, or one per member: checked below"),
     progress=Flag(), desc=InstanceOf((str,)), evaluate=Optional(IsCallable()),
     store=Optional(Unchecked("a CheckpointStore")), checkpoint_every=Integer(low=0),
+    checkpoint_seconds=Optional(Real(low=0, open_low=True)),
     after_step=Optional(IsCallable()), threads=Optional(Integer(low=1)), optimizer=Choice(tuple(OPTIMIZERS)),
     shuffle=Flag(), gradient_stats=Unchecked("parameter names, checked against the model below"),
     timings=Optional(InstanceOf((dict,))))
@@ -317,6 +355,7 @@ def train(
     evaluate: Callable[[nn.Module], dict[str, Any]] | None = None,
     store: CheckpointStore | None = None,
     checkpoint_every: int = 0,
+    checkpoint_seconds: float | None = CHECKPOINT_SECONDS,
     after_step: Callable[[nn.Module], None] | None = None,
     threads: int | None = None,
     optimizer: str = "adam",
@@ -345,9 +384,13 @@ def train(
     steps only (1 suits one tiny network); recording and evaluation keep torch's setting.
 
     With a ``store``, the full state (model, optimizer, random generators and
-    streams, snapshots, history) is saved every ``checkpoint_every`` epochs, and a
-    run that finds a checkpoint resumes from it: an interrupted run ends
-    bit-identical to an uninterrupted one. Returns one dict per recorded epoch.
+    streams, snapshots, history) is saved every ``checkpoint_every`` epochs, at the
+    end of the first epoch that ends ``checkpoint_seconds`` or more after the last
+    save (``None``: by epochs only), and when the process gets SIGINT (Ctrl-C) or
+    SIGTERM: it finishes its epoch, saves, and raises :class:`TrainingInterrupted`
+    saying where the run will resume (a second Ctrl-C stops at once). A run that
+    finds a checkpoint resumes from it: an interrupted run ends bit-identical to an
+    uninterrupted one. Returns one dict per recorded epoch.
     With a ``timings`` dict, the wall seconds spent in the optimisation steps
     (``"training"``) and in recording and measuring (``"recording"``) are added to it.
     """
@@ -430,33 +473,44 @@ def train(
 
     if first_epoch == 1:
         record(0)
+    last_save = time.monotonic()
     bar = progress_bar(range(first_epoch, epochs + 1), enabled=progress, desc=desc, mininterval=1.0,
                        initial=first_epoch - 1, total=epochs)
     step = batch_size or n
-    for epoch in bar:
-        model.train()
-        order = epoch_order().to(x.device)
-        # gathered once per epoch (index_select: several times faster than x[order]); batches are slices
-        x_epoch, y_epoch = (t.index_select(0, order.reshape(-1)).view(*order.shape, *t.shape[1:]) for t in (x, y))
-        measured = epoch in todo
-        started = time.perf_counter()
-        with torch_threads(threads), flush_denormals(), noise_source(model, streams["training noise"]):
-            for start in range(0, n, step):
-                length = min(step, n - start)
-                opt.zero_grad(set_to_none=True)
-                loss = loss_fn(model, x_epoch.narrow(batch_axis, start, length),
-                               y_epoch.narrow(batch_axis, start, length))
-                loss.sum().backward()
-                if measured:
-                    for name, grads in batch_gradients.items():
-                        grads.append(parameters[name].grad.detach().clone())
-                opt.step()
-                if after_step is not None:
-                    after_step(model)
-        clock["training"] += time.perf_counter() - started
-        record(epoch)
-        if store is not None and checkpoint_every and epoch % checkpoint_every == 0 and epoch < epochs:
-            save(epoch)
+    with _deferred_signals(store is not None) as signalled:
+        for epoch in bar:
+            model.train()
+            order = epoch_order().to(x.device)
+            # gathered once per epoch (index_select: several times faster than x[order]); batches are slices
+            x_epoch, y_epoch = (t.index_select(0, order.reshape(-1)).view(*order.shape, *t.shape[1:]) for t in (x, y))
+            measured = epoch in todo
+            started = time.perf_counter()
+            with torch_threads(threads), flush_denormals(), noise_source(model, streams["training noise"]):
+                for start in range(0, n, step):
+                    length = min(step, n - start)
+                    opt.zero_grad(set_to_none=True)
+                    loss = loss_fn(model, x_epoch.narrow(batch_axis, start, length),
+                                   y_epoch.narrow(batch_axis, start, length))
+                    loss.sum().backward()
+                    if measured:
+                        for name, grads in batch_gradients.items():
+                            grads.append(parameters[name].grad.detach().clone())
+                    opt.step()
+                    if after_step is not None:
+                        after_step(model)
+            clock["training"] += time.perf_counter() - started
+            record(epoch)
+            if store is None or epoch == epochs:
+                continue
+            due = (checkpoint_every and epoch % checkpoint_every == 0) or (
+                checkpoint_seconds is not None and time.monotonic() - last_save >= checkpoint_seconds)
+            if due or signalled:
+                save(epoch)
+                last_save = time.monotonic()
+            if signalled:
+                bar.close()
+                raise TrainingInterrupted(f"{signalled[0]}: stopped after epoch {epoch} of {epochs} and saved a "
+                                          f"checkpoint; running it again resumes from epoch {epoch + 1}")
     if timings is not None:
         for key, seconds in clock.items():
             timings[key] = timings.get(key, 0.0) + seconds
