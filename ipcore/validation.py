@@ -140,14 +140,15 @@ def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
     return value
 
 
-def check_beta(beta: Any, name: str = "beta") -> float:
+def check_beta(beta: Any, name: str = "beta", *, allow_zero: bool = False) -> float:
     """β as a float after checking it is a noise standard deviation float64 can work with.
 
     β must lie in [:data:`BETA_MIN`, :data:`BETA_MAX`]: the kernels compute 1/(2β²) and
-    ln(2πβ²), which leave float64's range (or lose every digit) beyond it.
+    ln(2πβ²), which leave float64's range (or lose every digit) beyond it. With
+    ``allow_zero``, 0 (no noise: the deterministic network) is accepted too.
     """
-    b = check_number(beta, name, meaning="the noise standard deviation")
-    if not BETA_MIN <= b <= BETA_MAX:
+    b = check_number(beta, name, allow_zero=allow_zero, meaning="the noise standard deviation")
+    if b != 0 and not BETA_MIN <= b <= BETA_MAX:
         raise ValueError(f"{name}: must lie in [{BETA_MIN:g}, {BETA_MAX:g}] (1/β² must be representable in "
                          f"float64), got {beta!r}")
     return b
@@ -282,9 +283,7 @@ class Beta(Constraint):
     allow_zero: bool = False
 
     def check(self, value: Any, name: str) -> float:
-        if self.allow_zero and not isinstance(value, bool) and isinstance(value, (int, float, np.number)) and value == 0:
-            return 0.0
-        return check_beta(value, name)
+        return check_beta(value, name, allow_zero=self.allow_zero)
 
     def invalid(self) -> list[Any]:
         return [-0.1, math.nan, math.inf, 1e-300, 1e300, "0.1", None, True, [0.1]] + ([] if self.allow_zero else [0.0])

@@ -90,7 +90,7 @@ def good_calls(tmp_folder):
         "Recorder": dict(model=model, inputs=x, schedule=[0, 1], replicas=0, record_parameters=False, reduce=None,
                          outputs=()),
         "train": dict(model=model, x=x, y=y, loss_fn=_mse, epochs=1, lr=0.01, batch_size=None, recorder=None, seed=0,
-                      progress=False, desc="training", evaluate=None, store=None, checkpoint_every=0, after_step=None,
+                      progress=False, desc="training", evaluate=None, store=None, checkpoint_every=0, checkpoint_seconds=60.0, after_step=None,
                       threads=None, optimizer="adam", shuffle=True, gradient_stats=(), timings=None),
         "logging_schedule": dict(name="log2", epochs=100, num=10),
         "log_spaced_epochs": dict(last_epoch=100, num=10, include_zero=False),

@@ -138,3 +138,25 @@ def test_ctrl_c_in_the_cli_is_one_line(monkeypatch, capsys):
     assert cli.main(["params", "notebooks/single_neuron.md"]) == 130
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "interrupted" in err and "resume" in err
+
+
+def test_two_concurrent_runs_of_one_entry_leave_one_valid_entry(tmp_path):
+    code = textwrap.dedent("""
+        import time, torch
+        from ipcore import cache
+        def compute():
+            time.sleep(0.5)
+            return {"weights": torch.arange(200_000, dtype=torch.float64)}
+        for _ in range(3):
+            cache.atomic_save(compute(), cache.CachedRun("race", {"n": 1}, modules=["ipcore.seeding"]).result_path)
+    """)
+    env = {**os.environ, "IPCORE_CACHE": str(tmp_path)}
+    runs = [subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+    from ipcore import cache
+
+    entry = cache.safe_load(next((tmp_path / "race").glob("*.pt")))
+    assert torch.equal(entry["weights"], torch.arange(200_000, dtype=torch.float64))
+    assert not list((tmp_path / "race").glob("*.tmp"))

@@ -15,13 +15,13 @@ from typing import Iterator
 import torch
 from torch import nn
 
-from ipcore.validation import Beta, Choice, InstanceOf, Real, Widths, check_choice, check_number, validate_params
+from ipcore.validation import Beta, Choice, InstanceOf, Real, Widths, check_beta, check_choice, check_number, validate_params
 from ipcore.seeding import NormalStream
 
 
 def check_noise_std(beta: float, name: str = "beta") -> float:
     """β as a float; 0 (the deterministic network) is allowed here, negatives and NaN are not."""
-    return check_number(beta, name, allow_zero=True, meaning="the noise standard deviation")
+    return check_beta(beta, name, allow_zero=True)
 
 
 class GaussianNoise(nn.Module):
