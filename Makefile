@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TORCH_PIN := torch==2.13.0
 PROFILE ?= smoke
 
-.PHONY: setup test book bench clean
+.PHONY: setup test book bench mutation clean
 
 setup:
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +25,11 @@ clean:
 bench:
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/run.py
+
+# Mutation testing of the estimators, trainer, cache and data against the fast tests (not in CI).
+# The score per module and the equivalent survivors: benchmarks/MUTATION.md.
+mutation:
+	$(BIN)/python -m pip install --quiet -e ".[mutation]"
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/python benchmarks/mutation_report.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,8 @@ TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 def shared_mnist():
     """The 10 000 MNIST test images beside the checkout (as in CI)."""
     if not all((SHARED / f).is_file() for f in TEST_FILES):
+        if os.environ.get("CI"):  # CI has the shared data: a missing file there is a failure, not a skip
+            pytest.fail(f"{SHARED} lacks {TEST_FILES}; .ci/run expects ../shared/data beside the checkout")
         pytest.skip("../shared/data/mnist is not beside this checkout")
     return SHARED
 

@@ -39,8 +39,13 @@ def test_patterns_and_label_counts():
     assert x[5].tolist() == [0] * 9 + [1, 0, 1]  # row r is r in binary, most significant bit first
     k = x.sum(1)
     assert (y[k <= 4] == 0).all() and (y[k >= 8] == 1).all()
-    # Counts of positive labels per number of active inputs are fixed by the rule.
-    assert [int(y[k == j].sum()) for j in range(13)][:5] == [0, 0, 0, 0, 0]
+    # Counts of positive labels per number of active inputs are fixed by the rule: none up to 4,
+    # all C(12, k) from 8 on, and the mixed counts between them (which sum to the published 2118).
+    from math import comb
+
+    counts = [int(y[k == j].sum()) for j in range(13)]
+    assert counts[:5] == [0] * 5 and counts[8:] == [comb(12, j) for j in range(8, 13)]
+    assert counts[5:8] == [60, 532, 732]
 
 
 def test_vertices_form_a_regular_icosahedron():

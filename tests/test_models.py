@@ -94,7 +94,8 @@ def test_interrupted_training_resumes_bit_identically():
     for pa, pb in zip(net_a.parameters(), net_b.parameters()):
         assert torch.equal(pa, pb)
     assert hist_a == hist_b and [s.epoch for s in rec_b.snapshots] == [0, 5, 10, 20]
-    assert all(a["accuracy"] >= 0 for a in hist_a)
+    accuracy = [a["accuracy"] for a in hist_a]  # measured 0.57, 0.79, 0.84, 0.98: the network learns
+    assert accuracy[-1] > 0.9 and accuracy[0] < 0.7 and accuracy == sorted(accuracy)
     import numpy as np
     assert np.array_equal(rec_a.snapshots[-1].replicas["hidden.1.2"], rec_b.snapshots[-1].replicas["hidden.1.2"])
 

@@ -25,7 +25,9 @@ def test_tiny_run_estimates_every_layer_and_is_cached():
     assert (run.binned <= math.log(4096) + 1e-9).all() and [c.shape[2] for c in run.clean] == [10, 7, 5, 4, 3]
     again = run_szt(config, progress=False)
     assert np.array_equal(again.mi, run.mi)
-    assert 0.0 <= summary(run)["final_test_acc"] <= 1.0
+    # 30 epochs learn the rule well past the majority class of the 819 test inputs (51.9 %): measured 0.884
+    acc = summary(run)["final_test_acc"]
+    assert acc > 0.8 and round(acc * 819) == pytest.approx(acc * 819, abs=1e-3)  # a fraction of the 819
 
 
 def test_deterministic_network_records_binning_only():

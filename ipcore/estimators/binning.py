@@ -124,7 +124,7 @@ def _entropies_of_sorted(ordered: torch.Tensor) -> torch.Tensor:
     counts = torch.bincount(run).to(torch.float64)
     owner = torch.repeat_interleave(torch.arange(b, device=ordered.device), starts.sum(1))
     n_log_n = torch.zeros(b, dtype=torch.float64, device=ordered.device).index_add_(0, owner, counts * torch.log(counts))
-    return math.log(m) - n_log_n / m
+    return (math.log(m) - n_log_n / m).clamp_(min=0.0)  # one occupied bin: ln m − ln m, rounded below 0
 
 
 @validate_params(t=Array(ndim=(2, 3, 4, 5, 6)), width=Optional(Real(low=0, open_low=True)), bins=Optional(Integer(low=1)),
