@@ -229,13 +229,14 @@ class Constraint:
     """What one parameter must be: :meth:`check` converts a good value or raises, naming it.
 
     :meth:`invalid` lists values the constraint must reject; the bad-input tests
-    call every declared function with each of them.
+    call every declared function with each of them. (They are test inputs, not behaviour:
+    mutation testing leaves them alone, since a mutant only trades one bad value for another.)
     """
 
     def check(self, value: Any, name: str) -> Any:
         raise NotImplementedError
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return []
 
 
@@ -267,7 +268,7 @@ class Real(Constraint):
             raise ValueError(f"{name}: must be {self._describe()}, got {value!r}")
         return number
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         bad: list[Any] = [math.nan, math.inf, "0.5", None, True, [0.5]]
         if self.low is not None:  # a step that float64 can still see at the bound's scale
             bad += [self.low - max(1.0, abs(self.low))] + ([self.low] if self.open_low else [])
@@ -285,7 +286,7 @@ class Beta(Constraint):
     def check(self, value: Any, name: str) -> float:
         return check_beta(value, name, allow_zero=self.allow_zero)
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return [-0.1, math.nan, math.inf, 1e-300, 1e300, "0.1", None, True, [0.1]] + ([] if self.allow_zero else [0.0])
 
 
@@ -299,7 +300,7 @@ class Integer(Constraint):
     def check(self, value: Any, name: str) -> int:
         return check_int(value, name, low=self.low, high=self.high)
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         bad: list[Any] = [1.5, "3", None, True, math.nan]
         if self.low is not None:
             bad.append(self.low - 1)
@@ -315,7 +316,7 @@ class Seed(Constraint):
     def check(self, value: Any, name: str) -> int:
         return check_seed(value, name)
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return [-1, 1.5, 2**64, "0", True, None]
 
 
@@ -328,7 +329,7 @@ class Choice(Constraint):
     def check(self, value: Any, name: str) -> Any:
         return check_choice(value, name, self.options)
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return ["no-such-option", None, 3.5]
 
 
@@ -341,7 +342,7 @@ class Flag(Constraint):
             raise ValueError(f"{name}: must be True or False, got {value!r}")
         return bool(value)
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return ["yes", None, 2]
 
 
@@ -367,7 +368,7 @@ class Array(Constraint):
             raise ValueError(f"{name}: every value must be > 0, got min {float(t.min()):.4g}")
         return value
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         wrong_ndim = next(n for n in range(0, 8) if n not in self.ndim)
         bad: list[Any] = ["abc", None, np.zeros((1,) * wrong_ndim) if wrong_ndim else 0.5, np.array([[["a", "b"]]]),
                           np.full((2,) * max(self.ndim), np.nan), np.ones((2,) * max(self.ndim), dtype=complex)]
@@ -395,7 +396,7 @@ class Labels(Constraint):
         as_labels(value, shape[0] if shape else -1, name=name)
         return value
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return [None, ["a", "b"], [0.5, 1.0], np.zeros((2, 2), dtype=int), [complex(1, 1)]]
 
 
@@ -415,7 +416,7 @@ class Widths(Constraint):
             raise ValueError(f"{name}: must be {what}, got {value!r}")
         return tuple(int(w) for w in widths)
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return [12, "12-10-2", None, (12,) * (self.min_len - 1), (12, 0, 2) + (2,) * (self.min_len - 3),
                 (12, 2.5, 2) + (2,) * (self.min_len - 3)]
 
@@ -432,7 +433,7 @@ class InstanceOf(Constraint):
             raise TypeError(f"{name}: must be a {names}, got {type(value).__name__}")
         return value
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return [v for v in (None, "x", 3) if not isinstance(v, self.types)]
 
 
@@ -445,7 +446,7 @@ class PathLike(Constraint):
             raise ValueError(f"{name}: must be a path (str or pathlib.Path), got {value!r}")
         return value
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return [None, 3, ""]
 
 
@@ -468,7 +469,7 @@ class Optional(Constraint):
     def check(self, value: Any, name: str) -> Any:
         return None if value is None else self.inner.check(value, name)
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return [v for v in self.inner.invalid() if v is not None]
 
 
@@ -520,5 +521,5 @@ class IsCallable(Constraint):
             raise TypeError(f"{name}: must be callable (a function), got {type(value).__name__}")
         return value
 
-    def invalid(self) -> list[Any]:
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
         return [None, 3, "f"]

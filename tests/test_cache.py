@@ -6,6 +6,7 @@ import errno
 import hashlib
 import io
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -42,6 +43,8 @@ def test_a_package_key_covers_every_module_in_it(tmp_path, monkeypatch):
     (package / "__init__.py").write_text("")
     (package / "kernel.py").write_text("X = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    for module in [m for m in sys.modules if m.split(".")[0] == "demo_pkg"]:  # an import by an earlier run
+        monkeypatch.delitem(sys.modules, module)
     before = cache.cache_key({}, ["demo_pkg"])
     (package / "tree.py").write_text("Y = 2\n")  # a submodule nobody imports or names
     assert cache.cache_key({}, ["demo_pkg"]) != before

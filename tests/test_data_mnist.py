@@ -13,7 +13,8 @@ import pytest
 from ipcore import download as download_module
 from ipcore.data import MNISTNotFound, load_mnist, mnist_splits, read_idx
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+# the shared MNIST test set: $IPCORE_DATA (as CI sets it), else ../shared/data beside the checkout
+SHARED = Path(os.environ.get("IPCORE_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data") / "mnist"
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
 
@@ -23,7 +24,7 @@ def shared_mnist():
     if not all((SHARED / f).is_file() for f in TEST_FILES):
         if os.environ.get("CI"):  # CI has the shared data: a missing file there is a failure, not a skip
             pytest.fail(f"{SHARED} lacks {TEST_FILES}; .ci/run expects ../shared/data beside the checkout")
-        pytest.skip("../shared/data/mnist is not beside this checkout")
+        pytest.skip(f"{SHARED} does not hold the MNIST test set")
     return SHARED
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -105,6 +107,8 @@ def test_a_key_covers_the_files_of_a_package_in_its_subfolders(tmp_path, monkeyp
     (package / "sub" / "__init__.py").write_text("")
     (package / "sub" / "kernel.py").write_text("X = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    for module in [m for m in sys.modules if m.split(".")[0] == "deep_pkg"]:  # an import by an earlier run
+        monkeypatch.delitem(sys.modules, module)
     before = cache.cache_key({}, ["deep_pkg"])
     (package / "sub" / "kernel.py").write_text("X = 2\n")
     assert cache.cache_key({}, ["deep_pkg"]) != before
