@@ -21,6 +21,7 @@ def main() -> int:
     mutmut = Path(sys.executable).with_name("mutmut")
     out = subprocess.run([str(mutmut), "results", "--all", "true"], capture_output=True, text=True, check=True).stdout
     by_module: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    unchecked = sum(line.rstrip().endswith(": not checked") for line in out.splitlines())
     for line in out.splitlines():
         match = re.match(r"\s*([\w.]+?)\.x[\w]*__mutmut_\d+: (.+)$", line) or re.match(r"\s*([\w.]+)\.\w+__mutmut_\d+: (.+)$", line)
         if match and match.group(2).strip() in COUNTED:
@@ -36,6 +37,8 @@ def main() -> int:
         total.update(counts)
         print(_row(module, counts))
     print(_row("**all**", total))
+    if unchecked:
+        print(f"\n{unchecked} mutants not checked yet (an interrupted run): `mutmut run` goes on with them.")
     return 0
 
 
