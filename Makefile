@@ -20,7 +20,7 @@ book:
 	$(BIN)/ipcore book --profile $(PROFILE)
 
 clean:
-	rm -rf _build book/_static/plotly.min.js
+	rm -rf _build book/_static/plotly.min.js mutants
 
 bench:
 	$(BIN)/python -m pip install --quiet -e ".[bench]"
