@@ -154,3 +154,13 @@ def test_a_full_disk_warns_keeps_the_old_entry_and_leaves_no_partial_file():
     assert run.result_path.read_bytes() == before
     assert not list(run.result_path.parent.glob("*.tmp"))
     assert cache.CachedRun("demo", {"n": 2}, modules=["ipcore.seeding"]).load() == {"final": [1.0, 2.0]}
+
+
+def test_a_second_corrupt_entry_of_a_kind_is_set_aside_beside_the_first():
+    for n in (6, 7):
+        run = cache.CachedRun("demo", {"n": n}, modules=["ipcore.seeding"])
+        run.save({"n": n})
+        run.result_path.write_bytes(b"garbage")
+        with pytest.warns(cache.CacheWarning, match="set aside"):
+            assert not cache.CachedRun("demo", {"n": n}, modules=["ipcore.seeding"]).done
+    assert len(list((run.result_path.parent / "corrupt").iterdir())) == 2

@@ -123,3 +123,21 @@ def test_the_icosahedron_is_built_as_the_szt_rule_needs():
     assert np.allclose(np.linalg.norm(vertices, axis=1), 1.0)
     dots = np.round(vertices @ vertices.T, 9)
     assert ((np.abs(dots - 1 / np.sqrt(5)) < 1e-9).sum(1) == 5).all()
+
+
+def test_an_unbounded_integer_says_only_that_it_must_be_an_integer():
+    with pytest.raises(ValueError) as info:
+        check_int(1.5, "n")
+    assert str(info.value) == "n: must be an integer, got 1.5"
+
+
+def test_a_classmethod_declares_its_parameters_without_cls():
+    class Maker:
+        @classmethod
+        @validate_params(size=Integer(low=1))
+        def make(cls, size):
+            return cls, size
+
+    assert Maker.make(3) == (Maker, 3)
+    with pytest.raises(ValueError, match="^size: must be an integer >= 1"):
+        Maker.make(0)
