@@ -19,8 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ipcore.validation import Beta, Choice, Integer, Real, Widths, check_choice, validate_params
-from ipcore.nets.models import ACTIVATIONS, GaussianNoise, check_noise_std
+from ipcore.validation import Beta, Choice, Integer, Real, Widths, validate_params
+from ipcore.nets.models import ACTIVATIONS, GaussianNoise
 
 
 class NoisyCNN(nn.Module):
@@ -31,14 +31,9 @@ class NoisyCNN(nn.Module):
     def __init__(self, channels: tuple[int, int] = (8, 16), hidden: int = 32, activation: str = "relu",
                  beta: float = 0.0, dropout: float = 0.0) -> None:
         super().__init__()
-        check_choice(activation, "activation", ACTIVATIONS)
-        if len(channels) != 2 or not all(isinstance(c, int) and c >= 1 for c in channels):
+        beta = float(beta)  # the ranges are checked by the declaration above; here what it cannot say
+        if len(channels) != 2:
             raise ValueError(f"channels: need two integers >= 1, got {channels!r}")
-        if not isinstance(hidden, int) or hidden < 1:
-            raise ValueError(f"hidden: must be an integer >= 1, got {hidden!r}")
-        beta = check_noise_std(beta)
-        if not 0.0 <= float(dropout) < 1.0:
-            raise ValueError(f"dropout: must be in [0, 1), got {dropout!r}")
         if beta > 0 and dropout > 0:
             raise ValueError("dropout: use either noise (beta > 0) or dropout, not both")
         self.beta, self.dropout, self.activation = beta, float(dropout), activation

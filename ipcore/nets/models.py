@@ -180,12 +180,7 @@ class NoisyMLP(nn.Module):
         init: str = "pytorch",
     ) -> None:
         super().__init__()
-        widths = tuple(widths)
-        if len(widths) < 3 or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths):
-            raise ValueError(f"widths: need input, at least one hidden and an output width, all integers >= 1; got {widths!r}")
-        check_choice(activation, "activation", ACTIVATIONS)
-        check_choice(init, "init", INITS)
-        beta = check_noise_std(beta)
+        widths, beta = tuple(widths), float(beta)  # checked by the declaration above
         self.widths, self.activation, self.beta, self.init = widths, activation, beta, init
         self.hidden = nn.ModuleList(
             nn.Sequential(nn.Linear(a, b, dtype=dtype), ACTIVATIONS[activation](), GaussianNoise(beta))

@@ -31,7 +31,7 @@ from torch import nn
 
 from ipcore.config import flush_denormals, progress_bar, torch_threads
 from ipcore.validation import (Choice, Flag, InstanceOf, Integer, IsCallable, Optional, Real, Unchecked, check_choice,
-                               check_positive_int, validate_params)
+                               validate_params)
 from ipcore.nets.models import clean_pass, noise_layers, noise_source
 from ipcore.seeding import NormalStream, make_generator, seed_everything
 from ipcore.validation import check_seed
@@ -44,8 +44,7 @@ def log_spaced_epochs(last_epoch: int, num: int = 100, *, include_zero: bool = F
     With ``last_epoch = 9999`` and ``num = 100`` these are the paper's 84
     logged epochs (Goldfeld et al.).
     """
-    last = check_positive_int(last_epoch, "last_epoch")
-    num = check_positive_int(num, "num")
+    last = last_epoch  # the declaration checks both
     epochs = np.unique(np.round(np.logspace(0, np.log10(last), num)).astype(np.int64))
     return np.concatenate([[0], epochs]) if include_zero else epochs
 
@@ -58,8 +57,6 @@ def log2_spaced_epochs(epochs: int, num: int = 400) -> np.ndarray:
     training (IDNNs takes activations at the start of a logged epoch). With
     ``epochs = 8000, num = 400`` (their defaults) these are 274 epochs.
     """
-    epochs = check_positive_int(epochs, "epochs")
-    num = check_positive_int(num, "num")
     return np.unique(np.logspace(0, np.log2(epochs), num, base=2).astype(np.int64)) - 1
 
 
@@ -67,7 +64,6 @@ def log2_spaced_epochs(epochs: int, num: int = 400) -> np.ndarray:
 def piecewise_epochs(epochs: int) -> np.ndarray:
     """Saxe et al.'s schedule (ibsgd): every epoch below 20, every 5th below 100, every 20th
     below 2000, then every 100th; 211 epochs for ``epochs = 10000``, all below ``epochs``."""
-    epochs = check_positive_int(epochs, "epochs")
     steps = np.concatenate([np.arange(0, 20), np.arange(20, 100, 5), np.arange(100, 2000, 20),
                             np.arange(2000, max(epochs, 2000), 100)])
     return steps[steps < epochs].astype(np.int64)
@@ -86,7 +82,6 @@ def logging_schedule(name: str, epochs: int, num: int = 100) -> np.ndarray:
     """The epochs (in [0, epochs − 1]) at which the schedule ``name`` of :data:`SCHEDULES` records;
     ``num`` is the number of log-spaced points (ignored by ``piecewise``)."""
     check_choice(name, "schedule", SCHEDULES)
-    epochs = check_positive_int(epochs, "epochs")
     if name == "log10":
         return log_spaced_epochs(epochs - 1, num, include_zero=True) if epochs > 1 else np.array([0])
     if name == "log2":
