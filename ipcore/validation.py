@@ -512,6 +512,34 @@ def declared_params(obj: Any) -> dict[str, Constraint] | None:
     return getattr(target, "__ipcore_params__", None)
 
 
+
+@dataclass(frozen=True)
+class JointDistribution(Constraint):
+    """A discrete joint distribution p(x, y): a 2-D array, non-negative, summing to 1 within 1e-9."""
+
+    def check(self, value: Any, name: str) -> Any:
+        as_joint_distribution(value, name)
+        return value
+
+    def invalid(self) -> list[Any]:  # pragma: no mutate block (test inputs)
+        return [None, "p", np.full(4, 0.25), np.array([[0.5, 0.6], [0.1, -0.2]]), np.full((2, 2), 0.3),
+                np.array([[0.5, np.nan], [0.25, 0.25]]), np.zeros((0, 2))]
+
+
+def as_joint_distribution(value: Any, name: str) -> torch.Tensor:
+    """A joint distribution p(x, y) as a float64 tensor (n_x, n_y), or ``ValueError`` naming ``name``.
+
+    Rows or columns of zeros are allowed (an x that never occurs); the total must be 1
+    within 1e-9 (not renormalised: a wrong total usually means a bug upstream).
+    """
+    p = as_tensor(value, name, ndim=2)
+    if bool((p < 0).any()):
+        raise ValueError(f"{name}: must be non-negative (a probability distribution), min {float(p.min()):.3g}")
+    total = float(p.sum())
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"{name}: must sum to 1 (a joint distribution p(x, y)), sum is {total:.12g}")
+    return p
+
 @dataclass(frozen=True)
 class IsCallable(Constraint):
     """A function (anything callable)."""

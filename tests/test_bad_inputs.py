@@ -1,6 +1,6 @@
 """Bad inputs to the whole public API, generated from the declared parameters.
 
-Every public function and class of ``ipcore``, ``ipcore.estimators``, ``ipcore.nets`` and
+Every public function and class of ``ipcore``, ``ipcore.estimators``, ``ipcore.nets``, ``ipcore.bottleneck`` and
 ``ipcore.data`` declares its parameters with :func:`ipcore.validation.validate_params`;
 each declaration lists values it must reject. For each function, one good call (below)
 runs, and then every declared parameter in turn gets every bad value of its declaration:
@@ -19,13 +19,15 @@ import pytest
 import torch
 
 import ipcore
+import ipcore.bottleneck
 import ipcore.data
 import ipcore.estimators
 import ipcore.nets
 from ipcore.validation import BETA_MIN, declared_params
 
 #: Public names that take no input to check: results, constants, exceptions.
-NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "MNIST", "MNISTNotFound"}
+NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "MNIST", "MNISTNotFound", "IBCurve",
+                         "IBConvergenceWarning"}
 #: Public callables that check their arguments themselves (with the reason).
 SELF_CHECKED = {"resolve_device": "one argument, interpreted by torch.device and checked in the body (tests/test_estimators)"}
 
@@ -96,12 +98,17 @@ def good_calls(tmp_folder):
         "log_spaced_epochs": dict(last_epoch=100, num=10, include_zero=False),
         "log2_spaced_epochs": dict(epochs=100, num=10),
         "piecewise_epochs": dict(epochs=100),
+        "ib_curve": dict(p_xy=np.array([[0.45, 0.05], [0.05, 0.45]]), betas=[2.0, 4.0], dual=False, n_clusters=None,
+                         anneal="both", tol=1e-8, max_iter=100, merge_tol=1e-7, seed=0, keep_encoders=True,
+                         progress=False),
+        "ib_critical_beta": dict(p_xy=np.array([[0.45, 0.05], [0.05, 0.45]])),
+        "binary_joint": dict(p_y1=[0.2, 0.9], p_x=None),
     }
 
 
 def public_callables():
     found = {}
-    for module in (ipcore, ipcore.estimators, ipcore.nets, ipcore.data):
+    for module in (ipcore, ipcore.estimators, ipcore.nets, ipcore.data, ipcore.bottleneck):
         for name in module.__all__:
             obj = getattr(module, name)
             if callable(obj) and name not in NOT_CALLED_WITH_INPUT:

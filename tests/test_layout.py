@@ -1,7 +1,7 @@
 """The package's architecture, as its folders show it: imports go only downward.
 
     shared:     config, validation, seeding, cache, download, plotting
-    science:    estimators, nets, data        (each imports only itself and the shared modules)
+    science:    estimators, nets, data, bottleneck   (each imports only itself and the shared modules)
     studies:    experiments                   (the science and the shared modules)
     machinery:  book                          (anything: build, Sphinx extension, runner, CLI)
 """
@@ -15,7 +15,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ipcore"
 SHARED = {"config", "validation", "seeding", "cache", "download", "plotting", ""}
-SCIENCE = {"estimators", "nets", "data"}
+SCIENCE = {"estimators", "nets", "data", "bottleneck"}
 ALLOWED = {
     **{name: SHARED for name in SHARED},
     **{name: SHARED | {name} for name in SCIENCE},
