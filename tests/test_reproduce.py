@@ -19,6 +19,7 @@ def test_chapters_follow_the_table_of_contents(repo_root):
     # Chapters that reuse a training run come after the chapter that trains it.
     assert names.index("szt_binning") < names.index("szt_deterministic")
     assert names.index("szt_noisy") < names.index("szt_variants")
+    assert names.index("szt_information_plane") < names.index("ib_bound")  # it plots that chapter's layers
 
 
 def test_reproduce_smoke_runs_every_chapter(repo_root, tmp_path):
@@ -32,6 +33,7 @@ def test_reproduce_smoke_runs_every_chapter(repo_root, tmp_path):
     assert numbers["szt_variants"]["orthonormal_compression"] < 0.5 < numbers["szt_variants"]["tanh_compression"]
     assert numbers["szt_deterministic"]["correlation_at_width"] > 0.9
     assert abs(numbers["mnist_cnn"]["noisy_val_error"] - numbers["mnist_cnn"]["deterministic_val_error"]) < 0.015
+    assert numbers["ib_bound"]["dualib_ity_at_0.5"] <= numbers["ib_bound"]["ib_ity_at_0.5"] + 1e-6
     for r in results:
         assert (tmp_path / f"{r.chapter}.ipynb").is_file()
         assert list((tmp_path / "figures").glob(f"{r.chapter}_*")), f"{r.chapter}: no figure written"

@@ -27,6 +27,7 @@ KEY_NUMBERS: dict[str, tuple[str, ...]] = {
     "szt_variants": ("tanh_compression", "orthonormal_compression", "tanh_test_acc", "orthonormal_test_acc"),
     "szt_deterministic": ("correlation_at_width", "binned_peak", "binned_final"),
     "mnist_cnn": ("deterministic_val_error", "noisy_val_error", "dropout_val_error", "noisy_dense_gap_last"),
+    "ib_bound": ("smooth_critical_beta_theory", "ib_ity_at_0.5", "dualib_ity_at_0.5"),
 }
 
 

@@ -84,6 +84,7 @@ class IBCurve:
     h_y: float
     i_xy: float
     x_index: np.ndarray  #: (n_x,) row of the merged problem that each x belongs to
+    critical_beta: float  #: the IB's first critical β, 1/ρ² (:func:`ib_critical_beta`; the IB's also for a dual curve)
     encoders: list[np.ndarray] | None = field(default=None, repr=False)  #: p(t|x̃) per β, merged x̃
     decoders: list[np.ndarray] | None = field(default=None, repr=False)  #: the solver's p(y|t) per β
 
@@ -318,6 +319,7 @@ def ib_curve(
         n_clusters=column("n_clusters", np.int64), free_energy=column("free_energy"),
         converged=column("converged", bool), iterations=column("iterations", np.int64),
         annealing=column("annealing", object), dual=dual, h_x=h_x, h_y=h_y, i_xy=i_xy, x_index=x_index,
+        critical_beta=ib_critical_beta(joint),
         encoders=[s["encoder"] for s in best] if keep_encoders else None,
         decoders=[s["decoder"] for s in best] if keep_encoders else None,
     )
