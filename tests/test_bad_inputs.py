@@ -27,7 +27,7 @@ from ipcore.validation import BETA_MIN, declared_params
 
 #: Public names that take no input to check: results, constants, exceptions.
 NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "MNIST", "MNISTNotFound", "IBCurve",
-                         "IBConvergenceWarning"}
+                         "IBConvergenceWarning", "EnsembleOutputs"}
 #: Public callables that check their arguments themselves (with the reason).
 SELF_CHECKED = {"resolve_device": "one argument, interpreted by torch.device and checked in the body (tests/test_estimators)"}
 
@@ -103,6 +103,12 @@ def good_calls(tmp_folder):
                          progress=False),
         "ib_critical_beta": dict(p_xy=np.array([[0.45, 0.05], [0.05, 0.45]])),
         "binary_joint": dict(p_y1=[0.2, 0.9], p_x=None),
+        "network_kernels": dict(x=CENTERS, z=None, depth=2, activation="erf", weight_std=1.0, bias_std=0.1),
+        "InfiniteEnsemble": dict(x_train=CENTERS[:4], y_train=np.eye(2)[LABELS[:4]], depth=2, activation="erf",
+                                 weight_std=1.0, bias_std=0.1),
+        "ensemble_information": dict(ensemble=ipcore.nets.InfiniteEnsemble(CENTERS[:4], np.eye(2)[LABELS[:4]]),
+                                     x_test=CENTERS[4:8], y_test=np.eye(2)[LABELS[4:8]], times=[1.0], n_samples=2,
+                                     seed=0),
     }
 
 
