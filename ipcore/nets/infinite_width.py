@@ -185,6 +185,9 @@ def ensemble_information(ensemble: InfiniteEnsemble, x_test: Any, y_test: Any, t
     ``bayes_loss`` = −mean ln N(y; μ_t, (σ_t² + 1) I) and ``gibbs_loss`` =
     mean E_f[−ln N(y; f, I)] = mean[½‖y − μ_t‖² + ½ c σ_t² + (c/2) ln 2π] on the test points;
     ``train_mse`` and ``test_mse``, the mean of ‖y − μ_t‖² over the points.
+
+    The bounds hold in expectation over the draws of Z (``n_samples`` per test point, seeded
+    with ``seed``); where I(X;Z) is close to 0 their estimates can cross by their Monte Carlo error.
     """
     from ipcore.seeding import make_generator
 
