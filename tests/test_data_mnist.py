@@ -115,3 +115,42 @@ def test_bad_arguments():
         load_mnist("validation")
     with pytest.raises(ValueError, match="^val_fraction"):
         mnist_splits(val_fraction=1.5)
+
+
+def test_the_folders_searched_are_the_path_then_ipcore_data_and_its_mnist_subfolder_then_the_cache(tmp_path, monkeypatch):
+    from ipcore.cache import cache_root
+    from ipcore.data.mnist import candidate_folders
+
+    monkeypatch.setenv("IPCORE_DATA", str(tmp_path / "data"))
+    assert candidate_folders(tmp_path / "mine") == [tmp_path / "mine", tmp_path / "data" / "mnist", tmp_path / "data",
+                                                    cache_root() / "data" / "mnist"]
+    monkeypatch.delenv("IPCORE_DATA")
+    assert candidate_folders() == [cache_root() / "data" / "mnist"]
+
+
+def test_a_gzipped_file_is_found_before_an_uncompressed_one(tmp_path):
+    from ipcore.data.mnist import _find
+
+    stem = "t10k-labels-idx1-ubyte"
+    assert _find(tmp_path, stem) is None
+    (tmp_path / stem).write_bytes(b"x")
+    assert _find(tmp_path, stem) == tmp_path / stem
+    (tmp_path / (stem + ".gz")).write_bytes(b"x")
+    assert _find(tmp_path, stem) == tmp_path / (stem + ".gz")
+
+
+def test_a_download_asks_every_mirror_for_the_gzipped_file_and_checks_its_md5(tmp_path, monkeypatch):
+    from ipcore.data import mnist
+
+    asked = {}
+
+    def fake_download(urls, destination, digest=None):
+        asked.update(urls=urls, destination=destination, digest=digest)
+        return destination
+
+    monkeypatch.setattr(mnist, "download", fake_download)
+    stem, md5 = "t10k-labels-idx1-ubyte", "ec29112dd5afa0611ce80d1b7f02629c"
+    assert mnist._download(stem, md5, tmp_path) == tmp_path / (stem + ".gz")
+    assert asked["urls"] == [mirror + stem + ".gz" for mirror in mnist.MIRRORS] and len(asked["urls"]) >= 1
+    assert asked["destination"] == tmp_path / (stem + ".gz")
+    assert asked["digest"] == md5
