@@ -223,3 +223,12 @@ def test_bad_ensemble_arguments_name_the_argument():
         NoisyMLP(WIDTHS, init="xavier")
     with pytest.raises(ValueError, match="^outputs: the model has no module"):
         Recorder(NoisyMLP(WIDTHS), X, [0], outputs=["logits"])
+
+
+def test_an_ensembles_printout_says_its_members_sizes_and_noise():
+    from ipcore.nets import ensemble_of_mlps
+
+    text = repr(ensemble_of_mlps([0, 1, 2], widths=(4, 3, 2), betas=[0.1, 0.2, 0.3]))
+    assert "members=3, in_features=4, out_features=3" in text
+    assert "members=3, in_features=3, out_features=2" in text
+    assert "betas=[0.1, 0.2, 0.3]" in text
