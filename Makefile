@@ -27,9 +27,9 @@ bench:
 	$(BIN)/python benchmarks/run.py
 
 # Mutation testing of the estimators, trainer, cache and data against the fast tests (not in CI).
-# The score per module and the equivalent survivors: benchmarks/MUTATION.md.
+# The score per module and the equivalent survivors: benchmarks/MUTATION.md. It resumes: mutants
+# already checked keep their result while their function is unchanged (rm -rf mutants to start over).
 mutation:
 	$(BIN)/python -m pip install --quiet -e ".[mutation]"
-	rm -rf mutants
 	$(BIN)/mutmut run --max-children 2
 	$(BIN)/python benchmarks/mutation_report.py
