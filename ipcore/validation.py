@@ -209,6 +209,14 @@ def check_weights(
     return w
 
 
+def check_positive_numbers(values: Any, name: str, *, meaning: str = "") -> list[float]:
+    """A non-empty list of finite numbers > 0 (each checked by :func:`check_number`), as floats."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)) or len(values) == 0:
+        raise ValueError(f"{name}: must be a non-empty list of numbers > 0{f' ({meaning})' if meaning else ''}, "
+                         f"got {values!r}")
+    return [check_number(v, name, meaning=meaning) for v in values]
+
+
 def check_beta_grid(betas: Sequence[float], beta: float, name: str = "betas") -> list[float]:
     """Sorted unique β values of a slider grid, each a valid β, containing ``beta``."""
     if isinstance(betas, (str, bytes)) or not isinstance(betas, (Sequence, np.ndarray)):

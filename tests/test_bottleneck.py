@@ -199,6 +199,6 @@ def test_bad_input_names_its_argument(kwargs, message):
 def test_binary_joint_checks_its_probabilities():
     with pytest.raises(ValueError, match=r"^p_y1: must be probabilities"):
         binary_joint([0.5, 1.5])
-    with pytest.raises(ValueError, match=r"^p_x: has 3 entries"):
+    with pytest.raises(ValueError, match=r"^p_x: has shape \(3,\) but the components have shape \(2,\)"):
         binary_joint([0.5, 0.5], [0.2, 0.3, 0.5])
     np.testing.assert_allclose(binary_joint([0.25, 1.0]), [[0.375, 0.125], [0.0, 0.5]])

@@ -141,3 +141,13 @@ def test_a_classmethod_declares_its_parameters_without_cls():
     assert Maker.make(3) == (Maker, 3)
     with pytest.raises(ValueError, match="^size: must be an integer >= 1"):
         Maker.make(0)
+
+
+def test_a_list_of_positive_numbers_is_checked_whole():
+    from ipcore.validation import check_positive_numbers
+
+    assert check_positive_numbers([1, 2.5], "scales") == [1.0, 2.5]
+    for bad, message in [([], "must be a non-empty list"), ("1.0", "must be a non-empty list"), ([1.0, 0.0], "must be finite and > 0"),
+                         ([1.0, float("nan")], "must be finite and > 0"), (None, "must be a non-empty list")]:
+        with pytest.raises(ValueError, match=f"^scales: {message}"):
+            check_positive_numbers(bad, "scales")

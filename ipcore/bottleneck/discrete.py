@@ -42,7 +42,8 @@ import torch
 from ipcore.config import DTYPE, progress_bar
 from ipcore.seeding import make_generator
 from ipcore.validation import (
-    Array, Choice, Flag, Integer, JointDistribution, Optional, Real, Seed, as_joint_distribution, validate_params,
+    Array, Choice, Flag, Integer, JointDistribution, Optional, Real, Seed, as_joint_distribution, check_weights,
+    validate_params,
 )
 
 #: IDNNs' reverse-annealing grid for the SZT bound: β = 2^k, k from log₂ 0.8 to log₂ 300 in steps of 0.1.
@@ -352,9 +353,5 @@ def binary_joint(p_y1: Any, p_x: Any = None) -> np.ndarray:
     p1 = np.asarray(p_y1, dtype=np.float64)
     if ((p1 < 0) | (p1 > 1)).any():
         raise ValueError(f"p_y1: must be probabilities in [0, 1], got min {p1.min():.3g}, max {p1.max():.3g}")
-    px = np.full(len(p1), 1.0 / len(p1)) if p_x is None else np.asarray(p_x, dtype=np.float64)
-    if px.shape != p1.shape:
-        raise ValueError(f"p_x: has {len(px)} entries but p_y1 has {len(p1)}")
-    if abs(px.sum() - 1.0) > 1e-9:
-        raise ValueError(f"p_x: must sum to 1, sum is {px.sum():.12g}")
+    px = check_weights(p_x, len(p1), device=torch.device("cpu"), name="p_x").numpy()
     return np.stack([px * (1 - p1), px * p1], axis=1)

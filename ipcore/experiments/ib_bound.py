@@ -28,7 +28,7 @@ from scipy.special import expit
 
 from ipcore.bottleneck import IBConvergenceWarning, IBCurve, binary_joint, ib_curve
 from ipcore.data.szt import ICOSAHEDRON, SZT_THRESHOLD, szt
-from ipcore.validation import check_choice, check_number, check_positive_int
+from ipcore.validation import check_choice, check_number, check_positive_int, check_positive_numbers
 
 #: Resolution of each profile: the β grid's step in log₂ β (IDNNs: 0.1) and the iteration limit.
 PROFILES: dict[str, dict[str, Any]] = {
@@ -56,10 +56,7 @@ def check_chapter_parameters(*, sharpness: float, beta_min: float, beta_max: flo
     if check_positive_int(toy_inputs, "toy_inputs") < 2:
         raise ValueError(f"toy_inputs: the small problem needs at least 2 inputs, got {toy_inputs}")
     check_number(toy_sharpness, "toy_sharpness")
-    if isinstance(toy_betas, (str, bytes)) or not isinstance(toy_betas, (Sequence, np.ndarray)) or len(toy_betas) == 0:
-        raise ValueError(f"toy_betas: must be a non-empty list of β > 0, got {toy_betas!r}")
-    for b in toy_betas:
-        check_number(b, "toy_betas")
+    check_positive_numbers(toy_betas, "toy_betas", meaning="IB trade-offs β")
 
 
 def beta_grid(beta_min: float, beta_max: float, log2_step: float) -> np.ndarray:
@@ -110,11 +107,10 @@ def found_critical_beta(curve: IBCurve, threshold: float = 1e-4) -> tuple[float,
     return (float(curve.beta[above[0] - 1]) if above[0] > 0 else math.nan), float(curve.beta[above[0]])
 
 
-def information_at(curve: IBCurve, i_xt: Sequence[float], *, markov: bool = True) -> np.ndarray:
+def information_at(curve: IBCurve, i_xt: Sequence[float]) -> np.ndarray:
     """I(T;Y) of the curve at the given I(X;T), by interpolation (NaN beyond its end)."""
     order = np.argsort(curve.i_xt, kind="stable")
-    values = (curve.i_ty if markov else curve.i_ty_decoder)[order]
-    return np.interp(i_xt, curve.i_xt[order], values, right=np.nan)
+    return np.interp(i_xt, curve.i_xt[order], curve.i_ty[order], right=np.nan)
 
 
 def corner_bound(i_xt: np.ndarray, h_y: float) -> np.ndarray:

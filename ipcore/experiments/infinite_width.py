@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from ipcore.data import load_mnist
 from ipcore.nets.infinite_width import InfiniteEnsemble, ensemble_information
-from ipcore.validation import check_choice, check_number, check_positive_int, check_seed
+from ipcore.validation import check_choice, check_number, check_positive_int, check_positive_numbers, check_seed
 
 PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {"train_size": 20, "test_size": 20, "n_times": 25, "n_samples": 200},
@@ -48,10 +48,7 @@ def check_chapter_parameters(*, train_size: int | None, test_size: int | None, w
             raise ValueError(f"{name}: needs at least 2 images, got {value}")
     if train_size is not None and test_size is not None and train_size + test_size > 10000:
         raise ValueError(f"test_size: train_size + test_size must fit in the 10 000 test images, got {train_size + test_size}")
-    if isinstance(weight_stds, (str, bytes)) or not isinstance(weight_stds, (Sequence, np.ndarray)) or not len(weight_stds):
-        raise ValueError(f"weight_stds: must be a non-empty list of weight scales > 0, got {weight_stds!r}")
-    for w in weight_stds:
-        check_number(w, "weight_stds")
+    check_positive_numbers(weight_stds, "weight_stds", meaning="weight scales σ_w")
     check_number(bias_std, "bias_std", allow_zero=True)
     if check_number(t_max, "t_max") <= check_number(t_min, "t_min"):
         raise ValueError(f"t_max: must exceed t_min = {t_min:g}, got {t_max:g}")
