@@ -202,3 +202,12 @@ def test_binary_joint_checks_its_probabilities():
     with pytest.raises(ValueError, match=r"^p_x: has shape \(3,\) but the components have shape \(2,\)"):
         binary_joint([0.5, 0.5], [0.2, 0.3, 0.5])
     np.testing.assert_allclose(binary_joint([0.25, 1.0]), [[0.375, 0.125], [0.0, 0.5]])
+
+
+def test_an_input_that_never_occurs_has_no_encoder():
+    p = np.array([[0.4, 0.1], [0.0, 0.0], [0.1, 0.4]])
+    curve = quiet_curve(p, [2.0, 20.0])
+    enc = curve.encoder(20.0)
+    assert enc.shape[0] == 3 and np.isnan(enc[1]).all()
+    np.testing.assert_allclose(enc[[0, 2]].sum(1), 1.0, atol=1e-12)
+    assert curve.nearest(15.0) == 1 and curve.nearest(3.0) == 0  # nearest on a log scale

@@ -84,23 +84,31 @@ class IBCurve:
     h_x: float
     h_y: float
     i_xy: float
-    x_index: np.ndarray  #: (n_x,) row of the merged problem that each x belongs to
+    x_index: np.ndarray  #: (n_x,) row of the merged problem that each x belongs to (−1: p(x) = 0)
     critical_beta: float  #: the IB's first critical β, 1/ρ² (:func:`ib_critical_beta`; the IB's also for a dual curve)
     encoders: list[np.ndarray] | None = field(default=None, repr=False)  #: p(t|x̃) per β, merged x̃
     decoders: list[np.ndarray] | None = field(default=None, repr=False)  #: the solver's p(y|t) per β
 
-    def _index(self, beta: float) -> int:
-        if self.encoders is None:
-            raise ValueError("beta: this curve was computed with keep_encoders=False")
+    @validate_params(beta=Real(low=0, open_low=True))
+    def nearest(self, beta: float) -> int:
+        """Index of the computed β nearest to ``beta`` on a log scale (what :meth:`encoder` and :meth:`decoder` use)."""
         return int(np.argmin(np.abs(np.log(self.beta) - math.log(beta))))
 
+    def _kept(self, what: list[np.ndarray] | None) -> list[np.ndarray]:
+        if what is None:
+            raise ValueError("beta: this curve was computed with keep_encoders=False")
+        return what
+
     def encoder(self, beta: float) -> np.ndarray:
-        """p(t|x) at the computed β nearest to ``beta`` (log scale): (n_x, clusters), rows sum to 1."""
-        return self.encoders[self._index(Real(low=0, open_low=True).check(beta, "beta"))][self.x_index]
+        """p(t|x) at the computed β nearest to ``beta``: (n_x, clusters), rows sum to 1 (NaN rows where p(x) = 0)."""
+        merged = self._kept(self.encoders)[self.nearest(beta)]
+        full = merged[np.maximum(self.x_index, 0)]
+        full[self.x_index < 0] = np.nan  # p(t|x) is not defined where x never occurs
+        return full
 
     def decoder(self, beta: float) -> np.ndarray:
         """The solver's p(y|t) at the computed β nearest to ``beta``: (clusters, n_y)."""
-        return self.decoders[self._index(Real(low=0, open_low=True).check(beta, "beta"))]
+        return self._kept(self.decoders)[self.nearest(beta)]
 
     def to_frame(self) -> pd.DataFrame:
         """One row per β: beta, i_xt, i_ty, i_ty_decoder, n_clusters, converged, iterations, annealing."""
@@ -118,24 +126,18 @@ def _entropy(p: torch.Tensor) -> float:
 
 
 def _merge_inputs(p_xy: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
-    """p(x̃) and p(y|x̃) of the inputs with distinct p(y|x) (x with p(x) = 0 dropped), and each x's x̃."""
+    """p(x̃) and p(y|x̃) of the inputs with distinct p(y|x), and each x's x̃ (−1 for an x with p(x) = 0)."""
     px = p_xy.sum(1)
     seen = px > 0
-    conditional = torch.zeros_like(p_xy)
-    conditional[seen] = p_xy[seen] / px[seen, None]
-    # equal up to rounding: 12 significant digits
-    keys = np.round(conditional.numpy(), 12)
-    keys[~seen.numpy()] = -1.0
-    unique, index = np.unique(keys, axis=0, return_inverse=True)
-    index = index.reshape(-1)
-    keep = unique[:, 0] >= 0
-    px_merged = torch.zeros(len(unique), dtype=DTYPE).index_add_(0, torch.as_tensor(index), px)
-    rows = torch.as_tensor(np.nonzero(keep)[0])
-    renumber = np.full(len(unique), -1)
-    renumber[keep] = np.arange(int(keep.sum()))
-    pyx = torch.zeros(len(unique), p_xy.shape[1], dtype=DTYPE).index_add_(0, torch.as_tensor(index), p_xy)
-    pyx = pyx[rows] / px_merged[rows, None]
-    return px_merged[rows], pyx, renumber[index]
+    # equal up to rounding: 12 decimals
+    _, index = np.unique(np.round((p_xy[seen] / px[seen, None]).numpy(), 12), axis=0, return_inverse=True)
+    index = torch.as_tensor(index.reshape(-1))
+    n = int(index.max()) + 1
+    px_merged = torch.zeros(n, dtype=DTYPE).index_add_(0, index, px[seen])
+    pyx = torch.zeros(n, p_xy.shape[1], dtype=DTYPE).index_add_(0, index, p_xy[seen]) / px_merged[:, None]
+    x_index = np.full(len(px), -1)
+    x_index[seen.numpy()] = index.numpy()
+    return px_merged, pyx, x_index
 
 
 class _Problem:
@@ -278,30 +280,30 @@ def ib_curve(
     passes: dict[str, list[dict[str, Any]]] = {}
     bar = progress_bar(total=len(grid) * (2 if anneal == "both" else 1), enabled=progress,
                        desc="dualIB" if dual else "IB", unit="β")
-    if anneal in ("down", "both"):
-        if cap == len(px):
-            q = torch.eye(len(px), dtype=DTYPE)
-        else:  # fewer clusters than inputs: a random soft assignment
-            q = torch.rand(len(px), cap, generator=generator, dtype=DTYPE)
-            q = q / q.sum(1, keepdim=True)
+
+    def trace(q: torch.Tensor, direction: str) -> list[dict[str, Any]]:
+        """Solve each β in turn from the previous solution: descending β for "down", ascending for
+        "up" (splitting every cluster first, up to ``cap``); returned in ascending β."""
         found = []
-        for beta in grid[::-1]:
-            q, its, ok = problem.solve(q, float(beta), tol, max_iter, merge_tol)
-            q = problem.merge_clusters(q, merge_tol)
-            found.append({**problem.quantities(q, float(beta)), "iterations": its, "converged": ok, "annealing": "down"})
-            bar.update()
-        passes["down"] = found[::-1]
-    if anneal in ("up", "both"):
-        q = torch.ones(len(px), 1, dtype=DTYPE)
-        found = []
-        for beta in grid:
-            if q.shape[1] * 2 <= cap:
+        for beta in grid[::-1] if direction == "down" else grid:
+            if direction == "up" and q.shape[1] * 2 <= cap:
                 q = _split(q, generator)
             q, its, ok = problem.solve(q, float(beta), tol, max_iter, merge_tol)
             q = problem.merge_clusters(q, merge_tol)
-            found.append({**problem.quantities(q, float(beta)), "iterations": its, "converged": ok, "annealing": "up"})
+            found.append({**problem.quantities(q, float(beta)), "iterations": its, "converged": ok,
+                          "annealing": direction})
             bar.update()
-        passes["up"] = found
+        return found[::-1] if direction == "down" else found
+
+    if anneal in ("down", "both"):
+        if cap == len(px):
+            start = torch.eye(len(px), dtype=DTYPE)
+        else:  # fewer clusters than inputs: a random soft assignment
+            start = torch.rand(len(px), cap, generator=generator, dtype=DTYPE)
+            start = start / start.sum(1, keepdim=True)
+        passes["down"] = trace(start, "down")
+    if anneal in ("up", "both"):
+        passes["up"] = trace(torch.ones(len(px), 1, dtype=DTYPE), "up")
     bar.close()
 
     best = [min(candidates, key=lambda s: s["free_energy"]) for candidates in zip(*passes.values())]

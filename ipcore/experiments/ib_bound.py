@@ -251,7 +251,7 @@ def bifurcation_figure(found: Mapping[str, IBCurve], s: np.ndarray, picture_beta
             enc, values = displayed_clusters(curve.encoder(beta), curve.decoder(beta))
             axe.imshow(enc.T, aspect="auto", origin="lower", cmap="Greys", vmin=0, vmax=1,
                        extent=(s[0], s[-1], -0.5, len(values) - 0.5), interpolation="nearest")
-            axe.set_title(f"{name}, β = {curve.beta[int(np.argmin(np.abs(curve.beta - beta)))]:.3g}", fontsize=9)
+            axe.set_title(f"{name}, β = {curve.beta[curve.nearest(beta)]:.3g}", fontsize=9)
             axe.set_xlabel("s (x)")
             axe.set_yticks(range(len(values)))
             axe.set_yticklabels([f"{v:.2f}" for v in values], fontsize=6 if len(values) > 8 else 8)
