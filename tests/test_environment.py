@@ -64,3 +64,31 @@ def test_launch_buttons_use_a_public_remote_only():
     assert url("https://token@github.com/someone/ipcore.git/") == "https://github.com/someone/ipcore"
     assert url("ssh://git@gitlab.com/group/ipcore.git") == "https://gitlab.com/group/ipcore"
     assert url("/work/main") is None and url(None) is None and url("https://example.org/a/b") is None
+
+
+def test_the_root_page_redirects_and_links_the_icon():
+    """A root page without an icon link makes the browser ask for /favicon.ico: a 404."""
+    from html.parser import HTMLParser
+
+    from ipcore.book.sphinx_ext import icon_data_url, root_redirect_html
+
+    icon = icon_data_url(Path(__file__).parents[1] / "book" / "_static" / "favicon.svg")
+    assert icon is not None and icon.startswith("data:image/svg+xml;base64,")
+    page = root_redirect_html("book/intro.html", "Information flow & noise", icon)
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[tuple[str, dict]] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, dict(attrs)))
+
+    parser = Tags()
+    parser.feed(page)
+    assert ("link", {"rel": "icon", "href": icon}) in parser.tags  # inlined: no request for the redirect to abort
+    assert ("meta", {"http-equiv": "Refresh", "content": "0; url=book/intro.html"}) in parser.tags
+    assert ("a", {"href": "book/intro.html"}) in parser.tags
+    assert "Information flow &amp; noise" in page
+    assert '<link rel="icon" href="data:,">' in root_redirect_html("book/intro.html", "x", None)
+    assert icon_data_url(Path("no-such-icon.svg")) is None

@@ -19,6 +19,12 @@
   unbounded waits on the kernel's sockets, a shutdown that can print a
   traceback). The book's kernels get the settings papermill's get,
   :func:`ipcore.book.notebook.client_settings`.
+- Jupyter Book writes the site's root ``index.html`` as a bare refresh tag,
+  so a browser opening the root asks for ``/favicon.ico``, which does not
+  exist (a 404 in the console). :func:`write_root_redirect` writes that page
+  first, with the book's icon inlined (a linked one would be aborted by the
+  redirect), a title and a plain link; Jupyter Book leaves an existing
+  ``index.html`` alone.
 """
 
 from __future__ import annotations
@@ -84,6 +90,54 @@ def _drop_thebe_scripts(app, pagename, templatename, context, doctree) -> None:
     scripts = context.get("script_files")
     if scripts:
         context["script_files"] = [s for s in scripts if not _is_thebe(s)]
+
+
+ROOT_REDIRECT = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+{icon}<meta http-equiv="Refresh" content="0; url={target}">
+</head>
+<body><p><a href="{target}">{title}</a></p></body>
+</html>
+"""
+
+
+def root_redirect_html(target: str, title: str, favicon: str | None) -> str:
+    """The site's root page: a redirect to ``target`` that names the book and carries its icon.
+
+    ``favicon`` is a ``data:`` URL (the page is left at once, so a linked icon's request
+    would be aborted, and an icon-less page makes the browser ask for ``/favicon.ico``);
+    None gives the empty ``data:,`` icon.
+    """
+    from html import escape
+
+    icon = f'<link rel="icon" href="{escape(favicon or "data:,")}">\n'
+    return ROOT_REDIRECT.format(title=escape(title), icon=icon, target=escape(target))
+
+
+def icon_data_url(path: Path) -> str | None:
+    """``path`` (an .svg, .png or .ico) as a base64 ``data:`` URL, or None if it is not a file."""
+    import base64
+
+    kinds = {".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+    if not path.is_file() or path.suffix.lower() not in kinds:
+        return None
+    return f"data:{kinds[path.suffix.lower()]};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def write_root_redirect(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    root_doc = app.config.root_doc
+    if root_doc == "index":
+        return  # the root page is a real page
+    favicon = app.config.html_favicon
+    icon = icon_data_url(Path(app.srcdir) / favicon) if favicon and "://" not in favicon else None
+    title = app.config.html_title or app.config.project or root_doc
+    page = root_redirect_html(app.builder.get_target_uri(root_doc), title, icon)
+    (Path(app.builder.outdir) / "index.html").write_text(page, encoding="utf-8")
 
 
 def _set_default_mode(app, config) -> None:
@@ -162,4 +216,5 @@ def setup(app) -> dict[str, Any]:
     app.connect("config-inited", _set_default_mode)
     app.connect("config-inited", _set_repository)
     app.connect("html-page-context", _drop_thebe_scripts, priority=900)
+    app.connect("build-finished", write_root_redirect)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
