@@ -75,7 +75,7 @@ def test_deterministic_binned_entropy_follows_clusters(repo_root, tmp_path):
     ("szt_noisy", {"beta": -0.005}, "beta: must be finite and > 0"),
     ("szt_noisy", {"betas": [0.02, 0.1]}, "betas"),
     ("szt_noisy", {"scatter_epochs": [0, 4, 100000]}, "epoch"),
-    ("szt_noisy", {"activation": "softsign"}, "activation: must be one of"),
+    ("szt_noisy", {"activation": "sigmoid"}, "activation: must be one of"),
     ("szt_noisy", {"log_epochs": [0, 10, 500]}, "log_epochs: every logged epoch must lie in"),
     ("szt_variants", {"alpha": -0.1}, "alpha"),
     ("szt_deterministic", {"widths": [0.01, 0.3]}, "widths"),

@@ -36,7 +36,7 @@ def test_deterministic_network_records_binning_only():
 
 
 @pytest.mark.parametrize("kwargs, name", [
-    ({"activation": "softsign"}, "activation"),
+    ({"activation": "sigmoid"}, "activation"),
     ({"beta": -0.005}, "beta"),
     ({"epochs": 1}, "epochs"),
     ({"lr": 0.0}, "lr"),

@@ -22,6 +22,7 @@ from ipcore.estimators.clustering import (
 from ipcore.estimators.closed_forms import (
     gaussian_channel_mutual_information,
     jointly_gaussian_mutual_information,
+    linear_layer_information,
     two_point_mutual_information,
 )
 from ipcore.estimators.entropy import (
@@ -33,6 +34,7 @@ from ipcore.estimators.entropy import (
 )
 from ipcore.estimators.kde import KDEInformation, kde_entropy_bounds, kde_mutual_information
 from ipcore.estimators.kernel import mixture_log_density
+from ipcore.estimators.neuron import binned_neuron_information, noisy_neuron_information
 from ipcore.estimators.quadrature import gaussian_entropy, mixture_entropy_1d
 
 __all__ = [
@@ -55,6 +57,9 @@ __all__ = [
     "gaussian_channel_mutual_information",
     "jointly_gaussian_mutual_information",
     "two_point_mutual_information",
+    "linear_layer_information",
+    "binned_neuron_information",
+    "noisy_neuron_information",
     "diameter_clusters",
     "cluster_entropy",
     "labels_entropy",

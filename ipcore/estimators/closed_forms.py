@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Mapping, Sequence
 
+import numpy as np
 import torch
 
-from ipcore.validation import Array, Beta, Integer, Real, as_tensor, validate_params
+from ipcore.validation import Array, Beta, Integer, Optional, Real, Unchecked, as_tensor, validate_params
 from ipcore.estimators.quadrature import gaussian_entropy, mixture_entropy_1d
 
 
@@ -65,3 +67,68 @@ def two_point_mutual_information(distance: float, beta: float) -> float:
     1-D integral h(½N(0,β²) + ½N(Δ,β²)) − ½ ln(2πeβ²), computed exactly.
     """
     return mixture_entropy_1d([0.0, distance], beta) - gaussian_entropy(1, beta)
+
+
+def _batched_logdet(name: str, a: torch.Tensor) -> torch.Tensor:
+    """ln det of a batch (…, n, n) of symmetric positive-definite matrices, by Cholesky."""
+    chol, info = torch.linalg.cholesky_ex(0.5 * (a + a.mT))
+    if bool((info != 0).any()):
+        raise ValueError(f"{name}: gives a covariance that is not positive definite")
+    return 2.0 * torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
+
+
+@validate_params(weights=Array(ndim=(2, 3, 4)), cov_x=Array(ndim=(2,)), variance=Real(low=0, open_low=True),
+                 teacher=Optional(Array(ndim=(2,))), teacher_noise=Real(low=0),
+                 subsets=Optional(Unchecked("a mapping of names to lists of input indices")))
+def linear_layer_information(weights: Any, cov_x: Any, variance: float, *, teacher: Any = None,
+                             teacher_noise: float = 0.0,
+                             subsets: Mapping[str, Sequence[int]] | None = None) -> dict[str, np.ndarray]:
+    """Exact information of linear layers T = W̄X + ε, X ~ N(0, Σ_x), ε ~ N(0, σ² I), in nats.
+
+    ``weights``: W̄ (…, N_h, N_i), any leading axes (epochs, layers): the product of
+    a linear network's weights up to the layer. ``variance`` is σ², the noise added
+    for measurement (Saxe et al.'s σ²_MI). With Σ_T = W̄Σ_xW̄ᵀ + σ²I:
+
+    - ``"i_tx"``: I(T;X) = ½ ln det Σ_T − ½ N_h ln σ²;
+    - ``"i_ty"`` (with a ``teacher`` W_o (N_o, N_i) and ``teacher_noise`` σ_o², for
+      Y = W_oX + ε_o): I(T;Y) = ½ ln det Σ_T − ½ ln det Σ_{T|Y}, where
+      Σ_{T|Y} = Σ_T − W̄Σ_xW_oᵀ(W_oΣ_xW_oᵀ + σ_o²I)⁻¹W_oΣ_xW̄ᵀ;
+    - ``"i_t_<name>"`` for each of ``subsets`` (name → input indices S):
+      I(T;X_S) = ½ ln det Σ_T − ½ ln det(W̄Σ_{x|S}W̄ᵀ + σ²I), with Σ_{x|S} the
+      covariance of X given X_S. For independent blocks X = [X_rel, X_irr] this is
+      ½ ln det Σ_T − ½ ln det(W̄_irrΣ_irrW̄_irrᵀ + σ²I).
+
+    The slides of Saxe et al. write I(T;X) without the ½ (and for Σ_x = I).
+    Returns arrays shaped like the leading axes of ``weights``.
+    """
+    cov = _covariance("cov_x", cov_x)
+    w = as_tensor(weights, "weights", ndim=(2, 3, 4), device=cov.device)
+    n_in = cov.shape[0]
+    if w.shape[-1] != n_in:
+        raise ValueError(f"weights: have {w.shape[-1]} columns but cov_x is {n_in}×{n_in}")
+    eye = torch.eye(w.shape[-2], dtype=cov.dtype, device=cov.device)
+    cov_t = w @ cov @ w.mT + variance * eye
+    logdet_t = _batched_logdet("weights", cov_t)
+    out = {"i_tx": 0.5 * (logdet_t - w.shape[-2] * math.log(variance))}
+    if teacher is not None:
+        wo = as_tensor(teacher, "teacher", ndim=2, device=cov.device)
+        if wo.shape[1] != n_in:
+            raise ValueError(f"teacher: has {wo.shape[1]} columns but cov_x is {n_in}×{n_in}")
+        cov_y = wo @ cov @ wo.T + teacher_noise * torch.eye(wo.shape[0], dtype=cov.dtype, device=cov.device)
+        _logdet_spd("teacher_noise", cov_y)  # a noiseless teacher of dependent rows: Y has no density
+        cross = w @ cov @ wo.T  # Cov(T, Y), (…, N_h, N_o)
+        cov_t_given_y = cov_t - cross @ torch.linalg.solve(cov_y, cross.mT)
+        out["i_ty"] = 0.5 * (logdet_t - _batched_logdet("teacher", cov_t_given_y))
+    for name, indices in (subsets or {}).items():
+        s = _subset(indices, n_in, name)
+        given = cov - cov[:, s] @ torch.linalg.solve(cov[s][:, s], cov[s, :])
+        out[f"i_t_{name}"] = 0.5 * (logdet_t - _batched_logdet("subsets", w @ given @ w.mT + variance * eye))
+    return {k: v.cpu().numpy() for k, v in out.items()}
+
+
+def _subset(indices: Any, n: int, name: str) -> torch.Tensor:
+    s = torch.as_tensor(np.asarray(indices))
+    if s.ndim != 1 or not len(s) or s.dtype not in (torch.int32, torch.int64) or int(s.min()) < 0 or int(s.max()) >= n \
+            or len(torch.unique(s)) != len(s):
+        raise ValueError(f"subsets: {name!r} must list distinct input indices in [0, {n - 1}], got {indices!r}")
+    return s

@@ -139,7 +139,10 @@ class Tanh(nn.Module):
 
 
 #: Hidden activations of :class:`NoisyMLP`.
-ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": Tanh, "relu": nn.ReLU, "linear": nn.Identity}
+#: softsign (z / (1 + |z|)) saturates on both sides like tanh, but polynomially; softplus
+#: (ln(1 + eᶻ)) on one side only, like ReLU: Saxe et al. compare all four.
+ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": Tanh, "relu": nn.ReLU, "softsign": nn.Softsign,
+                                           "softplus": nn.Softplus, "linear": nn.Identity}
 
 #: Weight initialisations of :class:`NoisyMLP`: PyTorch's default (uniform, Kaiming), or the
 #: truncated normal (cut at 2 standard deviations, biases 0) of the SZT code, IDNNs
@@ -200,6 +203,50 @@ class NoisyMLP(nn.Module):
         for layer in self.hidden:
             t = layer(t)
         return self.output(t)
+
+
+class DeepLinearNetwork(nn.Module):
+    """A deep linear network without biases: y = W_{D+1} ⋯ W_1 x (Saxe et al.'s student).
+
+    ``widths`` = (input, hidden…, output). Hidden layer ℓ computes
+    T_ℓ = W_ℓ T_{ℓ−1} + N(0, β² I) (β = 0 by default: the noise Saxe et al. add is
+    for measurement only, see :func:`ipcore.estimators.linear_layer_information`).
+    Every weight is drawn N(0, init_std²), small, so that training starts near the
+    origin as in the theory of deep linear learning dynamics. :meth:`products`
+    gives W̄_ℓ = W_ℓ ⋯ W_1 for every layer.
+    """
+
+    @validate_params(widths=Widths(), init_std=Real(low=0), beta=Beta(allow_zero=True),
+                     dtype=Choice((torch.float32, torch.float64)))
+    def __init__(self, widths: tuple[int, ...] = (100, 100, 1), init_std: float = 1e-2, beta: float = 0.0,
+                 dtype: torch.dtype = torch.float64) -> None:
+        super().__init__()
+        self.widths, self.init_std, self.beta = tuple(int(w) for w in widths), float(init_std), float(beta)
+        self.hidden = nn.ModuleList(nn.Sequential(nn.Linear(a, b, bias=False, dtype=dtype), GaussianNoise(self.beta))
+                                    for a, b in zip(self.widths[:-2], self.widths[1:-1]))
+        self.output = nn.Linear(self.widths[-2], self.widths[-1], bias=False, dtype=dtype)
+        with torch.no_grad():
+            for layer in self.linears():
+                layer.weight.normal_(0.0, self.init_std)
+
+    def linears(self) -> list[nn.Linear]:
+        """The linear maps, input to output."""
+        return [layer[0] for layer in self.hidden] + [self.output]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t = x.to(self.output.weight.dtype)
+        for layer in self.hidden:
+            t = layer(t)
+        return self.output(t)
+
+    @torch.no_grad()
+    def products(self) -> list[torch.Tensor]:
+        """W̄_ℓ = W_ℓ ⋯ W_1 for ℓ = 1 … D + 1 (the last is the whole map W_tot)."""
+        out, w = [], None
+        for layer in self.linears():
+            w = layer.weight.clone() if w is None else layer.weight @ w
+            out.append(w)
+        return out
 
 
 @torch.no_grad()
