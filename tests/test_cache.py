@@ -164,3 +164,48 @@ def test_a_second_corrupt_entry_of_a_kind_is_set_aside_beside_the_first():
         with pytest.warns(cache.CacheWarning, match="set aside"):
             assert not cache.CachedRun("demo", {"n": n}, modules=["ipcore.seeding"]).done
     assert len(list((run.result_path.parent / "corrupt").iterdir())) == 2
+
+
+def _entry_with_checksum(payload: bytes) -> bytes:
+    return cache.MAGIC + hashlib.sha256(payload).digest() + payload
+
+
+@pytest.mark.parametrize("stored", [
+    pytest.param(lambda: {"fraction": __import__("fractions").Fraction(1, 3)}, id="a class outside ipcore and numpy"),
+    pytest.param(lambda: {"function": cache.safe_load}, id="a function of ipcore, not a class"),
+])
+def test_only_ipcore_classes_and_numpy_are_unpickled(stored, tmp_path):
+    buffer = io.BytesIO()
+    torch.save(stored(), buffer)
+    path = tmp_path / "entry.pt"
+    path.write_bytes(_entry_with_checksum(buffer.getvalue()))
+    with pytest.raises(cache.CorruptEntry, match="which ipcore does not store"):
+        cache.safe_load(path)
+
+
+def test_ipcore_classes_and_numpy_arrays_round_trip(tmp_path):
+    from ipcore.experiments.saxe_linear import LinearTeacherConfig
+
+    path = tmp_path / "entry.pt"
+    value = {"config": LinearTeacherConfig(n_train=7), "array": np.arange(4, dtype=np.float32),
+             "dtype": np.dtype("int16")}
+    cache.atomic_save(value, path)
+    loaded = cache.safe_load(path)
+    assert loaded["config"] == LinearTeacherConfig(n_train=7)
+    assert loaded["array"].dtype == np.float32 and loaded["array"].tolist() == [0, 1, 2, 3]
+    assert loaded["dtype"] == np.dtype("int16")
+
+
+def test_a_checksummed_payload_the_reader_cannot_read_names_the_file_and_the_error(tmp_path):
+    path = tmp_path / "entry.pt"
+    path.write_bytes(_entry_with_checksum(b""))  # a header and the digest of nothing
+    with pytest.raises(cache.CorruptEntry) as caught:
+        cache.safe_load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: cannot be read (") and "Error" in message.split("(", 1)[1]
+
+
+def test_loading_a_missing_result_says_which_file():
+    run = cache.CachedRun("demo", {"n": 11}, modules=["ipcore.seeding"])
+    with pytest.raises(FileNotFoundError, match=f"^{run.result_path}: no valid result stored"):
+        run.load()

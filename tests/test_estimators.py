@@ -20,6 +20,7 @@ from ipcore.estimators import (
     kde_mutual_information,
     mixture_entropy_1d,
     mixture_log_density,
+    bin_codes,
     sp_mutual_information,
     two_point_mutual_information,
 )
@@ -355,3 +356,58 @@ def test_cuda_inputs_give_the_cpu_result():
     cpu = gaussian_mixture_entropy(x, 0.1, seed=0)
     gpu = gaussian_mixture_entropy(torch.from_numpy(x).cuda(), 0.1, seed=0)
     assert gpu == pytest.approx(cpu, abs=1e-9)
+
+
+# --- what mutation testing found unchecked -------------------------------------------------
+
+def test_merging_identical_centres_sums_their_weights_and_drops_zero_weights():
+    centres = torch.tensor([[0.0, 1.0], [2.0, 3.0], [0.0, 1.0], [5.0, 5.0], [2.0, 3.0]], dtype=torch.float64)
+    weights = torch.tensor([0.1, 0.2, 0.3, 0.0, 0.4], dtype=torch.float64)
+    merged, w = kernel.merge_identical_centres(centres, weights)
+    assert merged.shape == (2, 2)
+    found = {tuple(row.tolist()): float(v) for row, v in zip(merged, w)}
+    assert found == pytest.approx({(0.0, 1.0): 0.4, (2.0, 3.0): 0.6})
+    # rows with equal projections on the shortcut's direction but different coordinates stay apart
+    direction = torch.linspace(1.0, 2.0, 2, dtype=torch.float64).sqrt()
+    twin = torch.tensor([[direction[1], 0.0], [0.0, direction[0]]], dtype=torch.float64)
+    assert float(twin[0] @ direction) == pytest.approx(float(twin[1] @ direction))
+    kept, kept_w = kernel.merge_identical_centres(twin, torch.tensor([0.5, 0.5], dtype=torch.float64))
+    assert kept.shape == (2, 2) and kept_w.tolist() == [0.5, 0.5]
+    distinct, distinct_w = kernel.merge_identical_centres(centres[:2], weights[:2])
+    assert torch.equal(distinct, centres[:2]) and torch.equal(distinct_w, weights[:2])
+
+
+@pytest.mark.parametrize(("n_mc", "replicas"), [(1, 3), (2, 1), (3, 4)])
+def test_the_conditional_entropies_and_their_standard_error_match_the_spread_over_seeds(n_mc, replicas):
+    """With R identical replicas per input each conditional mixture is one Gaussian, so
+    h(T|X) = (d/2) ln(2πeβ²); the reported standard error matches the spread over 300 seeds."""
+    beta, d, m = 0.3, 2, 5
+    rng = np.random.default_rng(0)
+    inputs = rng.uniform(-1, 1, (m, 1, d))
+    replicas_ = np.repeat(inputs, replicas, axis=1)
+    centres = inputs[:, 0, :]
+    runs = [sp_mutual_information(centres, beta, conditional_centers=replicas_, n_mc=n_mc, seed=s) for s in range(300)]
+    values = np.array([r.h_t_given_x for r in runs])
+    errors = np.array([r.h_t_given_x_std for r in runs])
+    truth = 0.5 * d * math.log(2 * math.pi * math.e * beta**2)
+    assert values.mean() == pytest.approx(truth, abs=4 * values.std() / math.sqrt(len(values)))
+    assert float(np.sqrt((errors**2).mean())) == pytest.approx(values.std(), rel=0.15)
+
+
+def test_one_replica_and_one_draw_has_no_variance_estimate():
+    """R = 1 and n_mc = 1: one draw per input and no second to compare it with; the error is 0."""
+    est = sp_mutual_information(np.zeros((3, 1)), 0.5, conditional_centers=np.zeros((3, 1, 1)), n_mc=1, seed=0)
+    assert est.h_t_given_x_std == 0.0 and math.isfinite(est.h_t_given_x)
+
+
+@pytest.mark.parametrize(("edges", "message"), [([[0.0, 1.0]], "edges: expected 1 dimension"),
+                                                ([0.0, 2.0, 1.0], "edges: need at least 2 strictly increasing"),
+                                                ([1.0], "edges: need at least 2 strictly increasing")])
+def test_bad_edges_are_refused_by_name(edges, message):
+    with pytest.raises(ValueError, match=f"^{message}"):
+        bin_codes(np.zeros((3, 1)), edges=edges)
+
+
+def test_two_edges_make_a_bin_and_a_symbol_above_it():
+    codes = bin_codes(np.array([[-1.0], [0.0], [0.5], [1.0], [2.0]]), edges=[0.0, 1.0])
+    assert codes[:, 0].tolist() == [0, 0, 0, 1, 1]

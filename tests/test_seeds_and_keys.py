@@ -140,3 +140,14 @@ def test_an_idx_file_with_trailing_bytes_is_refused(tmp_path):
     path.write_bytes(header + labels.tobytes() + b"\x00")
     with pytest.raises(ValueError, match="holds 19 bytes but its header"):
         read_idx(path)
+
+
+def test_a_stream_saved_before_its_first_draw_resumes_identically():
+    from ipcore.seeding import NormalStream
+
+    fresh = NormalStream([3, 4], "demo", chunk=8)
+    state = fresh.state_dict()
+    assert state["buffer"] is None
+    resumed = NormalStream([3, 4], "demo", chunk=8)
+    resumed.load_state_dict(state)
+    torch.testing.assert_close(resumed.take(5), NormalStream([3, 4], "demo", chunk=8).take(5))

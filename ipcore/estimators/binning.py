@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from ipcore.validation import (Array, Choice, Integer, Labels, Optional, Real, Unchecked, as_labels, as_samples, as_tensor,
-                               check_choice, check_number, check_positive_int, validate_params)
+                               validate_params)
 
 #: IDNNs' 30 bin edges on [−1, 1]: 29 bins of width 2/29 ≈ 0.069, plus the symbol of t ≥ 1.
 SZT_EDGES = np.linspace(-1.0, 1.0, 30)
@@ -62,25 +62,25 @@ def bin_codes(t: Any, *, width: float | None = None, bins: int | None = None, ra
 
 def _codes(x: torch.Tensor, *, width: float | None, bins: int | None, range: tuple[float, float] | None,
            edges: Any, outside: str) -> torch.Tensor:
-    """:func:`bin_codes` of a checked float tensor (n, d)."""
+    """:func:`bin_codes` of a checked float tensor (n, d); the callers' declarations have checked
+    ``width``, ``bins`` and ``outside``."""
     if sum(v is not None for v in (width, bins, edges)) != 1:
         raise ValueError("width: give exactly one of width=, bins= (with range=) or edges=")
     if width is not None:
-        w = check_number(width, "width")
+        w = float(width)
         reach = float(x.abs().max()) / w if x.numel() else 0.0
         if not reach < 2**52:  # beyond, ⌊t / w⌋ is no longer exact in float64, and int64 would wrap
             raise ValueError(f"width: t / width reaches {reach:.3g} bins from 0, beyond the 2**52 that can be "
                              f"counted exactly; use a larger width (or rescale t)")
         return torch.floor(x / w).to(torch.int64)
     if edges is not None:
-        check_choice(outside, "outside", OUTSIDE)
         e = _check_edges(edges).to(x.device)
         if outside == "raise" and bool((x < e[0]).any()):
             raise ValueError(f"t: {int((x < e[0]).sum())} value(s) below the first edge {float(e[0]):g} "
                              f"(min {float(x.min()):.4g}); use outside='clip' to put them in the first bin")
         codes = torch.bucketize(x, e, right=True) - 1  # np.digitize(x, e) − 1: e_i ≤ x < e_{i+1} → i
         return codes.clamp_(min=0)
-    nb = check_positive_int(bins, "bins")
+    nb = int(bins)
     if range is None:
         raise ValueError("range: required with bins= (e.g. range=(-1, 1) for tanh)")
     low, high = (float(v) for v in range)
