@@ -30,6 +30,32 @@ def test_adaptive_quadrature_of_a_peaked_function():
     assert err < 1e-8
 
 
+@pytest.mark.parametrize("abs_tol", [1e-3, 1e-6, 1e-9])
+def test_the_tolerance_holds_over_a_wide_domain_of_several_panels(abs_tol):
+    """The tolerance is for the whole integral, shared among panels by width, whatever the total width."""
+    panels = np.array([[-40.0, -1.0], [-1.0, 0.5], [0.5, 60.0]])
+    exact = (math.atan(60 / 1e-2) + math.atan(40 / 1e-2)) / 1e-2
+    value, err = adaptive_gauss_kronrod(lambda t: 1.0 / (1e-4 + t * t), panels, abs_tol=abs_tol, rel_floor=0.0)
+    assert abs(value - exact) <= abs_tol and 0.0 < err <= abs_tol
+
+
+def test_out_of_rounds_or_panels_the_rest_is_accepted_and_its_error_reported():
+    """A step cannot be resolved by halving; when the rounds (or panels) run out, the open panels
+    are added as they are, and the error estimate covers the difference."""
+    step = lambda t: (t > 1 / 3).astype(np.float64)  # noqa: E731
+    for limits in ({"max_rounds": 4}, {"max_panels": 1}):
+        value, err = adaptive_gauss_kronrod(step, np.array([[0.0, 1.0]]), abs_tol=1e-12, **limits)
+        assert abs(value - 2 / 3) <= err and 1e-6 < err < 0.1
+        assert value == pytest.approx(2 / 3, abs=0.05)
+    # the panels that were accepted early count too
+    value, err = adaptive_gauss_kronrod(step, np.array([[0.0, 0.25], [0.25, 1.0]]), abs_tol=1e-12, max_rounds=3)
+    assert abs(value - 2 / 3) <= err < 0.1
+
+
+def test_no_width_integrates_to_zero():
+    assert adaptive_gauss_kronrod(np.exp, np.array([[1.0, 1.0]])) == (0.0, 0.0)
+
+
 @pytest.mark.parametrize("beta", [0.005, 0.05, 1.0, 3.0])
 def test_one_component_is_the_gaussian_entropy(beta):
     assert mixture_entropy_1d([0.7], beta) == pytest.approx(half_log_2pie(beta), abs=1e-9)
