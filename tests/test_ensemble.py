@@ -232,3 +232,45 @@ def test_an_ensembles_printout_says_its_members_sizes_and_noise():
     assert "members=3, in_features=4, out_features=3" in text
     assert "members=3, in_features=3, out_features=2" in text
     assert "betas=[0.1, 0.2, 0.3]" in text
+
+
+# --- what mutation testing found unchecked -------------------------------------------------
+
+def test_a_member_carries_its_own_noise_dtype_and_parameters():
+    from ipcore.nets.ensemble import ensemble_of_mlps
+
+    ensemble = ensemble_of_mlps([0, 1, 2], widths=(3, 4, 2), betas=[0.0, 0.1, 0.3], dtype=torch.float64)
+    member = ensemble.member(2)
+    assert member.beta == 0.3 and member.output.weight.dtype == torch.float64
+    torch.testing.assert_close(member.output.weight, ensemble.output.weight[2])
+    with pytest.raises(ValueError, match=r"^i: must index the members \(0\.\.2\), got 3"):
+        ensemble.member(3)
+    with pytest.raises(ValueError, match=r"^i: must index the members \(0\.\.2\), got -1"):
+        ensemble.member(-1)
+
+
+def test_an_ensemble_takes_inputs_of_any_float_dtype():
+    from ipcore.nets.ensemble import ensemble_of_mlps
+
+    ensemble = ensemble_of_mlps([0, 1], widths=(3, 4, 2))  # float32
+    out = ensemble(torch.zeros(2, 5, 3, dtype=torch.float64))
+    assert out.shape == (2, 5, 2) and out.dtype == torch.float32
+
+
+def test_the_per_member_noise_is_not_part_of_the_saved_state():
+    """β is a setting of the ensemble, not a parameter: checkpoints hold the weights only."""
+    from ipcore.nets.ensemble import ensemble_of_mlps
+
+    ensemble = ensemble_of_mlps([0, 1], widths=(3, 4, 2), betas=[0.1, 0.2])
+    assert not [k for k in ensemble.state_dict() if "betas" in k]
+
+
+def test_bad_stacked_shapes_and_noise_are_named():
+    from ipcore.nets.ensemble import EnsembleGaussianNoise, EnsembleLinear
+
+    with pytest.raises(ValueError, match=r"^weight: expected \(N, out, in\) with bias \(N, out\), got \(2, 3, 4\) and \(2, 4\)"):
+        EnsembleLinear(torch.zeros(2, 3, 4), torch.zeros(2, 4))
+    with pytest.raises(ValueError, match=r"^weight: expected \(N, out, in\) with bias \(N, out\), got \(3, 4\) and \(3,\)"):
+        EnsembleLinear(torch.zeros(3, 4), torch.zeros(3))
+    with pytest.raises(ValueError, match="^betas"):
+        EnsembleGaussianNoise([0.1, -0.2])

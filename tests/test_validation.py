@@ -151,3 +151,48 @@ def test_a_list_of_positive_numbers_is_checked_whole():
                          ([1.0, float("nan")], "must be finite and > 0"), (None, "must be a non-empty list")]:
         with pytest.raises(ValueError, match=f"^scales: {message}"):
             check_positive_numbers(bad, "scales")
+
+
+# --- labels, as mutation testing found them unchecked --------------------------------------
+
+def test_labels_are_int64_whatever_they_came_as():
+    from ipcore.validation import as_labels
+
+    for given in ([0, 1, 1], np.array([0.0, 1.0, 1.0]), torch.tensor([[0], [1], [1]]), np.array([[0.0], [1.0], [1.0]])):
+        labels = as_labels(given, 3)
+        assert labels.dtype == torch.int64 and labels.tolist() == [0, 1, 1], given
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    (None, "labels: expected 3 integer class labels, got None"),
+    (np.array([0.5, 1.0, 1.0]), "labels: must be integers"),
+    (np.array([0.0, np.nan, 1.0]), "labels: must be integers"),
+    (np.array([0, 1, 1]) + 0j, "labels: must be integers"),
+    (np.zeros((3, 2)), "labels: must be 1-D"),
+])
+def test_bad_labels_are_refused_by_name(given, message):
+    from ipcore.validation import as_labels
+
+    with pytest.raises(ValueError, match=f"^{message}"):
+        as_labels(given, 3)
+
+
+def test_declared_labels_accept_tensors():
+    from ipcore.estimators import kde_mutual_information
+
+    t = np.array([[0.0], [0.1], [3.0], [3.1]])
+    from_tensor = kde_mutual_information(t, torch.tensor([0, 0, 1, 1]), 0.01)
+    assert from_tensor == kde_mutual_information(t, np.array([0, 0, 1, 1]), 0.01)
+
+
+@pytest.mark.parametrize("members", [None, 3])
+def test_gradient_statistics_before_any_update_are_nan_with_the_weight_norm(members):
+    from ipcore.nets.training import gradient_statistics
+
+    weight = torch.ones(3, 2, 2) if members else torch.ones(2, 2)
+    stats = gradient_statistics([], weight, members)
+    assert set(stats) == {"grad_mean", "grad_std", "weight_norm"}
+    assert np.all(np.isnan(stats["grad_mean"])) and np.all(np.isnan(stats["grad_std"]))
+    np.testing.assert_allclose(stats["weight_norm"], 2.0)
+    if members:
+        assert stats["grad_mean"] is not stats["grad_std"]  # one array each: filling one leaves the other
