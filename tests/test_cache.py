@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
+import json
 import os
 import sys
 
@@ -209,3 +210,91 @@ def test_loading_a_missing_result_says_which_file():
     run = cache.CachedRun("demo", {"n": 11}, modules=["ipcore.seeding"])
     with pytest.raises(FileNotFoundError, match=f"^{run.result_path}: no valid result stored"):
         run.load()
+
+
+class _FullDisk:
+    """os.fdopen whose files refuse every write with ENOSPC."""
+
+    def __init__(self) -> None:
+        self.real = os.fdopen
+
+    def __call__(self, fd, mode="r", *args, **kwargs):
+        handle = self.real(fd, mode, *args, **kwargs)
+
+        class Full:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                handle.close()
+
+            def write(self, data):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+        return Full()
+
+
+def test_a_failed_save_keeps_the_checkpoint_and_says_which_entry_was_not_cached():
+    run = cache.CachedRun("demo", {"n": 12}, modules=["ipcore.seeding"])
+    run.save_checkpoint({"epoch": 3})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache.os, "fdopen", _FullDisk())
+        with pytest.warns(cache.CacheWarning, match="; the result is not cached$"):
+            run.save({"final": 1})
+        with pytest.warns(cache.CacheWarning, match="; the checkpoint is not cached$"):
+            run.save_checkpoint({"epoch": 4})
+        with pytest.raises(OSError) as caught:
+            cache.atomic_save({"x": np.zeros(250_000)}, run.result_path)  # 2.0 MB
+    assert caught.value.errno == errno.ENOSPC and "to write 2.0 MB" in str(caught.value)
+    assert run.load_checkpoint() == {"epoch": 3}  # the progress it had is kept
+    assert not cache.CachedRun("demo", {"n": 12}, modules=["ipcore.seeding"]).done
+
+
+def test_a_writer_s_temporary_sits_beside_the_entry_under_its_process_id(tmp_path):
+    """What a killed writer leaves is ``<entry name>.<pid>.<random>.tmp`` in the entry's folder,
+    the name :func:`remove_orphaned` looks for; a live writer's is left alone."""
+    path = tmp_path / "deep" / "er" / "entry.pt"
+    seen = []
+    real_fsync = os.fsync
+
+    def watch(fd):
+        seen.extend(path.parent.iterdir())
+        assert cache.remove_orphaned(path.parent, f"{path.name}.") == []  # this process is alive
+        real_fsync(fd)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cache.os, "fsync", watch)
+        cache.atomic_save({"x": 1}, path)
+    assert len(seen) == 1
+    name = seen[0].name
+    assert name.startswith(f"entry.pt.{os.getpid()}.") and name.endswith(".tmp")
+    assert sorted(p.name for p in path.parent.iterdir()) == ["entry.pt"]
+
+
+def test_the_default_cache_folder_is_under_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv(cache.CACHE_ENV, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cache.cache_root() == tmp_path / ".cache" / "ipcore" and (tmp_path / ".cache" / "ipcore").is_dir()
+
+
+def test_keys_tell_apart_every_value_of_lists_arrays_and_tensors():
+    key = lambda params: cache.cache_key(params, [])  # noqa: E731
+    assert key({"a": [1, 2]}) != key({"a": [1, 3]})
+    assert key({"a": np.array([1.0, 2.0])}) != key({"a": np.array([1.0, 2.5])})
+    assert key({"a": torch.tensor([1, 2])}) != key({"a": torch.tensor([1, 4])})
+    assert key({"a": np.array([1.0, 2.0])}) == key({"a": [1.0, 2.0]}) == key({"a": (1.0, 2.0)})
+    assert key({1: "x", "b": "y"}) == key({"b": "y", 1: "x"})  # keys of mixed types sort by their text
+    with pytest.raises(ValueError, match=r"^parameters: cannot key a cache entry on a object \("):
+        key({"a": object()})
+
+
+def test_the_key_format_is_stable():
+    """A change of the key's layout would orphan every user's cached runs: it must be deliberate."""
+    assert cache.code_version([]) == cache.code_version([])
+    text = json.dumps({"params": {"beta": "0.1", "n": 3}, "code": cache.code_version([])}, sort_keys=True)
+    assert cache.cache_key({"n": 3, "beta": 0.1}, []) == hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def test_a_kind_must_be_a_plain_name():
+    with pytest.raises(ValueError, match=r"^kind: must be a plain name, got 'a/b'"):
+        cache.CachedRun("a/b", {}, modules=[])

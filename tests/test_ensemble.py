@@ -11,7 +11,7 @@ import torch
 
 from conftest import MemoryStore
 from ipcore.data import szt
-from ipcore.nets.ensemble import EnsembleMLP, cross_entropy, ensemble_of_mlps
+from ipcore.nets.ensemble import EnsembleMLP, accuracy, cross_entropy, ensemble_of_mlps
 from ipcore.nets.models import NoisyMLP
 from ipcore.nets.training import (
     Recorder,
@@ -274,3 +274,11 @@ def test_bad_stacked_shapes_and_noise_are_named():
         EnsembleLinear(torch.zeros(3, 4), torch.zeros(3))
     with pytest.raises(ValueError, match="^betas"):
         EnsembleGaussianNoise([0.1, -0.2])
+
+
+def test_accuracy_of_one_network_and_of_an_ensemble():
+    logits = torch.tensor([[2.0, 1.0], [0.0, 3.0], [1.0, 0.5]])
+    labels = torch.tensor([0, 1, 1])
+    assert float(accuracy(logits, labels)) == pytest.approx(2 / 3)
+    both = torch.stack([logits, -logits])  # the second network is wrong where the first is right
+    np.testing.assert_allclose(accuracy(both, labels).numpy(), [2 / 3, 1 / 3])
