@@ -185,14 +185,14 @@ def test_only_ipcore_classes_and_numpy_are_unpickled(stored, tmp_path):
 
 
 def test_ipcore_classes_and_numpy_arrays_round_trip(tmp_path):
-    from ipcore.experiments.saxe_linear import LinearTeacherConfig
+    from ipcore.experiments.information_plane import PlaneConfig
 
     path = tmp_path / "entry.pt"
-    value = {"config": LinearTeacherConfig(n_train=7), "array": np.arange(4, dtype=np.float32),
+    value = {"config": PlaneConfig(n_networks=7), "array": np.arange(4, dtype=np.float32),
              "dtype": np.dtype("int16")}
     cache.atomic_save(value, path)
     loaded = cache.safe_load(path)
-    assert loaded["config"] == LinearTeacherConfig(n_train=7)
+    assert loaded["config"] == PlaneConfig(n_networks=7)
     assert loaded["array"].dtype == np.float32 and loaded["array"].tolist() == [0, 1, 2, 3]
     assert loaded["dtype"] == np.dtype("int16")
 
