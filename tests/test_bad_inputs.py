@@ -66,6 +66,7 @@ def good_calls(tmp_folder):
                                          outside="clip"),
         "kde_entropy_bounds": dict(t=CENTERS, variance=0.01),
         "kde_mutual_information": dict(t=CENTERS, labels=LABELS, variance=0.01),
+        "kde_information_batch": dict(t=CENTERS[None].repeat(2, 0), labels=LABELS, variance=0.01),
         "gaussian_channel_mutual_information": dict(cov_x=np.eye(2), A=np.ones((1, 2)), sigma=0.5),
         "jointly_gaussian_mutual_information": dict(cov=np.array([[1.0, 0.5], [0.5, 1.0]]), dim_x=1),
         "two_point_mutual_information": dict(distance=1.0, beta=0.5),

@@ -21,6 +21,7 @@ from ipcore.estimators import (
     mixture_entropy_1d,
     mixture_log_density,
     bin_codes,
+    kde_information_batch,
     sp_mutual_information,
     two_point_mutual_information,
 )
@@ -296,6 +297,26 @@ def test_kde_information_of_separated_classes():
     assert info.mi_y_upper == pytest.approx(h_y, abs=1e-9)
     assert info.mi_y_lower == pytest.approx(h_y, abs=1e-9)
     assert info.mi_x_upper == pytest.approx(h_y, abs=1e-9)
+
+
+def test_the_batched_kde_is_the_kde_of_each_network():
+    """N representations of the same labelled inputs at once equal N separate estimates, and a
+    network whose classes sit apart gets I(T;Y) = H(Y)."""
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 3, 120)
+    t = rng.normal(size=(4, 120, 3)) * np.array([0.05, 0.2, 1.0, 3.0])[:, None, None]
+    t[3] += 40.0 * labels[:, None]  # network 3: classes far apart
+    batch = kde_information_batch(t, labels, 1e-2)
+    for i in range(4):
+        one = kde_mutual_information(t[i], labels, 1e-2)
+        for key in ("mi_x_upper", "mi_x_lower", "mi_y_upper", "mi_y_lower"):
+            assert batch[key][i] == pytest.approx(getattr(one, key), abs=1e-10), (i, key)
+    p = np.bincount(labels) / len(labels)
+    assert batch["mi_y_upper"][3] == pytest.approx(float(-(p * np.log(p)).sum()), abs=1e-9)
+    with pytest.raises(ValueError, match="^t"):
+        kde_information_batch(t[0], labels, 1e-2)
+    with pytest.raises(ValueError, match="^labels"):
+        kde_information_batch(t, labels[:-1], 1e-2)
 
 
 # --------------------------------------------------------------------------- closed forms

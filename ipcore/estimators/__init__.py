@@ -32,7 +32,7 @@ from ipcore.estimators.entropy import (
     sp_label_information,
     sp_mutual_information,
 )
-from ipcore.estimators.kde import KDEInformation, kde_entropy_bounds, kde_mutual_information
+from ipcore.estimators.kde import KDEInformation, kde_entropy_bounds, kde_information_batch, kde_mutual_information
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.neuron import binned_neuron_information, noisy_neuron_information
 from ipcore.estimators.quadrature import gaussian_entropy, mixture_entropy_1d
@@ -53,6 +53,7 @@ __all__ = [
     "SZT_EDGES",
     "kde_entropy_bounds",
     "kde_mutual_information",
+    "kde_information_batch",
     "KDEInformation",
     "gaussian_channel_mutual_information",
     "jointly_gaussian_mutual_information",
