@@ -7,7 +7,8 @@ inputs go through every network and each layer is measured:
 - deterministic networks (β = 0): binned as in IDNNs (30 edges on [−1, 1],
   :data:`~ipcore.estimators.SZT_EDGES`), I(X;T) = H(Bin T) and
   I(T;Y) = H(Bin T) − Σ_y p(y) H(Bin T | Y = y), the five hidden layers and the
-  softmax output;
+  softmax output; with ``kde_variance`` also Saxe et al.'s KDE upper bounds
+  (:func:`~ipcore.estimators.kde_information_batch`) of the same layers;
 - noisy networks (β > 0): the sample-propagation estimates of I(X;T)
   (:func:`~ipcore.estimators.sp_mutual_information`) and I(T;Y)
   (:func:`~ipcore.estimators.sp_label_information`) of the five noisy layers,
@@ -34,7 +35,8 @@ from ipcore.cache import CachedRun
 from ipcore.config import progress_bar
 from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data import SPLITS, szt, szt_split
-from ipcore.estimators import SZT_EDGES, binned_information_batch, sp_label_information, sp_mutual_information
+from ipcore.estimators import (SZT_EDGES, binned_information_batch, kde_information_batch, sp_label_information,
+                               sp_mutual_information)
 from ipcore.nets.ensemble import accuracy, cross_entropy, ensemble_of_mlps
 from ipcore.nets.models import ACTIVATIONS, INITS, check_noise_std
 from ipcore.nets.training import OPTIMIZERS, SCHEDULES, Recorder, Snapshot, logging_schedule, train
@@ -72,6 +74,7 @@ class PlaneConfig:
     n_log: int = 400  #: points of the log-spaced schedules
     binning: str = "szt"
     bin_width: float = 0.07  #: with binning="width"
+    kde_variance: float | None = None  #: also Saxe et al.'s KDE upper bounds, noise variance σ² (β = 0; ibsgd: 1e-3)
     replicas: int = 50  #: noisy passes per input for h(T_ℓ | X) (β > 0)
     n_mc: int = 1  #: Monte Carlo draws per mixture component (β > 0)
     precision: str = "float32"
@@ -97,6 +100,10 @@ class PlaneConfig:
         check_positive_int(self.n_log, "n_log")
         check_choice(self.binning, "binning", BINNINGS)
         check_number(self.bin_width, "bin_width")
+        if self.kde_variance is not None:
+            check_number(self.kde_variance, "kde_variance")
+            if self.beta > 0:
+                raise ValueError(f"kde_variance: the KDE bounds are for deterministic networks (beta = 0), got beta = {self.beta:g}")
         if self.beta > 0:
             check_positive_int(self.replicas, "replicas")
         check_positive_int(self.n_mc, "n_mc")
@@ -125,6 +132,8 @@ class PlaneRun:
     mi_y: np.ndarray  #: (N, E, L) I(T_ℓ;Y) in nats
     mi_x_se: np.ndarray | None  #: Monte Carlo standard errors (noisy runs), else None
     mi_y_se: np.ndarray | None
+    mi_x_kde: np.ndarray | None = field(default=None, kw_only=True)  #: (N, E, L) KDE upper bounds (kde_variance set)
+    mi_y_kde: np.ndarray | None = field(default=None, kw_only=True)
     grad_mean: np.ndarray  #: (N, E, W) ‖mean batch gradient‖ per weight matrix (NaN at epoch 0)
     grad_std: np.ndarray  #: (N, E, W) ‖std of the batch gradients‖
     weight_norm: np.ndarray  #: (N, E, W) ‖W_ℓ‖_F
@@ -158,6 +167,10 @@ def _measure(config: PlaneConfig, layer_names: list[str], labels: np.ndarray, ti
             results = [binned_information_batch(t, labels, **config.binning_kwargs()) for t in clean]
             snap.metrics["mi_x"] = np.stack([h for h, _ in results], axis=1)  # (N, L)
             snap.metrics["mi_y"] = np.stack([i for _, i in results], axis=1)
+            if config.kde_variance is not None:
+                kde = [kde_information_batch(t, labels, config.kde_variance) for t in clean]
+                snap.metrics["mi_x_kde"] = np.stack([k["mi_x_upper"] for k in kde], axis=1)
+                snap.metrics["mi_y_kde"] = np.stack([k["mi_y_upper"] for k in kde], axis=1)
         else:
             values = np.zeros((4, len(seeds), len(layer_names)))
             for i, seed in enumerate(seeds):  # per network: each estimate is one batched computation
@@ -228,6 +241,8 @@ def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, che
         layers=[f"layer {i + 1}" for i in range(n_hidden)] + ([] if noisy else ["softmax"]),
         mi_x=stacked("mi_x"), mi_y=stacked("mi_y"),
         mi_x_se=stacked("mi_x_se") if noisy else None, mi_y_se=stacked("mi_y_se") if noisy else None,
+        mi_x_kde=stacked("mi_x_kde") if config.kde_variance is not None else None,
+        mi_y_kde=stacked("mi_y_kde") if config.kde_variance is not None else None,
         grad_mean=per_weight("grad_mean"), grad_std=per_weight("grad_std"), weight_norm=per_weight("weight_norm"),
         metrics={k: stacked(k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")},
         label_entropy=float(-(p * np.log(p)).sum()),
