@@ -432,3 +432,33 @@ def test_bad_edges_are_refused_by_name(edges, message):
 def test_two_edges_make_a_bin_and_a_symbol_above_it():
     codes = bin_codes(np.array([[-1.0], [0.0], [0.5], [1.0], [2.0]]), edges=[0.0, 1.0])
     assert codes[:, 0].tolist() == [0, 0, 0, 1, 1]
+
+
+def test_binned_rows_with_negative_and_wide_codes_match_a_brute_force_count():
+    """Rows packed into one integer per row: negative codes, columns of different spans, and
+    spans too wide to pack (the fallback) all count like a dictionary of rows."""
+    rng = np.random.default_rng(2)
+    for scale in (3.0, 1e6):
+        t = rng.normal(size=(500, 3)) * np.array([1.0, 5.0, scale])
+        t[:100] = t[:1]  # a repeated row
+        codes = np.floor(t / 0.5).astype(np.int64)
+        counts = np.array(list(Counter(map(tuple, codes)).values()), dtype=float) / len(codes)
+        assert binned_entropy(t, width=0.5) == pytest.approx(float(-(counts * np.log(counts)).sum()), abs=1e-12)
+
+
+def test_equal_bins_on_a_range_clip_to_the_first_and_last():
+    codes = bin_codes(np.array([[-5.0], [0.0], [0.49], [0.5], [1.0], [7.0]]), bins=4, range=(0.0, 1.0))
+    assert codes[:, 0].tolist() == [0, 0, 1, 2, 3, 3]
+    with pytest.raises(ValueError, match="^range: must be finite with high > low"):
+        bin_codes(np.zeros((2, 1)), bins=4, range=(1.0, 1.0))
+
+
+@pytest.mark.parametrize(("cov", "message"), [
+    (np.ones((2, 2, 2)), r"cov_x: expected 2 dimension\(s\), got shape \(2, 2, 2\)"),
+    (np.ones((2, 3)), r"cov_x: must be square, got shape \(2, 3\)"),
+    (np.array([[1.0, 0.5], [0.0, 1.0]]), r"cov_x: must be symmetric \(a covariance\), max \|C - Cᵀ\| = 0\.5$"),
+    (np.array([[1.0, 2.0], [2.0, 1.0]]), r"cov_x: must be positive definite, its smallest eigenvalue is -1$"),
+])
+def test_bad_covariances_are_refused_with_what_is_wrong(cov, message):
+    with pytest.raises(ValueError, match=f"^{message}"):
+        gaussian_channel_mutual_information(cov, np.ones((1, cov.shape[-1])), 1.0)

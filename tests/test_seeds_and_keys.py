@@ -151,3 +151,51 @@ def test_a_stream_saved_before_its_first_draw_resumes_identically():
     resumed = NormalStream([3, 4], "demo", chunk=8)
     resumed.load_state_dict(state)
     torch.testing.assert_close(resumed.take(5), NormalStream([3, 4], "demo", chunk=8).take(5))
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 8])
+def test_a_stream_gives_the_same_numbers_however_they_are_taken(chunk):
+    """Taken in pieces that cross chunk boundaries, or at once, or nothing at all: one sequence."""
+    from ipcore.seeding import NormalStream
+
+    whole = NormalStream([5, 6], "demo", chunk=chunk, dtype=torch.float64).take(20)
+    pieces = NormalStream([5, 6], "demo", chunk=chunk, dtype=torch.float64)
+    parts = [pieces.take(k) for k in (2, 0, 1, 7, 3, 7)]
+    assert whole.shape == (2, 20) and whole.dtype == torch.float64
+    assert parts[1].shape == (2, 0) and parts[1].dtype == torch.float64
+    torch.testing.assert_close(torch.cat(parts, dim=1), whole, rtol=0, atol=0)
+    # a float64 stream draws float64 numbers (not float32 ones widened)
+    assert len(set(whole.flatten().tolist())) == 40 and not torch.equal(whole, whole.float().double())
+
+
+def test_bad_streams_are_refused_by_name():
+    from ipcore.seeding import NormalStream
+
+    with pytest.raises(ValueError, match="^seeds: give at least one seed"):
+        NormalStream([], "demo")
+    with pytest.raises(ValueError, match="^seeds"):
+        NormalStream([1, -2], "demo")
+    with pytest.raises(ValueError, match="^chunk"):
+        NormalStream([1], "demo", chunk=0)
+
+
+def test_derived_seeds_are_stable_across_versions():
+    """A run's seeds are SHA-256 of "<seed>:<purpose>": a cached or published run can be redrawn."""
+    import hashlib
+
+    from ipcore.seeding import derive_seed
+
+    for seed, purpose in [(0, "training noise"), (7, "sp epoch 3 layer 1"), (2**31, "linear teacher")]:
+        digest = hashlib.sha256(f"{seed}:{purpose}".encode()).digest()
+        assert derive_seed(seed, purpose) == int.from_bytes(digest[:8], "little") >> 1
+    assert max(derive_seed(s, "x") for s in range(64)) >= 2**62  # the whole range [0, 2⁶³) is used
+
+
+@pytest.mark.parametrize(("schedule", "message"), [([], "schedule: is empty"), ([-1, 3], "schedule: epochs must lie in"),
+                                                   ([0, 11], "schedule: epochs must lie in")])
+def test_bad_schedules_are_refused_by_name(schedule, message):
+    from ipcore.nets.training import check_schedule
+
+    with pytest.raises(ValueError, match=f"^{message}"):
+        check_schedule(schedule, 10)
+    assert check_schedule([3, 0, 3, 10], 10).tolist() == [0, 3, 10]
