@@ -61,7 +61,7 @@ def code_version(modules: Iterable[str]) -> str:
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        return {str(k): _canonical(v) for k, v in value.items()}  # cache_key's json.dumps sorts the keys
     if isinstance(value, (list, tuple)):
         return [_canonical(v) for v in value]
     if isinstance(value, float):
@@ -206,7 +206,8 @@ def set_aside(path: Path, why: str) -> Path:
     folder.mkdir(exist_ok=True)
     target = folder / f"{path.name}.{int(time.time())}"
     os.replace(path, target)
-    warnings.warn(f"{why}; set aside as {target}, recomputing", CacheWarning, stacklevel=3)
+    # the caller's line: user → CachedRun.done / load_checkpoint → _read → set_aside
+    warnings.warn(f"{why}; set aside as {target}, recomputing", CacheWarning, stacklevel=4)
     return target
 
 

@@ -298,3 +298,18 @@ def test_the_key_format_is_stable():
 def test_a_kind_must_be_a_plain_name():
     with pytest.raises(ValueError, match=r"^kind: must be a plain name, got 'a/b'"):
         cache.CachedRun("a/b", {}, modules=[])
+
+
+def test_cache_warnings_point_at_the_line_that_asked():
+    """A set-aside entry or a failed write is reported at the caller's line, not inside ipcore."""
+    import warnings
+
+    run = _stored_run()
+    run.result_path.write_bytes(b"garbage")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert not cache.CachedRun("demo", {"n": 2}, modules=["ipcore.seeding"]).done
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(cache.os, "fdopen", _FullDisk())
+            run.save_checkpoint({"epoch": 1})
+    assert [w.filename for w in caught if issubclass(w.category, cache.CacheWarning)] == [__file__, __file__]
