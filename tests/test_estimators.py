@@ -462,3 +462,8 @@ def test_equal_bins_on_a_range_clip_to_the_first_and_last():
 def test_bad_covariances_are_refused_with_what_is_wrong(cov, message):
     with pytest.raises(ValueError, match=f"^{message}"):
         gaussian_channel_mutual_information(cov, np.ones((1, cov.shape[-1])), 1.0)
+
+
+def test_points_and_centres_of_different_dimensions_are_refused_with_both():
+    with pytest.raises(ValueError, match=r"^points: dimension 3 differs from the centres' dimension 2$"):
+        mixture_log_density(np.zeros((5, 3)), np.zeros((4, 2)), 0.1)

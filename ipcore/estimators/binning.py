@@ -40,7 +40,9 @@ OUTSIDE = ("clip", "raise")
 
 
 def _check_edges(edges: Any) -> torch.Tensor:
-    e = as_tensor(edges, "edges", ndim=1)
+    """Edges as float64, strictly increasing; their type and shape were checked by the caller's
+    declaration (``Array(ndim=(1,))``)."""
+    e = torch.as_tensor(np.asarray(edges, dtype=np.float64))
     if e.numel() < 2 or not bool((e[1:] > e[:-1]).all()):
         raise ValueError(f"edges: need at least 2 strictly increasing values, got {e.tolist()}")
     return e
@@ -87,11 +89,6 @@ def _codes(x: torch.Tensor, *, width: float | None, bins: int | None, range: tup
     if not (math.isfinite(low) and math.isfinite(high) and high > low):
         raise ValueError(f"range: must be finite with high > low, got {range!r}")
     return torch.clamp(torch.floor((x - low) / (high - low) * nb), 0, nb - 1).to(torch.int64)
-
-
-def _row_counts(codes: torch.Tensor) -> torch.Tensor:
-    """Counts of identical rows (hashing by sort, no Python loop over samples)."""
-    return torch.unique(codes, dim=0, return_counts=True)[1]
 
 
 def _entropy_of_counts(counts: torch.Tensor) -> float:

@@ -14,7 +14,7 @@ import torch
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from ipcore.validation import SAMPLES, Array, Integer, Labels, Real, as_labels, as_samples, check_number, validate_params
-from ipcore.estimators.binning import _entropy_of_counts, _row_counts  # the one discrete-entropy kernel
+from ipcore.estimators.binning import _entropy_of_counts  # the one discrete-entropy kernel
 
 
 @validate_params(points=SAMPLES, diameters=Array(ndim=(0, 1), positive=True))
@@ -54,7 +54,7 @@ def cluster_entropy(points, diameter: float) -> float:
 @validate_params(labels=Labels())
 def labels_entropy(labels) -> float:
     """H(L) = −Σ_c p_c ln p_c in nats, p_c the fraction of entries equal to label c."""
-    return _entropy_of_counts(_row_counts(as_labels(labels, len(labels)).reshape(-1, 1)))
+    return _entropy_of_counts(torch.unique(as_labels(labels, len(labels)), return_counts=True)[1])
 
 
 @validate_params(points=SAMPLES)
