@@ -398,7 +398,7 @@ def test_merging_identical_centres_sums_their_weights_and_drops_zero_weights():
     assert torch.equal(distinct, centres[:2]) and torch.equal(distinct_w, weights[:2])
 
 
-@pytest.mark.parametrize(("n_mc", "replicas"), [(1, 3), (2, 1), (3, 4)])
+@pytest.mark.parametrize(("n_mc", "replicas"), [(1, 2), (1, 3), (2, 1), (3, 4)])
 def test_the_conditional_entropies_and_their_standard_error_match_the_spread_over_seeds(n_mc, replicas):
     """With R identical replicas per input each conditional mixture is one Gaussian, so
     h(T|X) = (d/2) ln(2πeβ²); the reported standard error matches the spread over 300 seeds."""
@@ -412,6 +412,8 @@ def test_the_conditional_entropies_and_their_standard_error_match_the_spread_ove
     errors = np.array([r.h_t_given_x_std for r in runs])
     truth = 0.5 * d * math.log(2 * math.pi * math.e * beta**2)
     assert values.mean() == pytest.approx(truth, abs=4 * values.std() / math.sqrt(len(values)))
+    # −ln N(βε; 0, β²I) = (d/2) ln(2πβ²) + ‖ε‖²/2 has variance d/2 per draw: the spread is known
+    assert values.std() == pytest.approx(math.sqrt(0.5 * d / (m * replicas * n_mc)), rel=0.15)
     assert float(np.sqrt((errors**2).mean())) == pytest.approx(values.std(), rel=0.15)
 
 
