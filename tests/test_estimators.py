@@ -469,3 +469,10 @@ def test_bad_covariances_are_refused_with_what_is_wrong(cov, message):
 def test_points_and_centres_of_different_dimensions_are_refused_with_both():
     with pytest.raises(ValueError, match=r"^points: dimension 3 differs from the centres' dimension 2$"):
         mixture_log_density(np.zeros((5, 3)), np.zeros((4, 2)), 0.1)
+
+
+def test_bins_beyond_two_to_the_52_are_refused():
+    """⌊t / width⌋ is exact in float64 only below 2⁵²; beyond, neighbouring bins merge silently."""
+    assert bin_codes(np.array([[2.0**51]]), width=1.0)[0, 0] == 2**51
+    with pytest.raises(ValueError, match=r"^width: t / width reaches .* beyond the 2\*\*52"):
+        bin_codes(np.array([[2.0**52.5]]), width=1.0)
