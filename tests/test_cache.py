@@ -129,25 +129,8 @@ def test_entries_written_before_checksums_still_load():
 def test_a_full_disk_warns_keeps_the_old_entry_and_leaves_no_partial_file():
     run = _stored_run()
     before = run.result_path.read_bytes()
-    real_fdopen = os.fdopen
-
-    def full_disk(fd, mode="r", *args, **kwargs):
-        handle = real_fdopen(fd, mode, *args, **kwargs)
-
-        class Full:
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                handle.close()
-
-            def write(self, data):
-                raise OSError(errno.ENOSPC, "No space left on device")
-
-        return Full()
-
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cache.os, "fdopen", full_disk)
+        patch.setattr(cache.os, "fdopen", _FullDisk())
         with pytest.warns(cache.CacheWarning, match=f"no space left on {run.result_path.parent}"):
             run.save({"final": "new"})
         with pytest.raises(OSError, match="no space left on"):

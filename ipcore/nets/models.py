@@ -163,7 +163,25 @@ def initialise_(layer: nn.Linear, init: str) -> None:
     layer.bias.zero_()
 
 
-class NoisyMLP(nn.Module):
+class _HiddenThenOutput(nn.Module):
+    """Hidden layers ``hidden[ℓ]`` (each a Sequential whose first module is its linear map),
+    then the linear ``output``: the structure the recorder and the layer names rely on."""
+
+    hidden: nn.ModuleList
+    output: nn.Linear
+
+    def linears(self) -> list[nn.Linear]:
+        """The linear maps, input to output."""
+        return [layer[0] for layer in self.hidden] + [self.output]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t = x.to(self.output.weight.dtype)
+        for layer in self.hidden:
+            t = layer(t)
+        return self.output(t)
+
+
+class NoisyMLP(_HiddenThenOutput):
     """Fully connected network with noise of std β after every hidden activation.
 
     ``widths`` = (input, hidden…, output); the default 12-10-7-5-4-3-2 is the
@@ -194,18 +212,8 @@ class NoisyMLP(nn.Module):
             for layer in self.linears():
                 initialise_(layer, init)
 
-    def linears(self) -> list[nn.Linear]:
-        """The linear maps, input to output."""
-        return [layer[0] for layer in self.hidden] + [self.output]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        t = x.to(self.output.weight.dtype)
-        for layer in self.hidden:
-            t = layer(t)
-        return self.output(t)
-
-
-class DeepLinearNetwork(nn.Module):
+class DeepLinearNetwork(_HiddenThenOutput):
     """A deep linear network without biases: y = W_{D+1} ⋯ W_1 x (Saxe et al.'s student).
 
     ``widths`` = (input, hidden…, output). Hidden layer ℓ computes
@@ -228,16 +236,6 @@ class DeepLinearNetwork(nn.Module):
         with torch.no_grad():
             for layer in self.linears():
                 layer.weight.normal_(0.0, self.init_std)
-
-    def linears(self) -> list[nn.Linear]:
-        """The linear maps, input to output."""
-        return [layer[0] for layer in self.hidden] + [self.output]
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        t = x.to(self.output.weight.dtype)
-        for layer in self.hidden:
-            t = layer(t)
-        return self.output(t)
 
     @torch.no_grad()
     def products(self) -> list[torch.Tensor]:
