@@ -12,7 +12,7 @@ error is E_g = ‖W_o − W_tot‖²_F + σ_o² (for X ~ N(0, I)). All informati
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import torch
 
+from ipcore.config import progress_bar
 from ipcore.estimators.closed_forms import linear_layer_information
 from ipcore.nets.models import DeepLinearNetwork
 from ipcore.nets.training import Recorder, Snapshot, log_spaced_epochs, train
@@ -92,7 +93,6 @@ class LinearRun:
     products: list[np.ndarray]  #: per layer ℓ = 1 … D + 1, W̄_ℓ over epochs, (E, width_ℓ, N_i)
     train_error: np.ndarray  #: (E,) mean squared error on the P training samples
     test_error: np.ndarray  #: (E,) E_g = ‖W_o − W_tot‖²_F + σ_o²
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def layers(self) -> list[str]:
@@ -177,10 +177,6 @@ def check_chapter_parameters(*, n_inputs: int, n_hidden: int, depth: int, n_trai
 
 def runs(base: LinearTeacherConfig, variations: Sequence[Mapping[str, Any]], *, progress: bool = True) -> list[LinearRun]:
     """:func:`run_linear` of ``base`` with each set of changed fields (a bar over the runs)."""
-    from dataclasses import replace
-
-    from ipcore.config import progress_bar
-
     return [run_linear(replace(base, **dict(v))) for v in progress_bar(variations, enabled=progress, desc="students")]
 
 
