@@ -22,15 +22,15 @@ PlacedTrace = tuple[BaseTraceType, int, int]
 
 
 def beta_slider_figure(
-    betas: Sequence[float],
-    traces_for_beta: Callable[[float], Iterable[PlacedTrace]],
+    betas: Sequence[float] | Sequence[str],
+    traces_for_beta: Callable[[Any], Iterable[PlacedTrace]],
     *,
     rows: int = 1,
     cols: int = 1,
     subplot_titles: Sequence[str] | None = None,
     static_traces: Iterable[PlacedTrace] = (),
     active: int = 0,
-    title: Callable[[float], str] = lambda b: f"β = {b:g}",
+    title: Callable[[Any], str] = lambda b: f"β = {b:g}",
     label: str = "β",
     height: int = 450,
     **subplot_kwargs,
@@ -40,7 +40,8 @@ def beta_slider_figure(
     All traces are precomputed; a slider step only toggles their visibility
     and sets ``title.text`` (setting ``title`` itself would drop the title's
     styling). ``static_traces`` stay visible at every step. ``label`` names
-    the slider's quantity (β by default; e.g. a bin width).
+    the slider's quantity (β by default; e.g. a bin width); its values may also
+    be names (strings, e.g. activations), shown as they are.
     """
     if len(betas) == 0:
         raise ValueError("betas: give at least one β for the slider")
@@ -60,7 +61,7 @@ def beta_slider_figure(
     steps = [
         {
             "method": "update",
-            "label": f"{beta:g}",
+            "label": beta if isinstance(beta, str) else f"{beta:g}",
             "args": [{"visible": ((owner_arr == i) | (owner_arr == -1)).tolist()}, {"title.text": title(beta)}],
         }
         for i, beta in enumerate(betas)

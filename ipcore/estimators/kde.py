@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ipcore.validation import (COORDINATE_MAX, SAMPLES, Array, Labels, Real, as_labels, as_samples, as_tensor,
+from ipcore.validation import (COORDINATE_MAX, SAMPLES, Array, Flag, Labels, Real, as_labels, as_samples, as_tensor,
                                validate_params)
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy
@@ -80,32 +80,35 @@ def kde_mutual_information(t: Any, labels: Any, variance: float) -> KDEInformati
     )
 
 
-def _entropy_bounds_batch(x: torch.Tensor, variance: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """(lower, upper) of :func:`kde_entropy_bounds` for a batch x (N, m, d) → two (N,) tensors."""
+def _entropy_bounds_batch(x: torch.Tensor, variance: float, lower: bool) -> dict[str, torch.Tensor]:
+    """``upper`` (and, with ``lower``, ``lower``) of :func:`kde_entropy_bounds` for a batch x (N, m, d), each (N,)."""
     d = x.shape[-1]
     sigma = math.sqrt(variance)
-    upper = 0.5 * d - mixture_log_density(x, x, sigma).mean(-1)
-    lower = 0.5 * d - mixture_log_density(x, x, 2.0 * sigma).mean(-1) - 0.5 * d * math.log(4.0)
-    return lower, upper
+    bounds = {"upper": 0.5 * d - mixture_log_density(x, x, sigma).mean(-1)}
+    if lower:
+        bounds["lower"] = 0.5 * d - mixture_log_density(x, x, 2.0 * sigma).mean(-1) - 0.5 * d * math.log(4.0)
+    return bounds
 
 
-@validate_params(t=Array(ndim=(3,), max_abs=COORDINATE_MAX), labels=Labels(), variance=VARIANCE)
-def kde_information_batch(t: Any, labels: Any, variance: float) -> dict[str, np.ndarray]:
+@validate_params(t=Array(ndim=(3,), max_abs=COORDINATE_MAX), labels=Labels(), variance=VARIANCE, lower=Flag())
+def kde_information_batch(t: Any, labels: Any, variance: float, *, lower: bool = True) -> dict[str, np.ndarray]:
     """:func:`kde_mutual_information` of N representations (N, m, d) of the same m labelled
     inputs at once (the N networks of an ensemble): one batched kernel call per bound and class.
 
-    Returns arrays (N,) under ``mi_x_upper``, ``mi_x_lower``, ``mi_y_upper``, ``mi_y_lower`` (nats).
+    Returns arrays (N,) under ``mi_x_upper``, ``mi_y_upper`` and, unless ``lower`` is False
+    (half the work: Saxe et al.'s planes show the upper bounds), ``mi_x_lower``, ``mi_y_lower`` (nats).
     """
     x = as_tensor(t, "t", ndim=3, max_abs=COORDINATE_MAX)
     lab = as_labels(labels, x.shape[1], device=x.device)
-    lower, upper = _entropy_bounds_batch(x, variance)
+    whole = _entropy_bounds_batch(x, variance, lower)
     noise = gaussian_entropy(x.shape[-1], math.sqrt(variance))
-    cond_lower, cond_upper = torch.zeros_like(lower), torch.zeros_like(upper)
+    conditional = {bound: torch.zeros_like(value) for bound, value in whole.items()}
     classes, counts = torch.unique(lab, return_counts=True)
     for cls, count in zip(classes, counts):  # a loop over classes (a handful), not samples
-        lo, up = _entropy_bounds_batch(x[:, lab == cls], variance)
-        cond_lower += float(count) / x.shape[1] * lo
-        cond_upper += float(count) / x.shape[1] * up
-    values = {"mi_x_upper": upper - noise, "mi_x_lower": lower - noise,
-              "mi_y_upper": upper - cond_upper, "mi_y_lower": lower - cond_lower}
+        for bound, value in _entropy_bounds_batch(x[:, lab == cls], variance, lower).items():
+            conditional[bound] += float(count) / x.shape[1] * value
+    values = {}
+    for bound, value in whole.items():
+        values[f"mi_x_{bound}"] = value - noise
+        values[f"mi_y_{bound}"] = value - conditional[bound]
     return {k: v.cpu().numpy() for k, v in values.items()}

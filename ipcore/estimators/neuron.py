@@ -38,7 +38,7 @@ def _inverse_tanh(b: np.ndarray) -> np.ndarray:
 
 
 def _inverse_softsign(b: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # the branch not taken at |b| ≥ 1
         return np.where(np.abs(b) >= 1.0, np.sign(b) * np.inf, b / (1.0 - np.minimum(np.abs(b), 1.0)))
 
 

@@ -67,6 +67,9 @@ class PlaneConfig:
     batch_size: int | None = 512  #: None: full batch
     optimizer: str = "adam"
     shuffle: bool = True  #: reshuffle the batches every epoch (IDNNs: no, fixed contiguous slices)
+    #: None: the gradient statistics come from the epoch's training batches; else from batches of
+    #: this size drawn only to measure, at the logged epoch's parameters (how a full-batch run gets an SNR)
+    gradient_batch_size: int | None = None
     init: str = "trunc_normal_fan_in"
     split: str = "random"
     split_seed: int = 0
@@ -92,6 +95,8 @@ class PlaneConfig:
         check_number(self.lr, "lr")
         if self.batch_size is not None:
             check_positive_int(self.batch_size, "batch_size")
+        if self.gradient_batch_size is not None:
+            check_positive_int(self.gradient_batch_size, "gradient_batch_size")
         check_choice(self.optimizer, "optimizer", OPTIMIZERS)
         check_choice(self.init, "init", INITS)
         check_choice(self.split, "split", SPLITS)
@@ -168,7 +173,7 @@ def _measure(config: PlaneConfig, layer_names: list[str], labels: np.ndarray, ti
             snap.metrics["mi_x"] = np.stack([h for h, _ in results], axis=1)  # (N, L)
             snap.metrics["mi_y"] = np.stack([i for _, i in results], axis=1)
             if config.kde_variance is not None:
-                kde = [kde_information_batch(t, labels, config.kde_variance) for t in clean]
+                kde = [kde_information_batch(t, labels, config.kde_variance, lower=False) for t in clean]
                 snap.metrics["mi_x_kde"] = np.stack([k["mi_x_upper"] for k in kde], axis=1)
                 snap.metrics["mi_y_kde"] = np.stack([k["mi_y_upper"] for k in kde], axis=1)
         else:
@@ -223,7 +228,7 @@ def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, che
         batch_size=config.batch_size, recorder=recorder, seed=config.seeds, progress=progress,
         desc=f"{config.n_networks} SZT networks ({config.activation}, {kind})", evaluate=evaluate, store=cached,
         checkpoint_every=checkpoint_every, optimizer=config.optimizer, shuffle=config.shuffle, gradient_stats=weights,
-        timings=timings,
+        gradient_batch_size=config.gradient_batch_size, timings=timings,
     )
     snaps = recorder.snapshots
 

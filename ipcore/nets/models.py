@@ -146,8 +146,9 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {"tanh": Tanh, "relu": nn.ReLU, "softs
 
 #: Weight initialisations of :class:`NoisyMLP`: PyTorch's default (uniform, Kaiming), or the
 #: truncated normal (cut at 2 standard deviations, biases 0) of the SZT code, IDNNs
-#: (std 1/√fan_in), or of Saxe et al.'s ibsgd (std 1/√fan_out).
-INITS = ("pytorch", "trunc_normal_fan_in", "trunc_normal_fan_out")
+#: (std 1/√fan_in), or of Saxe et al.'s ibsgd (std 1/√fan_out); or Keras' default, Glorot uniform
+#: (Saxe et al.'s MNIST networks).
+INITS = ("pytorch", "trunc_normal_fan_in", "trunc_normal_fan_out", "glorot_uniform")
 
 
 @torch.no_grad()
@@ -158,6 +159,10 @@ def initialise_(layer: nn.Linear, init: str) -> None:
         layer.reset_parameters()
         return
     fan_out, fan_in = layer.weight.shape
+    if init == "glorot_uniform":  # Keras' default: U(±√(6 / (fan_in + fan_out))), bias 0
+        nn.init.xavier_uniform_(layer.weight)
+        layer.bias.zero_()
+        return
     std = 1.0 / math.sqrt(fan_in if init == "trunc_normal_fan_in" else fan_out)
     nn.init.trunc_normal_(layer.weight, std=std, a=-2 * std, b=2 * std)
     layer.bias.zero_()

@@ -33,7 +33,7 @@ from ipcore.config import flush_denormals, progress_bar, torch_threads
 from ipcore.validation import (Choice, Flag, InstanceOf, Integer, IsCallable, Optional, Real, Unchecked, check_choice,
                                validate_params)
 from ipcore.nets.models import clean_pass, noise_layers, noise_source
-from ipcore.seeding import NormalStream, make_generator, seed_everything
+from ipcore.seeding import NormalStream, derive_seed, make_generator, seed_everything
 from ipcore.validation import check_seed
 
 
@@ -333,7 +333,7 @@ def gradient_statistics(batch_gradients: Sequence[torch.Tensor], weight: torch.T
     checkpoint_seconds=Optional(Real(low=0, open_low=True)),
     after_step=Optional(IsCallable()), threads=Optional(Integer(low=1)), optimizer=Choice(tuple(OPTIMIZERS)),
     shuffle=Flag(), gradient_stats=Unchecked("parameter names, checked against the model below"),
-    timings=Optional(InstanceOf((dict,))))
+    gradient_batch_size=Optional(Integer(low=1)), timings=Optional(InstanceOf((dict,))))
 def train(
     model: nn.Module,
     x: torch.Tensor,
@@ -356,6 +356,7 @@ def train(
     optimizer: str = "adam",
     shuffle: bool = True,
     gradient_stats: Sequence[str] = (),
+    gradient_batch_size: int | None = None,
     timings: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """Train ``model`` (one network, or an ensemble of N) on (x, y); record at the recorder's schedule.
@@ -374,7 +375,14 @@ def train(
     named in ``gradient_stats``, :func:`gradient_statistics` over the batch
     gradients of that epoch's updates (keys ``grad_mean/<name>``,
     ``grad_std/<name>``, ``weight_norm/<name>``; NaN at epoch 0, before any
-    update). ``after_step(model)`` runs after every optimizer step (e.g. an
+    update). With ``gradient_batch_size``, the statistics come instead from
+    mini-batches of that size drawn only to measure: at each recorded epoch
+    (epoch 0 included) the training set is shuffled by a generator of its own
+    (derived from the seed) and the gradient of every batch is taken at the
+    epoch's final parameters, with no update. A full-batch run has one
+    gradient per epoch, so this is how it gets a batch-to-batch spread
+    (Saxe et al.'s SGD-against-full-batch comparison); training is unchanged
+    by it. ``after_step(model)`` runs after every optimizer step (e.g. an
     orthonormality step). ``threads`` sets the CPU threads of the optimisation
     steps only (1 suits one tiny network); recording and evaluation keep torch's setting.
 
@@ -400,8 +408,10 @@ def train(
     seed_everything(seeds[0])  # the global generator: dropout and anything else outside the streams
     shufflers = [make_generator(s) for s in seeds]
     first = next(iter(parameters.values()))
-    streams = {purpose: NormalStream(seeds, purpose, dtype=first.dtype, device=first.device)
-               for purpose in ("training noise", "measurement noise")}
+    purposes = ("training noise", "measurement noise") + (("gradient noise",) if gradient_batch_size else ())
+    streams = {purpose: NormalStream(seeds, purpose, dtype=first.dtype, device=first.device) for purpose in purposes}
+    # The measurement batches' own shuffles: drawing them leaves the training batches as they were.
+    measuring = [make_generator(derive_seed(s, "gradient batches")) for s in seeds] if gradient_batch_size else []
     schedule = check_schedule(recorder.schedule, epochs) if recorder is not None else np.array([], dtype=np.int64)
     todo = set(schedule.tolist())
     optimizer_class, options = OPTIMIZERS[optimizer]
@@ -418,6 +428,8 @@ def train(
         opt.load_state_dict(state["optimizer"])
         for g, s in zip(shufflers, state["shuffle_rng"]):
             g.set_state(s)
+        for g, s in zip(measuring, state.get("measure_rng", [])):
+            g.set_state(s)
         torch.set_rng_state(state["global_rng"])
         for purpose, stream in streams.items():
             stream.load_state_dict(state["streams"][purpose])
@@ -427,6 +439,33 @@ def train(
         first_epoch = state["epoch"] + 1
 
     clock = {"training": 0.0, "recording": 0.0}
+
+    def gathered(order: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        # index_select: several times faster than x[order]; batches are then slices
+        order = order.to(x.device)
+        return tuple(t.index_select(0, order.reshape(-1)).view(*order.shape, *t.shape[1:]) for t in (x, y))
+
+    def shuffled(generators: list[torch.Generator]) -> torch.Tensor:
+        orders = [torch.randperm(n, generator=g) for g in generators]  # one draw per member
+        return orders[0] if members is None else torch.stack(orders)
+
+    def measurement_gradients() -> None:
+        """The gradients of mini-batches of ``gradient_batch_size`` at the current parameters, no update."""
+        x_m, y_m = gathered(shuffled(measuring))
+        was_training = model.training
+        model.train()
+        try:  # the global generator (dropout) forked: training draws the same numbers with or without this
+            with torch.random.fork_rng(devices=[]), torch.enable_grad(), torch_threads(threads), \
+                    noise_source(model, streams["gradient noise"]):
+                for start in range(0, n, gradient_batch_size):
+                    length = min(gradient_batch_size, n - start)
+                    model.zero_grad(set_to_none=True)
+                    loss_fn(model, x_m.narrow(batch_axis, start, length), y_m.narrow(batch_axis, start, length)).sum().backward()
+                    for name, grads in batch_gradients.items():
+                        grads.append(parameters[name].grad.detach().clone())
+        finally:
+            model.zero_grad(set_to_none=True)
+            model.train(was_training)
 
     def record(epoch: int) -> None:
         if epoch not in todo:
@@ -441,6 +480,8 @@ def train(
                     metrics.update({k: _as_metric(v, members) for k, v in evaluate(model).items()})
         finally:
             model.train(was_training)
+        if gradient_batch_size and batch_gradients:
+            measurement_gradients()
         for name, grads in batch_gradients.items():
             stats = gradient_statistics(grads, parameters[name], members)
             metrics.update({f"{key}/{name}": value for key, value in stats.items()})
@@ -455,6 +496,7 @@ def train(
         store.save_checkpoint({  # type: ignore[union-attr]
             "epoch": epoch, "model": model.state_dict(), "optimizer": opt.state_dict(),
             "shuffle_rng": [g.get_state() for g in shufflers], "global_rng": torch.get_rng_state(),
+            "measure_rng": [g.get_state() for g in measuring],
             "streams": {purpose: stream.state_dict() for purpose, stream in streams.items()},
             "history": history, "snapshots": recorder.snapshots if recorder is not None else [],
         })
@@ -463,8 +505,7 @@ def train(
         if not (batch_size and shuffle):
             order = torch.arange(n)
             return order if members is None else order.expand(members, n)
-        orders = [torch.randperm(n, generator=g) for g in shufflers]  # one draw per member and epoch
-        return orders[0] if members is None else torch.stack(orders)
+        return shuffled(shufflers)  # one draw per member and epoch
 
     if first_epoch == 1:
         record(0)
@@ -475,10 +516,8 @@ def train(
     with _deferred_signals(store is not None) as signalled:
         for epoch in bar:
             model.train()
-            order = epoch_order().to(x.device)
-            # gathered once per epoch (index_select: several times faster than x[order]); batches are slices
-            x_epoch, y_epoch = (t.index_select(0, order.reshape(-1)).view(*order.shape, *t.shape[1:]) for t in (x, y))
-            measured = epoch in todo
+            x_epoch, y_epoch = gathered(epoch_order())  # once per epoch
+            measured = epoch in todo and not gradient_batch_size
             started = time.perf_counter()
             with torch_threads(threads), flush_denormals(), noise_source(model, streams["training noise"]):
                 for start in range(0, n, step):
