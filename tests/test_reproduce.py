@@ -35,6 +35,8 @@ def test_reproduce_smoke_runs_every_chapter(repo_root, tmp_path):
     assert abs(numbers["mnist_cnn"]["noisy_val_error"] - numbers["mnist_cnn"]["deterministic_val_error"]) < 0.015
     assert numbers["ib_bound"]["dualib_ity_at_0.5"] <= numbers["ib_bound"]["ib_ity_at_0.5"] + 1e-6
     assert numbers["infinite_width"]["i_xz_lower_final_large_scale"] < numbers["infinite_width"]["i_xz_lower_final_small_scale"]
+    assert numbers["saxe_nonlinearity"]["tanh_layer5_compression_binned"] > 1.0 > numbers["saxe_nonlinearity"]["relu_layer5_compression_binned"]
+    assert numbers["saxe_sgd"]["tanh_full_batch_compression"] > 1.0 > numbers["saxe_sgd"]["relu_full_batch_compression"]
     assert numbers["saxe_linear"]["largest_fall_i_tx"] < 1e-3 < numbers["saxe_linear"]["irrelevant_fall_large_init"]
     for r in results:
         assert (tmp_path / f"{r.chapter}.ipynb").is_file()

@@ -29,6 +29,9 @@ KEY_NUMBERS: dict[str, tuple[str, ...]] = {
     "mnist_cnn": ("deterministic_val_error", "noisy_val_error", "dropout_val_error", "noisy_dense_gap_last"),
     "ib_bound": ("smooth_critical_beta_theory", "ib_ity_at_0.5", "dualib_ity_at_0.5"),
     "infinite_width": ("i_xz_lower_final_small_scale", "i_xz_lower_final_large_scale", "test_mse_final_small_scale"),
+    "saxe_nonlinearity": ("neuron_tanh_fall", "tanh_layer5_compression_binned", "relu_layer5_compression_binned",
+                          "softsign_layer5_compression_binned", "softplus_layer5_compression_binned"),
+    "saxe_sgd": ("tanh_mini_batch_compression", "tanh_full_batch_compression", "relu_full_batch_compression"),
     "saxe_linear": ("largest_fall_i_tx", "e_g_end_at_p_n_train", "irrelevant_fall_large_init"),
 }
 
