@@ -105,6 +105,20 @@ class MNISTRun:
         return self.within_mean - self.across_mean
 
 
+def chunked_logits(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The model's outputs for a whole set, EVAL_CHUNK images per forward pass."""
+    return torch.cat([model(x[s : s + EVAL_CHUNK]) for s in range(0, len(x), EVAL_CHUNK)])
+
+
+def chunked_cross_entropy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy (nats): of one batch, or of a whole set in chunks (the recorder's
+    whole-set loss), so that 60 000 images never sit in memory at once."""
+    if len(x) <= EVAL_CHUNK:
+        return F.cross_entropy(model(x), y)
+    return sum(F.cross_entropy(model(x[s : s + EVAL_CHUNK]), y[s : s + EVAL_CHUNK], reduction="sum")
+               for s in range(0, len(x), EVAL_CHUNK)) / len(x)
+
+
 def dense_replicas(model: NoisyCNN, x: torch.Tensor, replicas: int) -> np.ndarray:
     """(n, R, h): the clean S of the dense layer for R noisy passes of each image (noise on upstream)."""
     *upstream, dense = model.hidden
@@ -165,19 +179,12 @@ def run_mnist(config: MNISTConfig = MNISTConfig(), *, device: str | None = None,
     def evaluate(m: torch.nn.Module) -> dict[str, float]:  # train() runs it in eval mode, noise off
         out: dict[str, float] = {}
         for split, x, y in (("train", x_tr, y_tr), ("val", x_val, y_val)):
-            logits = torch.cat([m(x[s : s + EVAL_CHUNK]) for s in range(0, len(x), EVAL_CHUNK)])
+            logits = chunked_logits(m, x)
             out[f"{split}_loss"] = float(F.cross_entropy(logits, y))
             out[f"{split}_error"] = float((logits.argmax(1) != y).float().mean())
         return out
 
-    def loss_fn(m: torch.nn.Module, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
-        if len(xb) <= EVAL_CHUNK:
-            return F.cross_entropy(m(xb), yb)
-        # The recorder's whole-set loss: in chunks, so 60 000 images never sit in memory at once.
-        return sum(F.cross_entropy(m(xb[s : s + EVAL_CHUNK]), yb[s : s + EVAL_CHUNK], reduction="sum")
-                   for s in range(0, len(xb), EVAL_CHUNK)) / len(xb)
-
-    train(model, x_tr, y_tr, loss_fn=loss_fn, epochs=config.epochs,
+    train(model, x_tr, y_tr, loss_fn=chunked_cross_entropy, epochs=config.epochs,
           lr=config.lr, batch_size=config.batch_size, recorder=recorder, seed=config.seed, progress=progress,
           desc=f"MNIST {config.variant}" + (f" β={config.beta:g}" if noisy else ""), evaluate=evaluate,
           store=cached, checkpoint_every=checkpoint_every)

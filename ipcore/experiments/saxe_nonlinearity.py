@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import torch
-from torch.nn import functional as F
 
 from ipcore.cache import CachedRun
 from ipcore.config import progress_bar, resolve_device
 from ipcore.data.mnist import load_mnist, mnist_splits
 from ipcore.estimators import SZT_EDGES, binned_neuron_information, kde_information_batch, noisy_neuron_information
-from ipcore.experiments.information_plane import PlaneConfig, PlaneRun, run_plane
+from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+from ipcore.experiments.mnist import chunked_cross_entropy, chunked_logits
 from ipcore.experiments.saxe_linear import compression
 from ipcore.nets.models import ACTIVATIONS, NoisyMLP
 from ipcore.nets.training import SCHEDULES, Recorder, Snapshot, logging_schedule, train
@@ -243,9 +243,8 @@ def plane_slider_figure(planes: Mapping[str, Mapping[str, Plane]], panels: Seque
 # ------------------------------------------------------------------------------ MNIST
 
 #: ipcore modules whose code determines an MNIST plane run (their change invalidates the cache).
-MNIST_PLANE_MODULES = ["ipcore.experiments.saxe_nonlinearity", "ipcore.nets", "ipcore.data.mnist", "ipcore.estimators",
-                       "ipcore.seeding"]
-EVAL_CHUNK = 2000  #: images per forward pass when evaluating a whole set
+MNIST_PLANE_MODULES = ["ipcore.experiments.saxe_nonlinearity", "ipcore.experiments.mnist", "ipcore.nets",
+                       "ipcore.data.mnist", "ipcore.estimators", "ipcore.seeding"]
 
 
 @dataclass(frozen=True)
@@ -351,19 +350,12 @@ def run_mnist_plane(config: MNISTPlaneConfig = MNISTPlaneConfig(), *, device: st
                         outputs=["output"])
 
     def error(m: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-        logits = torch.cat([m(x[s : s + EVAL_CHUNK]) for s in range(0, len(x), EVAL_CHUNK)])
-        return float((logits.argmax(1) != y).float().mean())
+        return float((chunked_logits(m, x).argmax(1) != y).float().mean())
 
     def evaluate(m: torch.nn.Module) -> dict[str, float]:
         return {"train_error": error(m, x_tr, y_tr), "val_error": error(m, x_val, y_val)}
 
-    def loss_fn(m: torch.nn.Module, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
-        if len(xb) <= EVAL_CHUNK:
-            return F.cross_entropy(m(xb), yb)
-        return sum(F.cross_entropy(m(xb[s : s + EVAL_CHUNK]), yb[s : s + EVAL_CHUNK], reduction="sum")
-                   for s in range(0, len(xb), EVAL_CHUNK)) / len(xb)
-
-    train(model, x_tr, y_tr, loss_fn=loss_fn, epochs=config.epochs, lr=config.lr, batch_size=config.batch_size,
+    train(model, x_tr, y_tr, loss_fn=chunked_cross_entropy, epochs=config.epochs, lr=config.lr, batch_size=config.batch_size,
           recorder=recorder, seed=config.seed, progress=progress, desc=f"MNIST MLP ({config.activation})",
           evaluate=evaluate, store=cached, optimizer=config.optimizer, timings=timings)
     snaps = recorder.snapshots
