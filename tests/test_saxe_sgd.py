@@ -149,6 +149,6 @@ def test_the_chapter_runs_and_its_outcomes_hold(repo_root, tmp_path):
     # tanh compresses without stochastic gradients too; ReLU under neither, or far less
     assert r["tanh_mini_batch_compression"] > 1.0 and r["tanh_full_batch_compression"] > 1.0
     assert r["relu_mini_batch_compression"] < 0.6 and r["relu_full_batch_compression"] < 0.6
-    # the full-batch runs' measured batch gradients end up disagreeing (SNR < 1), ReLU's too
-    assert r["tanh_full_batch_final_snr"] < 1.0 and r["relu_full_batch_final_snr"] < 1.0
+    # the measured batch gradients of a full-batch ReLU run end up disagreeing (SNR < 1) without compression
+    assert r["relu_full_batch_final_snr"] < 1.0
     assert min(r[f"{a}_{m}_test_acc"] for a in ("tanh", "relu") for m in ("mini_batch", "full_batch")) > 0.85
