@@ -200,7 +200,8 @@ def compression_verdicts(table: pd.DataFrame, *, threshold: float = COMPRESSES) 
             largest = rows.loc[rows.compression.idxmax()]
             which = ", ".join(falling.layer) if len(falling) else "no hidden layer"
             parts.append(f"{measure}: {which} (largest fall {largest.compression:.2f} nats, {largest.layer})")
-        lines.append(f"- **{kind}** compresses by more than {threshold:g} nats in " + "; ".join(parts) + ".")
+        lines.append(f"- **{kind}**, hidden layers whose I(X;T) falls by more than {threshold:g} nats after its peak. "
+                     + "; ".join(parts) + ".")
     return "\n".join(lines)
 
 
@@ -218,7 +219,7 @@ def plane_traces(plane: Plane, col: int, *, scale: bool, legend: bool, cmax: flo
 
 
 def plane_slider_figure(planes: Mapping[str, Mapping[str, Plane]], panels: Sequence[str], *, label: str = "activation",
-                        title: str = "", height: int = 470) -> go.Figure:
+                        title: str = "", height: int = 520) -> go.Figure:
     """Information planes side by side, one panel per entry of ``panels`` (e.g. "binning" and
     "KDE", or "mini-batch" and "full batch"), with a slider over the keys of ``planes`` (e.g.
     the activation). Axes are fixed across the slider, so planes compare by position."""
@@ -234,6 +235,9 @@ def plane_slider_figure(planes: Mapping[str, Mapping[str, Plane]], panels: Seque
 
     fig = beta_slider_figure(kinds, traces, cols=len(panels), subplot_titles=list(panels), label=label,
                              title=lambda k: f"{title}{label} {k}", height=height)
+    # the layers' legend in a row above the panels, clear of the epoch colour bar on the right
+    fig.update_layout(legend={"orientation": "h", "yanchor": "bottom", "y": 1.1, "x": 0.0},
+                      margin={"l": 60, "r": 20, "t": 120, "b": 40})
     fig.update_xaxes(title_text="I(X;T) [nats]", range=[0, x_max])
     fig.update_yaxes(title_text="I(T;Y) [nats]", range=[0, y_max], col=1)
     fig.update_yaxes(range=[0, y_max])
