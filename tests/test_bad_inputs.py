@@ -26,7 +26,7 @@ import ipcore.nets
 from ipcore.validation import BETA_MIN, declared_params
 
 #: Public names that take no input to check: results, constants, exceptions.
-NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "MNIST", "MNISTNotFound", "IBCurve",
+NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MNIST", "MNISTNotFound", "IBCurve",
                          "IBConvergenceWarning", "EnsembleOutputs"}
 #: Public callables that check their arguments themselves (with the reason).
 SELF_CHECKED = {"resolve_device": "one argument, interpreted by torch.device and checked in the body (tests/test_estimators)"}
@@ -65,6 +65,11 @@ def good_calls(tmp_folder):
         "binned_information_batch": dict(t=CENTERS[None], labels=LABELS, width=0.5, bins=None, range=None, edges=None,
                                          outside="clip"),
         "kde_entropy_bounds": dict(t=CENTERS, variance=0.01),
+        "knn_entropy": dict(x=CENTERS, k=3, weighted=None),
+        "knn_mutual_information": dict(x=CENTERS[:, :1], y=CENTERS[:, 1:], k=3, weighted=None),
+        "ksg_mutual_information": dict(x=CENTERS[:, :1], y=CENTERS[:, 1:], k=3),
+        "bsy_weights": dict(d=6, k=5),
+        "correlated_gaussians": dict(n=20, d_x=2, d_y=1, mi=0.5, seed=0),
         "kde_mutual_information": dict(t=CENTERS, labels=LABELS, variance=0.01),
         "kde_information_batch": dict(t=CENTERS[None].repeat(2, 0), labels=LABELS, variance=0.01, lower=True),
         "gaussian_channel_mutual_information": dict(cov_x=np.eye(2), A=np.ones((1, 2)), sigma=0.5),

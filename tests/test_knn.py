@@ -1,0 +1,118 @@
+"""Nearest-neighbour entropy and mutual information against closed forms, invariants and a brute force."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.special import digamma, gammaln
+
+from ipcore.data import correlated_gaussians
+from ipcore.estimators import (bsy_weights, jointly_gaussian_mutual_information, knn_entropy, knn_mutual_information,
+                               ksg_mutual_information)
+
+RNG = np.random.default_rng(11)
+
+
+def anisotropic_gaussian(n: int, d: int, seed: int) -> tuple[np.ndarray, float]:
+    """Samples of a rotated Gaussian with standard deviations from 0.01 to 100, and its entropy."""
+    rng = np.random.default_rng(seed)
+    q = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    scales = np.geomspace(0.01, 100, d) if d > 1 else np.array([0.01])
+    x = (rng.standard_normal((n, d)) * scales) @ q.T
+    return x, 0.5 * d * math.log(2 * math.pi * math.e) + float(np.log(scales).sum())
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+def test_kozachenko_leonenko_gives_an_anisotropic_gaussians_entropy(d):
+    x, truth = anisotropic_gaussian(5000, d, seed=d)
+    est = knn_entropy(x, k=5, weighted=False)
+    assert abs(est.value - truth) < 4 * est.std_error + 0.02  # KL's bias at n = 5000, d ≤ 3: below 0.02
+
+
+def test_in_eight_anisotropic_dimensions_whitening_and_the_weights_recover_the_entropy():
+    x, truth = anisotropic_gaussian(5000, 8, seed=8)
+    plain, weighted = knn_entropy(x, k=5, weighted=False), knn_entropy(x, k=5)  # d > 4: weighted by default
+    assert abs(plain.value - truth) < 0.15  # KL's bias in d = 8 at n = 5000 (measured −0.07)
+    assert abs(weighted.value - truth) < 4 * weighted.std_error  # the weights remove the bias, at a larger variance
+    assert weighted.std_error > plain.std_error
+
+
+def test_an_invertible_linear_map_adds_its_log_determinant_exactly():
+    x = RNG.standard_normal((800, 3)) ** 3  # far from Gaussian
+    a = RNG.standard_normal((3, 3)) + 3 * np.eye(3)
+    for weighted in (False, True):
+        h, h_mapped = knn_entropy(x, weighted=weighted).value, knn_entropy(x @ a.T, weighted=weighted).value
+        assert h_mapped == pytest.approx(h + math.log(abs(np.linalg.det(a))), abs=1e-8)
+
+
+def test_a_uniform_square_has_entropy_zero():
+    est = knn_entropy(RNG.uniform(size=(5000, 2)), k=5, weighted=False)
+    assert abs(est.value) < 4 * est.std_error + 0.05  # boundary bias of the square
+
+
+def test_the_weights_meet_their_constraints():
+    np.testing.assert_array_equal(bsy_weights(4, 5), [1, 0, 0, 0, 0])
+    for d, k in ((8, 5), (10, 8), (6, 5)):
+        w = bsy_weights(d, k)
+        j = np.arange(1, k + 1)
+        assert w.sum() == pytest.approx(1.0, abs=1e-10)
+        for ell in range(1, d // 4 + 1):
+            assert float(w @ np.exp(gammaln(j + 2 * ell / d) - gammaln(j))) == pytest.approx(0.0, abs=1e-8)
+        allowed = {i * k // d - 1 for i in range(1, d + 1)}
+        assert all(w[i] == 0 for i in range(k) if i not in allowed)
+
+
+@pytest.mark.parametrize("mi", [0.0, 1.0, 3.0])
+def test_the_gaussian_pairs_carry_the_information_asked_for(mi):
+    x, y = correlated_gaussians(200_000, 3, 2, mi, seed=4)
+    cov = np.cov(np.concatenate([x, y], axis=1), rowvar=False)
+    assert jointly_gaussian_mutual_information(cov, 3) == pytest.approx(mi, abs=0.01)
+    # each block is standard normal: unit-variance pairs, turned by rotations
+    np.testing.assert_allclose(np.cov(x, rowvar=False), np.eye(3), atol=0.01)
+    np.testing.assert_allclose(np.cov(y, rowvar=False), np.eye(2), atol=0.01)
+
+
+@pytest.mark.parametrize(("d", "mi"), [(1, 0.0), (1, 1.0), (2, 1.0), (1, 4.0)])
+def test_both_mutual_information_estimators_recover_gaussian_information(d, mi):
+    x, y = correlated_gaussians(5000, d, d, mi, seed=int(10 * mi) + d)
+    for est, bias in ((knn_mutual_information(x, y), 0.1), (ksg_mutual_information(x, y), 0.1)):
+        assert abs(est.value - mi) < 4 * est.std_error + bias
+
+
+def test_ksg_is_the_brute_force_formula():
+    x, y = correlated_gaussians(150, 2, 1, 0.7, seed=2)
+    ours = ksg_mutual_information(x, y, k=3).value
+
+    def whiten(a):
+        a = a - a.mean(0)
+        values, vectors = np.linalg.eigh(np.atleast_2d(np.cov(a, rowvar=False)))
+        return a @ (vectors / np.sqrt(values)) @ vectors.T
+
+    zx, zy = whiten(x), whiten(y)
+    dx = np.abs(zx[:, None] - zx[None]).max(-1)
+    dy = np.abs(zy[:, None] - zy[None]).max(-1)
+    joint = np.maximum(dx, dy)
+    np.fill_diagonal(joint, np.inf)
+    eps = np.sort(joint, axis=1)[:, 2]  # the 3rd neighbour
+    nx = (dx < eps[:, None]).sum(1) - 1
+    ny = (dy < eps[:, None]).sum(1) - 1
+    n = len(x)
+    brute = digamma(3) + digamma(n) - np.mean(digamma(nx + 1) + digamma(ny + 1))
+    assert ours == pytest.approx(brute, abs=1e-12)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: knn_entropy(np.zeros((10, 2)) + np.arange(10)[:, None], k=10), "k"),
+    (lambda: knn_entropy(np.full((10, 1), np.nan)), "x"),
+    (lambda: knn_entropy(np.zeros((10, 0))), "x"),
+    (lambda: knn_entropy(np.repeat(RNG.standard_normal((5, 2)), 2, axis=0), k=1), "x"),
+    (lambda: knn_entropy(np.outer(np.arange(20.0), [1.0, 2.0])), "x"),  # on a line: singular covariance
+    (lambda: knn_mutual_information(np.ones((10, 1)), np.ones((9, 1))), "y"),
+    (lambda: ksg_mutual_information(RNG.standard_normal((10, 1)), RNG.standard_normal((11, 1))), "y"),
+    (lambda: ksg_mutual_information(RNG.standard_normal((5, 1)), RNG.standard_normal((5, 1)), k=5), "k"),
+])
+def test_bad_inputs_are_named(call, name):
+    with pytest.raises(ValueError, match=f"^{name}"):
+        call()
