@@ -26,7 +26,7 @@ import ipcore.nets
 from ipcore.validation import BETA_MIN, declared_params
 
 #: Public names that take no input to check: results, constants, exceptions.
-NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MNIST", "MNISTNotFound", "IBCurve",
+NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MINEEstimate", "MNIST", "MNISTNotFound", "IBCurve",
                          "IBConvergenceWarning", "EnsembleOutputs"}
 #: Public callables that check their arguments themselves (with the reason).
 SELF_CHECKED = {"resolve_device": "one argument, interpreted by torch.device and checked in the body (tests/test_estimators)"}
@@ -69,6 +69,8 @@ def good_calls(tmp_folder):
         "knn_mutual_information": dict(x=CENTERS[:, :1], y=CENTERS[:, 1:], k=3, weighted=None),
         "ksg_mutual_information": dict(x=CENTERS[:, :1], y=CENTERS[:, 1:], k=3),
         "bsy_weights": dict(d=6, k=5),
+        "mine_mutual_information": dict(x=CENTERS[:, :1], y=CENTERS[:, 1:], hidden=4, steps=2, batch_size=4, lr=1e-3,
+                                        ema=0.01, held_out=0.5, seed=0, progress=False),
         "correlated_gaussians": dict(n=20, d_x=2, d_y=1, mi=0.5, seed=0),
         "kde_mutual_information": dict(t=CENTERS, labels=LABELS, variance=0.01),
         "kde_information_batch": dict(t=CENTERS[None].repeat(2, 0), labels=LABELS, variance=0.01, lower=True),
