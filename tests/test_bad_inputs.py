@@ -26,7 +26,7 @@ import ipcore.nets
 from ipcore.validation import BETA_MIN, declared_params
 
 #: Public names that take no input to check: results, constants, exceptions.
-NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MINEEstimate", "MNIST", "MNISTNotFound", "IBCurve",
+NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MINEEstimate", "PCA", "MNIST", "MNISTNotFound", "IBCurve",
                          "IBConvergenceWarning", "EnsembleOutputs"}
 #: Public callables that check their arguments themselves (with the reason).
 SELF_CHECKED = {"resolve_device": "one argument, interpreted by torch.device and checked in the body (tests/test_estimators)"}
@@ -72,6 +72,9 @@ def good_calls(tmp_folder):
         "mine_mutual_information": dict(x=CENTERS[:, :1], y=CENTERS[:, 1:], hidden=4, steps=2, batch_size=4, lr=1e-3,
                                         ema=0.01, held_out=0.5, seed=0, progress=False),
         "correlated_gaussians": dict(n=20, d_x=2, d_y=1, mi=0.5, seed=0),
+        "gaussian_blobs": dict(latents=CENTERS, size=8),
+        "rectangles": dict(latents=np.concatenate([CENTERS, CENTERS], axis=1), size=8, min_width=2.0),
+        "pca_compression": dict(train=CENTERS, k=1),
         "kde_mutual_information": dict(t=CENTERS, labels=LABELS, variance=0.01),
         "kde_information_batch": dict(t=CENTERS[None].repeat(2, 0), labels=LABELS, variance=0.01, lower=True),
         "gaussian_channel_mutual_information": dict(cov_x=np.eye(2), A=np.ones((1, 2)), sigma=0.5),

@@ -1,5 +1,5 @@
 """The sample-based mutual-information estimators (nearest neighbours, KSG, MINE) against closed forms,
-invariants and a brute force."""
+invariants and a brute force; the known-truth images and PCA compression."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
-from scipy.special import digamma, gammaln
+from scipy.special import digamma, gammaln, ndtr
 
-from ipcore.data import correlated_gaussians
+from ipcore.data import correlated_gaussians, gaussian_blobs, rectangles
 from ipcore.estimators import (bsy_weights, jointly_gaussian_mutual_information, knn_entropy, knn_mutual_information,
-                               ksg_mutual_information, mine_mutual_information)
+                               ksg_mutual_information, mine_mutual_information, pca_compression)
 
 RNG = np.random.default_rng(11)
 
@@ -149,3 +149,64 @@ def test_mine_repeats_with_its_seed():
 def test_mine_names_its_bad_inputs(kwargs, name):
     with pytest.raises(ValueError, match=f"^{name}"):
         mine_mutual_information(**kwargs)
+
+
+# ------------------------------------------------------------------- known-truth images, compression
+
+
+def test_blob_images_are_one_to_one_their_centres_come_back_exactly():
+    latents = RNG.standard_normal((50, 2))
+    images = gaussian_blobs(latents, size=16)
+    assert images.shape == (50, 16, 16) and images.max() <= 1.0 and images.min() > 0
+    # log pixel = −10 (u − c_x)² − 10 (v − c_y)²: the centre is the vertex of each row's parabola
+    grid = np.linspace(0, 1, 16)
+    logs = np.log(images)
+    slope_u = (logs[:, 0, 1] - logs[:, 0, 0]) / (grid[1] - grid[0])  # −10 (2 c_x − u₀ − u₁)
+    centre_x = (grid[0] + grid[1] + slope_u / 10) / 2
+    np.testing.assert_allclose(centre_x, ndtr(latents[:, 0]), atol=1e-9)
+    np.testing.assert_allclose(np.log(images[:, :, 3]).argmax(1), np.abs(grid[None] - ndtr(latents[:, 1:])).argmin(1))
+
+
+def test_rectangle_images_are_one_to_one_their_sides_come_back_exactly():
+    latents = RNG.standard_normal((200, 4))
+    images = rectangles(latents, size=32, min_width=2.0)
+    assert images.shape == (200, 32, 32) and 0.0 <= images.min() and images.max() <= 1.0
+    columns = images.max(1)  # the horizontal coverage, (n, 32)
+    first = (columns > 0).argmax(1)
+    last = 31 - (columns[:, ::-1] > 0).argmax(1)
+    rows = np.arange(200)
+    x0 = first + 1 - columns[rows, first]
+    x1 = last + columns[rows, last]
+    u = ndtr(latents[:, :2])
+    span = 30.0
+    np.testing.assert_allclose(x0, span * (1 - np.sqrt(1 - u[:, 0])), atol=1e-9)
+    np.testing.assert_allclose(x1, x0 + 2 + u[:, 1] * (span - x0), atol=1e-9)
+    assert np.all(x1 - x0 >= 2 - 1e-12)
+
+
+def test_rectangle_sides_are_uniform_over_the_allowed_pairs():
+    x0 = 30 * (1 - np.sqrt(1 - RNG.uniform(size=200_000)))
+    # uniform over {x₁ − x₀ ≥ 2} ⇒ x₀ has density 2 (30 − x₀)/30²: mean 10, P(x₀ < 15) = 3/4
+    assert x0.mean() == pytest.approx(10.0, abs=0.05) and (x0 < 15).mean() == pytest.approx(0.75, abs=0.005)
+
+
+def test_pca_of_a_linear_embedding_keeps_the_information_exactly():
+    x, y = correlated_gaussians(2000, 2, 2, 1.0, seed=9)
+    embed_x, embed_y = RNG.standard_normal((2, 40)), RNG.standard_normal((2, 30))
+    train_x, train_y = correlated_gaussians(500, 2, 2, 1.0, seed=10)
+    px, py = pca_compression(train_x @ embed_x, 2), pca_compression(train_y @ embed_y, 2)
+    assert px.components.shape == (2, 40) and np.allclose(px.components @ px.components.T, np.eye(2))
+    direct = knn_mutual_information(x, y).value
+    assert knn_mutual_information(px(x @ embed_x), py(y @ embed_y)).value == pytest.approx(direct, abs=1e-8)
+    assert px.explained_variance[0] >= px.explained_variance[1] > 0
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: pca_compression(np.ones((5, 3)), 4), "k"),
+    (lambda: pca_compression(RNG.standard_normal((5, 3)), 2)(np.ones((2, 4))), "x"),
+    (lambda: gaussian_blobs(np.ones((3, 3))), "latents"),
+    (lambda: rectangles(np.ones((3, 4)), size=8, min_width=8.0), "min_width"),
+])
+def test_compression_and_images_name_bad_inputs(call, name):
+    with pytest.raises(ValueError, match=f"^{name}"):
+        call()

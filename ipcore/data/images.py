@@ -1,0 +1,62 @@
+"""Butakov et al.'s (2024) synthetic images: smooth injective maps of Gaussian latents.
+
+An injective map changes no mutual information, so the images of a pair of correlated latents
+(:func:`~ipcore.data.known_mi.correlated_gaussians`) carry exactly the latents' I(X;Y), in a
+space of hundreds of pixels where estimators must work hard.
+
+- :func:`gaussian_blobs`: a latent ξ ∈ R² becomes a centre c = Φ(ξ) ∈ (0, 1)² (Φ the normal
+  CDF), and pixel (u, v) of a ``size`` × ``size`` grid on [0, 1]² is exp(−10 ((u − c_x)² + (v − c_y)²)).
+- :func:`rectangles`: a latent ξ ∈ R⁴ becomes, through Φ, four uniforms; each pair gives the
+  ends x₀ < x₁ of one side, uniform over the ends at least ``min_width`` pixels apart, and a
+  pixel's value is the fraction of its area the rectangle covers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+from ipcore.validation import SAMPLES, Integer, Real, as_samples, validate_params
+
+
+def _latents(xi: object, d: int) -> np.ndarray:
+    z = as_samples(xi, "latents").numpy()
+    if z.shape[1] != d:
+        raise ValueError(f"latents: need {d} coordinates per sample, got {z.shape[1]}")
+    return z
+
+
+@validate_params(latents=SAMPLES, size=Integer(low=2, high=1024))
+def gaussian_blobs(latents: object, size: int = 16) -> np.ndarray:
+    """Images (n, size, size) of Gaussian blobs centred at Φ(ξ) for latents ξ (n, 2) (module docstring)."""
+    centre = ndtr(_latents(latents, 2))
+    grid = np.linspace(0.0, 1.0, size)
+    across = np.exp(-10.0 * (grid[None, :] - centre[:, :1]) ** 2)  # (n, size): exp(−10 (u − c_x)²)
+    down = np.exp(-10.0 * (grid[None, :] - centre[:, 1:]) ** 2)
+    return down[:, :, None] * across[:, None, :]  # the exponent splits: one outer product per image
+
+
+def _rectangle_sides(uniform: np.ndarray, size: int, min_width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Ends x₀ < x₁ (in pixels, on [0, size]) of one side from two uniforms per sample, (n, 2):
+    uniform over the pairs with x₁ − x₀ ≥ ``min_width``. x₀ has density ∝ (span − x₀), and x₁
+    given x₀ is uniform on [x₀ + min_width, size]: smooth, and one-to-one."""
+    span = size - min_width
+    x0 = span * (1.0 - np.sqrt(1.0 - uniform[:, 0]))
+    return x0, x0 + min_width + uniform[:, 1] * (span - x0)
+
+
+def _coverage(x0: np.ndarray, x1: np.ndarray, size: int) -> np.ndarray:
+    """(n, size): the fraction of each pixel [i, i + 1) that [x₀, x₁] covers."""
+    i = np.arange(size)[None, :]
+    return np.clip(np.minimum(x1[:, None], i + 1) - np.maximum(x0[:, None], i), 0.0, 1.0)
+
+
+@validate_params(latents=SAMPLES, size=Integer(low=3, high=1024), min_width=Real(low=0, open_low=True))
+def rectangles(latents: object, size: int = 32, min_width: float = 2.0) -> np.ndarray:
+    """Images (n, size, size) of axis-aligned rectangles from latents ξ (n, 4) (module docstring)."""
+    if min_width >= size:
+        raise ValueError(f"min_width: must be below the image size {size}, got {min_width:g}")
+    u = ndtr(_latents(latents, 4))
+    x0, x1 = _rectangle_sides(u[:, :2], size, min_width)
+    y0, y1 = _rectangle_sides(u[:, 2:], size, min_width)
+    return _coverage(y0, y1, size)[:, :, None] * _coverage(x0, x1, size)[:, None, :]
