@@ -86,6 +86,14 @@ def as_samples(x: Any, name: str, *, device: torch.device | None = None) -> torc
     return t[:, None] if t.ndim == 1 else t
 
 
+def as_paired_samples(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Paired samples ``x`` (n, d_x) and ``y`` (n, d_y) as float64 numpy arrays, one row of y per row of x."""
+    a, b = as_samples(x, "x").cpu().numpy(), as_samples(y, "y").cpu().numpy()
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"y: needs one row per row of x ({a.shape[0]}), got {b.shape[0]}")
+    return a, b
+
+
 def as_labels(labels: Any, n: int, *, device: torch.device | None = None, name: str = "labels") -> torch.Tensor:
     """Integer class labels as an int64 tensor of shape (n,), one per sample.
 

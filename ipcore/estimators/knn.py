@@ -35,7 +35,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
 
-from ipcore.validation import SAMPLES, Flag, Integer, Optional, as_samples, validate_params
+from ipcore.validation import SAMPLES, Flag, Integer, Optional, as_paired_samples, as_samples, validate_params
 
 
 @dataclass(frozen=True)
@@ -110,13 +110,6 @@ def knn_entropy(x: Any, k: int = 5, *, weighted: bool | None = None) -> KNNEstim
     return KNNEstimate(float(terms.mean()), float(terms.std(ddof=1) / math.sqrt(len(terms))))
 
 
-def _pair(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    a, b = as_samples(x, "x").numpy(), as_samples(y, "y").numpy()
-    if a.shape[0] != b.shape[0]:
-        raise ValueError(f"y: needs one row per row of x ({a.shape[0]}), got {b.shape[0]}")
-    return a, b
-
-
 @validate_params(x=SAMPLES, y=SAMPLES, k=Integer(low=1), weighted=Optional(Flag()))
 def knn_mutual_information(x: Any, y: Any, k: int = 5, *, weighted: bool | None = None) -> KNNEstimate:
     """I(X;Y) = Ĥ(X) + Ĥ(Y) − Ĥ(X, Y) from paired rows of ``x`` (n, d_x) and ``y`` (n, d_y), nats.
@@ -124,7 +117,7 @@ def knn_mutual_information(x: Any, y: Any, k: int = 5, *, weighted: bool | None 
     Each entropy is :func:`knn_entropy`'s (``weighted`` as there, decided per dimension), with
     X and Y whitened separately and the joint taken of the whitened blocks.
     """
-    a, b = _pair(x, y)
+    a, b = as_paired_samples(x, y)
     _check_k(k, a.shape[0])
     za, _ = _whitened(a)
     zb, _ = _whitened(b)
@@ -141,7 +134,7 @@ def knn_mutual_information(x: Any, y: Any, k: int = 5, *, weighted: bool | None 
 def ksg_mutual_information(x: Any, y: Any, k: int = 3) -> KNNEstimate:
     """I(X;Y) by Kraskov–Stögbauer–Grassberger's first estimator (module docstring), nats,
     with X and Y whitened separately (as scikit-learn scales them, only fully)."""
-    a, b = _pair(x, y)
+    a, b = as_paired_samples(x, y)
     n = a.shape[0]
     _check_k(k, n)
     za, _ = _whitened(a)

@@ -25,7 +25,7 @@ from torch import nn
 
 from ipcore.config import progress_bar
 from ipcore.seeding import derive_seed, make_generator
-from ipcore.validation import SAMPLES, Flag, Integer, Real, Seed, as_samples, validate_params
+from ipcore.validation import SAMPLES, Flag, Integer, Real, Seed, as_paired_samples, validate_params
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,8 @@ def mine_mutual_information(x: Any, y: Any, *, hidden: int = 64, steps: int = 20
     ``held_out`` of the samples (a seeded random part) are kept for the estimate; the critic
     trains on the rest for ``steps`` batches of ``batch_size``. Reproducible for a ``seed``.
     """
-    a, b = as_samples(x, "x").numpy(), as_samples(y, "y").numpy()
+    a, b = as_paired_samples(x, y)
     n = a.shape[0]
-    if b.shape[0] != n:
-        raise ValueError(f"y: needs one row per row of x ({n}), got {b.shape[0]}")
     rng = np.random.default_rng(derive_seed(seed, "mine split"))
     order = rng.permutation(n)
     n_test = int(round(held_out * n))
