@@ -94,6 +94,18 @@ def _check_k(k: int, n: int) -> None:
         raise ValueError(f"k: must be below the number of samples ({n}), got {k}")
 
 
+def _entropy_per_sample(x: np.ndarray, k: int, weighted: bool | None) -> np.ndarray:
+    """Per-sample terms of Ĥ of the samples x (n, d), whitened here and ½ ln det C added back;
+    ``weighted`` None decides by the dimension (weighted for d > 4)."""
+    z, log_scale = _whitened(x)
+    return _entropy_terms(z, k, x.shape[1] > 4 if weighted is None else bool(weighted)) + log_scale
+
+
+def _estimate(per_sample: np.ndarray) -> KNNEstimate:
+    """The mean of per-sample terms and its standard error."""
+    return KNNEstimate(float(per_sample.mean()), float(per_sample.std(ddof=1) / math.sqrt(len(per_sample))))
+
+
 @validate_params(x=SAMPLES, k=Integer(low=1), weighted=Optional(Flag()))
 def knn_entropy(x: Any, k: int = 5, *, weighted: bool | None = None) -> KNNEstimate:
     """Differential entropy of the distribution of the rows of ``x`` (n, d), in nats.
@@ -105,29 +117,20 @@ def knn_entropy(x: Any, k: int = 5, *, weighted: bool | None = None) -> KNNEstim
     """
     samples = as_samples(x, "x").numpy()
     _check_k(k, samples.shape[0])
-    z, log_scale = _whitened(samples)
-    terms = _entropy_terms(z, k, samples.shape[1] > 4 if weighted is None else bool(weighted)) + log_scale
-    return KNNEstimate(float(terms.mean()), float(terms.std(ddof=1) / math.sqrt(len(terms))))
+    return _estimate(_entropy_per_sample(samples, k, weighted))
 
 
 @validate_params(x=SAMPLES, y=SAMPLES, k=Integer(low=1), weighted=Optional(Flag()))
 def knn_mutual_information(x: Any, y: Any, k: int = 5, *, weighted: bool | None = None) -> KNNEstimate:
     """I(X;Y) = Ĥ(X) + Ĥ(Y) − Ĥ(X, Y) from paired rows of ``x`` (n, d_x) and ``y`` (n, d_y), nats.
 
-    Each entropy is :func:`knn_entropy`'s (``weighted`` as there, decided per dimension), with
-    X and Y whitened separately and the joint taken of the whitened blocks.
+    Each entropy is :func:`knn_entropy`'s (``weighted`` as there, decided per dimension), each
+    of X, Y and (X, Y) whitened on its own, with ½ ln det C added back.
     """
     a, b = as_paired_samples(x, y)
     _check_k(k, a.shape[0])
-    za, _ = _whitened(a)
-    zb, _ = _whitened(b)
-
-    def terms(z: np.ndarray) -> np.ndarray:
-        zz, log_scale = _whitened(z)
-        return _entropy_terms(zz, k, z.shape[1] > 4 if weighted is None else bool(weighted)) + log_scale
-
-    per_sample = terms(za) + terms(zb) - terms(np.concatenate([za, zb], axis=1))
-    return KNNEstimate(float(per_sample.mean()), float(per_sample.std(ddof=1) / math.sqrt(len(per_sample))))
+    return _estimate(_entropy_per_sample(a, k, weighted) + _entropy_per_sample(b, k, weighted)
+                     - _entropy_per_sample(np.concatenate([a, b], axis=1), k, weighted))
 
 
 @validate_params(x=SAMPLES, y=SAMPLES, k=Integer(low=1))
@@ -148,5 +151,4 @@ def ksg_mutual_information(x: Any, y: Any, k: int = 3) -> KNNEstimate:
     def counts(z: np.ndarray) -> np.ndarray:  # other samples within ε_i in this block alone
         return cKDTree(z).query_ball_point(z, strictly, p=np.inf, return_length=True, workers=-1) - 1
 
-    per_sample = digamma(k) + digamma(n) - digamma(counts(za) + 1) - digamma(counts(zb) + 1)
-    return KNNEstimate(float(per_sample.mean()), float(per_sample.std(ddof=1) / math.sqrt(n)))
+    return _estimate(digamma(k) + digamma(n) - digamma(counts(za) + 1) - digamma(counts(zb) + 1))

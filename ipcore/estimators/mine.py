@@ -42,10 +42,10 @@ def _critic(d_in: int, hidden: int) -> nn.Module:
     return nn.Sequential(nn.Linear(d_in, hidden), nn.ELU(), nn.Linear(hidden, hidden), nn.ELU(), nn.Linear(hidden, 1))
 
 
-def _standardised(a: np.ndarray, fit: np.ndarray) -> torch.Tensor:
+def _standardised(a: np.ndarray, fit: np.ndarray, name: str) -> torch.Tensor:
     mean, std = a[fit].mean(0), a[fit].std(0)
     if np.any(std == 0):
-        raise ValueError("x: a coordinate is constant on the training samples; it carries no information")
+        raise ValueError(f"{name}: a coordinate is constant on the training samples; it carries no information")
     return torch.as_tensor((a - mean) / std, dtype=torch.float32)
 
 
@@ -68,7 +68,7 @@ def mine_mutual_information(x: Any, y: Any, *, hidden: int = 64, steps: int = 20
     if n_test < 2 or n - n_test < 2:
         raise ValueError(f"held_out: leaves {n - n_test} training and {n_test} held-out samples of {n}; need 2 of each")
     test, fit = order[:n_test], order[n_test:]
-    xs, ys = _standardised(a, fit), _standardised(b, fit)
+    xs, ys = _standardised(a, fit, "x"), _standardised(b, fit, "y")
     generator = make_generator(derive_seed(seed, "mine batches"))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(seed, "mine critic"))

@@ -389,18 +389,23 @@ def run_mnist_planes(configs: Mapping[str, MNISTPlaneConfig], *, progress: bool 
 # ------------------------------------------------------------------------------ the chapter
 
 
+def check_activations(chosen: Sequence[str], name: str) -> None:
+    """A chapter's list of activations: non-empty, each of :data:`SAXE_ACTIVATIONS`, each once."""
+    if isinstance(chosen, str) or len(chosen) == 0:
+        raise ValueError(f"{name}: give a non-empty list of activations from {list(SAXE_ACTIVATIONS)}, got {chosen!r}")
+    for a in chosen:
+        check_choice(a, name, SAXE_ACTIVATIONS)
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"{name}: each activation once, got {list(chosen)}")
+
+
 def check_chapter_parameters(*, activations: Sequence[str], n_networks: int | None, szt_kde_variance: float,
                              bin_width: float, mnist_activations: Sequence[str], mnist_kde_variance: float,
                              mnist_epochs: int | None, mnist_lr: float | None, sigmas: Sequence[float] | None,
                              first_seed: int) -> None:
     """Raise ``ValueError`` naming the first bad parameter of the chapter."""
-    for name, chosen in (("activations", activations), ("mnist_activations", mnist_activations)):
-        if isinstance(chosen, str) or len(chosen) == 0:
-            raise ValueError(f"{name}: give a non-empty list of activations from {list(SAXE_ACTIVATIONS)}, got {chosen!r}")
-        for a in chosen:
-            check_choice(a, name, SAXE_ACTIVATIONS)
-        if len(set(chosen)) != len(chosen):
-            raise ValueError(f"{name}: each activation once, got {list(chosen)}")
+    check_activations(activations, "activations")
+    check_activations(mnist_activations, "mnist_activations")
     if n_networks is not None:
         check_positive_int(n_networks, "n_networks")
     check_number(szt_kde_variance, "szt_kde_variance")

@@ -24,7 +24,7 @@ import pandas as pd
 from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
 from ipcore.experiments.information_plane_chapter import snr, snr_transition
 from ipcore.experiments.saxe_linear import compression
-from ipcore.experiments.saxe_nonlinearity import LAYER_COLOURS, SAXE_ACTIVATIONS, SZT_SETUP, Plane, szt_planes
+from ipcore.experiments.saxe_nonlinearity import LAYER_COLOURS, SZT_SETUP, Plane, check_activations, szt_planes
 from ipcore.validation import check_choice, check_number, check_positive_int, check_seed
 
 #: The two regimes: the training batch size (None: the whole training set).
@@ -123,12 +123,7 @@ def check_chapter_parameters(*, activations: Sequence[str], n_networks: int | No
                              lr: float | None, optimizer: str, bin_width: float, kde_variance: float | None,
                              first_seed: int) -> None:
     """Raise ``ValueError`` naming the first bad parameter of the chapter."""
-    if isinstance(activations, str) or len(activations) == 0:
-        raise ValueError(f"activations: give a non-empty list from {list(SAXE_ACTIVATIONS)}, got {activations!r}")
-    for a in activations:
-        check_choice(a, "activations", SAXE_ACTIVATIONS)
-    if len(set(activations)) != len(activations):
-        raise ValueError(f"activations: each activation once, got {list(activations)}")
+    check_activations(activations, "activations")
     if n_networks is not None:
         check_positive_int(n_networks, "n_networks")
     if epochs is not None and check_positive_int(epochs, "epochs") < 2:
