@@ -26,7 +26,7 @@ import ipcore.nets
 from ipcore.validation import BETA_MIN, declared_params
 
 #: Public names that take no input to check: results, constants, exceptions.
-NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MINEEstimate", "PCA", "MNIST", "MNISTNotFound", "IBCurve",
+NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MINEEstimate", "PCA", "NoisyLayer", "MNIST", "MNISTNotFound", "IBCurve",
                          "IBConvergenceWarning", "EnsembleOutputs"}
 #: Public callables that check their arguments themselves (with the reason).
 SELF_CHECKED = {"resolve_device": "one argument, interpreted by torch.device and checked in the body (tests/test_estimators)"}
@@ -52,11 +52,15 @@ def good_calls(tmp_folder):
     return {
         "seed_everything": dict(seed=0),
         "mixture_log_density": dict(points=CENTERS, centers=CENTERS, beta=0.1, weights=None, log_tolerance=40.0, rtol=0.0),
-        "gaussian_mixture_entropy": dict(centers=CENTERS, beta=0.1, n_mc=2, weights=None, seed=0, return_std=False, rtol=0.0),
+        "gaussian_mixture_entropy": dict(centers=CENTERS, beta=0.1, n_mc=2, weights=None, seed=0, return_std=False, rtol=0.0,
+                                         control_variate=True),
         "sp_mutual_information": dict(centers=CENTERS, beta=0.1, conditional_centers=CENTERS[:, None, :].repeat(3, 1),
-                                      n_mc=2, seed=0, rtol=0.0),
+                                      n_mc=2, seed=0, rtol=0.0, control_variate=True),
         "sp_label_information": dict(centers=CENTERS, labels=LABELS, beta=0.1, n_mc=2, seed=0, rtol=0.0),
         "mixture_entropy_1d": dict(points=CENTERS[:4, 0], beta=0.1, weights=None, return_error=False),
+        "mixture_entropy_2d": dict(points=CENTERS[:4], beta=0.3, weights=None, return_error=False),
+        "channel_information": dict(centres=CENTERS[:4], beta=0.3),
+        "noisy_layer": dict(dim=2, beta=0.1, points=4, block=2, seed=0),
         "gaussian_entropy": dict(dim=2, beta=0.1),
         "bin_codes": dict(t=CENTERS, width=0.5, bins=None, range=None, edges=None, outside="clip"),
         "binned_entropy": dict(t=CENTERS, width=0.5, bins=None, range=None, edges=None, outside="clip"),

@@ -149,8 +149,11 @@ def test_tree_path_is_deterministic_and_independent_of_threads():
 
 @pytest.mark.parametrize("d, beta", [(1, 0.1), (10, 0.005)])
 def test_one_component_entropy(d, beta):
-    h, se = gaussian_mixture_entropy(np.zeros((1, d)), beta, n_mc=4000, seed=0, return_std=True)
+    h, se = gaussian_mixture_entropy(np.zeros((1, d)), beta, n_mc=4000, seed=0, return_std=True, control_variate=False)
     assert abs(h - gaussian_entropy(d, beta)) < 4 * se
+    # With the control variate, one Gaussian's estimate is its entropy to round-off.
+    h, se = gaussian_mixture_entropy(np.zeros((1, d)), beta, n_mc=4000, seed=0, return_std=True)
+    assert h == pytest.approx(gaussian_entropy(d, beta), abs=1e-12) and se < 1e-12
     assert gaussian_entropy(10, 0.005) == pytest.approx(-38.794, abs=1e-3)
 
 
@@ -407,7 +410,8 @@ def test_the_conditional_entropies_and_their_standard_error_match_the_spread_ove
     inputs = rng.uniform(-1, 1, (m, 1, d))
     replicas_ = np.repeat(inputs, replicas, axis=1)
     centres = inputs[:, 0, :]
-    runs = [sp_mutual_information(centres, beta, conditional_centers=replicas_, n_mc=n_mc, seed=s) for s in range(300)]
+    runs = [sp_mutual_information(centres, beta, conditional_centers=replicas_, n_mc=n_mc, seed=s, control_variate=False)
+            for s in range(300)]
     values = np.array([r.h_t_given_x for r in runs])
     errors = np.array([r.h_t_given_x_std for r in runs])
     truth = 0.5 * d * math.log(2 * math.pi * math.e * beta**2)
@@ -415,6 +419,10 @@ def test_the_conditional_entropies_and_their_standard_error_match_the_spread_ove
     # −ln N(βε; 0, β²I) = (d/2) ln(2πβ²) + ‖ε‖²/2 has variance d/2 per draw: the spread is known
     assert values.std() == pytest.approx(math.sqrt(0.5 * d / (m * replicas * n_mc)), rel=0.15)
     assert float(np.sqrt((errors**2).mean())) == pytest.approx(values.std(), rel=0.15)
+    # The control variate removes that spread entirely when there are two draws or more to fit it on.
+    if replicas * n_mc >= 2:
+        sharp = sp_mutual_information(centres, beta, conditional_centers=replicas_, n_mc=n_mc, seed=0)
+        assert sharp.h_t_given_x == pytest.approx(truth, abs=1e-12)
 
 
 def test_one_replica_and_one_draw_has_no_variance_estimate():

@@ -38,7 +38,7 @@ from ipcore.estimators.compression import PCA, pca_compression
 from ipcore.estimators.mine import MINEEstimate, mine_mutual_information
 from ipcore.estimators.knn import KNNEstimate, bsy_weights, knn_entropy, knn_mutual_information, ksg_mutual_information
 from ipcore.estimators.neuron import binned_neuron_information, noisy_neuron_information
-from ipcore.estimators.quadrature import gaussian_entropy, mixture_entropy_1d
+from ipcore.estimators.quadrature import channel_information, gaussian_entropy, mixture_entropy_1d, mixture_entropy_2d
 
 __all__ = [
     "mixture_log_density",
@@ -48,6 +48,8 @@ __all__ = [
     "sp_label_information",
     "SPLabelEstimate",
     "mixture_entropy_1d",
+    "mixture_entropy_2d",
+    "channel_information",
     "gaussian_entropy",
     "bin_codes",
     "binned_entropy",
