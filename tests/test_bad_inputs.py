@@ -26,7 +26,7 @@ import ipcore.nets
 from ipcore.validation import BETA_MIN, declared_params
 
 #: Public names that take no input to check: results, constants, exceptions.
-NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MINEEstimate", "PCA", "NoisyLayer", "MNIST", "MNISTNotFound", "IBCurve",
+NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MINEEstimate", "PCA", "Autoencoder", "NoisyLayer", "MNIST", "MNISTNotFound", "IBCurve",
                          "IBConvergenceWarning", "EnsembleOutputs"}
 #: Public callables that check their arguments themselves (with the reason).
 SELF_CHECKED = {"resolve_device": "one argument, interpreted by torch.device and checked in the body (tests/test_estimators)"}
@@ -79,6 +79,8 @@ def good_calls(tmp_folder):
         "gaussian_blobs": dict(latents=CENTERS, size=8),
         "rectangles": dict(latents=np.concatenate([CENTERS, CENTERS], axis=1), size=8, min_width=2.0),
         "pca_compression": dict(train=CENTERS, k=1),
+        "autoencoder_compression": dict(train=CENTERS, k=1, epochs=1, batch_size=8, lr=1e-3, input_noise=0.1,
+                                        code_noise=0.02, seed=0, progress=False),
         "kde_mutual_information": dict(t=CENTERS, labels=LABELS, variance=0.01),
         "kde_information_batch": dict(t=CENTERS[None].repeat(2, 0), labels=LABELS, variance=0.01, lower=True),
         "gaussian_channel_mutual_information": dict(cov_x=np.eye(2), A=np.ones((1, 2)), sigma=0.5),

@@ -34,7 +34,7 @@ from ipcore.estimators.entropy import (
 )
 from ipcore.estimators.kde import KDEInformation, kde_entropy_bounds, kde_information_batch, kde_mutual_information
 from ipcore.estimators.kernel import mixture_log_density
-from ipcore.estimators.compression import PCA, pca_compression
+from ipcore.estimators.compression import PCA, Autoencoder, autoencoder_compression, pca_compression
 from ipcore.estimators.mine import MINEEstimate, mine_mutual_information
 from ipcore.estimators.knn import KNNEstimate, bsy_weights, knn_entropy, knn_mutual_information, ksg_mutual_information
 from ipcore.estimators.neuron import binned_neuron_information, noisy_neuron_information
@@ -71,6 +71,8 @@ __all__ = [
     "mine_mutual_information",
     "pca_compression",
     "PCA",
+    "autoencoder_compression",
+    "Autoencoder",
     "MINEEstimate",
     "KNNEstimate",
     "binned_neuron_information",

@@ -6,6 +6,13 @@ of the training samples, by a singular value decomposition. A map that is one-to
 data (a linear embedding of k-dimensional latents, say) loses no information, and the
 nearest-neighbour estimators, which whiten what they get, then return exactly what they return
 on the latents themselves.
+
+:func:`autoencoder_compression` trains a small autoencoder, whose code can follow a curved
+manifold that PCA cannot. Butakov et al. used a convolutional one (2000 epochs, on a GPU);
+this one is a multilayer perceptron (D → 256 → 64 → k, tanh code, mirror decoder) that fits
+in a minute on two CPU cores, with their mean-absolute-error loss, Adam at 1e-3, and their
+Gaussian noise on the input (0.1) and on the code (0.02) while training, which keeps the code
+smooth and spread out.
 """
 
 from __future__ import annotations
@@ -14,8 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
-from ipcore.validation import Array, Integer, validate_params
+from ipcore.config import progress_bar
+from ipcore.seeding import derive_seed, make_generator
+from ipcore.validation import Array, Flag, Integer, Real, Seed, validate_params
 
 
 @dataclass(frozen=True)
@@ -27,10 +38,7 @@ class PCA:
     explained_variance: np.ndarray  #: (k,) the training samples' variance along each
 
     def __call__(self, x: Any) -> np.ndarray:
-        flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
-        if flat.shape[1] != self.mean.shape[0]:
-            raise ValueError(f"x: has {flat.shape[1]} values per sample, the PCA was fitted on {self.mean.shape[0]}")
-        return (flat - self.mean) @ self.components.T
+        return (_flat(x, self.mean.shape[0]) - self.mean) @ self.components.T
 
 
 @validate_params(train=Array(ndim=(2, 3, 4), max_abs=1e100), k=Integer(low=1))
@@ -42,3 +50,85 @@ def pca_compression(train: Any, k: int) -> PCA:
     mean = flat.mean(0)
     _, singular, vt = np.linalg.svd(flat - mean, full_matrices=False)
     return PCA(mean, vt[:k], singular[:k] ** 2 / (len(flat) - 1))
+
+
+def _flat(x: Any, width: int | None, name: str = "x") -> np.ndarray:
+    flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    if width is not None and flat.shape[1] != width:
+        raise ValueError(f"{name}: has {flat.shape[1]} values per sample, the map was fitted on {width}")
+    return flat
+
+
+@dataclass(frozen=True)
+class Autoencoder:
+    """A fitted autoencoder: ``autoencoder(x)`` is the code (n, k) of the samples x (n, …),
+    without the training noise; :meth:`reconstruct` decodes it back to x's shape."""
+
+    encoder: nn.Module
+    decoder: nn.Module
+    mean: np.ndarray  #: (D,) the training samples' mean, subtracted first
+    scale: float  #: their overall standard deviation, divided by next
+    losses: np.ndarray  #: (epochs,) the mean absolute error of each training epoch, in standard units
+
+    def __call__(self, x: Any) -> np.ndarray:
+        flat = (_flat(x, self.mean.shape[0]) - self.mean) / self.scale
+        with torch.no_grad():
+            return self.encoder(torch.as_tensor(flat, dtype=torch.float32)).double().numpy()
+
+    def reconstruct(self, x: Any) -> np.ndarray:
+        """The decoded code of x, in x's units and shape."""
+        code = torch.as_tensor(self(x), dtype=torch.float32)
+        with torch.no_grad():
+            flat = self.decoder(code).double().numpy()
+        return (flat * self.scale + self.mean).reshape(np.shape(x))
+
+
+@validate_params(train=Array(ndim=(2, 3, 4), max_abs=1e100), k=Integer(low=1), epochs=Integer(low=1),
+                 batch_size=Integer(low=1), lr=Real(low=0, open_low=True, high=1.0), input_noise=Real(low=0),
+                 code_noise=Real(low=0), seed=Seed(), progress=Flag())
+def autoencoder_compression(train: Any, k: int, *, epochs: int = 200, batch_size: int = 256, lr: float = 1e-3,
+                            input_noise: float = 0.1, code_noise: float = 0.02, seed: int = 0,
+                            progress: bool = False) -> Autoencoder:
+    """An autoencoder to ``k`` dimensions trained on the samples ``train`` (n, …; images are
+    flattened), minimising the mean absolute reconstruction error
+
+        (1/(nD)) Σ_i ‖dec(enc(x_i + 0.1 ξ) + 0.02 ζ) − x_i‖₁,   ξ, ζ ~ N(0, I),
+
+    on standardised samples, for ``epochs`` passes in shuffled batches. Reproducible for a
+    ``seed`` (initialisation, batch order and training noise all derive from it).
+    """
+    flat = _flat(train, None, "train")
+    n, width = flat.shape
+    if n < 2:
+        raise ValueError(f"train: needs 2 samples or more, got {n}")
+    mean = flat.mean(0)
+    scale = float((flat - mean).std())
+    if scale == 0:
+        raise ValueError("train: every sample is the same; there is nothing to compress")
+    data = torch.as_tensor((flat - mean) / scale, dtype=torch.float32)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(seed, "autoencoder init"))
+        encoder = nn.Sequential(nn.Linear(width, 256), nn.LeakyReLU(0.2), nn.Linear(256, 64), nn.LeakyReLU(0.2),
+                                nn.Linear(64, k), nn.Tanh())
+        decoder = nn.Sequential(nn.Linear(k, 64), nn.LeakyReLU(0.2), nn.Linear(64, 256), nn.LeakyReLU(0.2),
+                                nn.Linear(256, width))
+    optimiser = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=lr)
+    batches, noise = make_generator(derive_seed(seed, "autoencoder batches")), make_generator(
+        derive_seed(seed, "autoencoder noise"))
+    losses = np.empty(epochs)
+    for epoch in progress_bar(range(epochs), enabled=progress, desc="autoencoder", mininterval=1.0):
+        total = 0.0
+        for rows in torch.randperm(n, generator=batches).split(batch_size):
+            x = data[rows]
+            noisy = x + input_noise * torch.randn(x.shape, generator=noise)
+            code = encoder(noisy)
+            code = code + code_noise * torch.randn(code.shape, generator=noise)
+            loss = (decoder(code) - x).abs().mean()
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach()) * len(rows)
+        losses[epoch] = total / n
+    encoder.eval()
+    decoder.eval()
+    return Autoencoder(encoder, decoder, mean, scale, losses)
