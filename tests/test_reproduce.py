@@ -38,6 +38,8 @@ def test_reproduce_smoke_runs_every_chapter(repo_root, tmp_path):
     assert numbers["saxe_nonlinearity"]["tanh_layer5_compression_binned"] > 1.0 > numbers["saxe_nonlinearity"]["relu_layer5_compression_binned"]
     assert numbers["saxe_sgd"]["tanh_full_batch_compression"] > 1.0 > numbers["saxe_sgd"]["relu_full_batch_compression"]
     assert numbers["saxe_linear"]["largest_fall_i_tx"] < 1e-3 < numbers["saxe_linear"]["irrelevant_fall_large_init"]
+    # On the noisy layer in 4 dimensions, sample propagation is ten times closer to the truth than kNN.
+    assert 10 * numbers["estimators"]["noisy_layer_SP_d4_rms_error"] < numbers["estimators"]["noisy_layer_kNN_d4_rms_error"]
     for r in results:
         assert (tmp_path / f"{r.chapter}.ipynb").is_file()
         assert list((tmp_path / "figures").glob(f"{r.chapter}_*")), f"{r.chapter}: no figure written"

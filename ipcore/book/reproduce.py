@@ -33,6 +33,8 @@ KEY_NUMBERS: dict[str, tuple[str, ...]] = {
                           "softsign_layer5_compression_binned", "softplus_layer5_compression_binned"),
     "saxe_sgd": ("tanh_mini_batch_compression", "tanh_full_batch_compression", "relu_full_batch_compression"),
     "saxe_linear": ("largest_fall_i_tx", "e_g_end_at_p_n_train", "irrelevant_fall_large_init"),
+    "estimators": ("gaussian_kNN_d2_rms_error", "noisy_layer_SP_d4_rms_error", "noisy_layer_kNN_d4_rms_error",
+                   "sp_control_variate_gain_d4"),
 }
 
 

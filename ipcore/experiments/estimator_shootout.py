@@ -1,0 +1,259 @@
+"""The estimators of the debate on tasks whose answer is known (the chapter ``estimators``).
+
+Two tasks, each estimator on the same samples, all values in nats:
+
+- **Correlated Gaussians** (:func:`~ipcore.data.correlated_gaussians`, Butakov et al.'s
+  construction): X, Y ∈ R^d jointly normal with I(X;Y) on a grid from 0 to 10 nats. The
+  estimators that take paired samples: kNN (Kozachenko–Leonenko entropies, Berrett–Samworth–Yuan
+  weighted above 4 dimensions, on whitened samples), KSG, MINE, and binning (a histogram of the
+  standardised samples, I = Ĥ(Bin X) + Ĥ(Bin Y) − Ĥ(Bin X, Bin Y)).
+- **A noisy layer** (:func:`~ipcore.data.noisy_layer`): X uniform on a finite set, T = tanh
+  layer + N(0, β² I), I(X;T) exact by quadrature, in dimensions d from 1 to 10. The setting the
+  sample-propagation (SP) estimator was built for: it sees the clean layer S and β, and
+  h(T | X) = (d/2) ln(2πeβ²) is known. The others: kNN (Ĥ(T) − h(T|X) from the noisy samples),
+  the Kolchinsky–Tracey KDE upper bound on the clean samples (σ² = β²), binning of the clean layer
+  as Shwartz-Ziv & Tishby did (30 bins on [−1, 1], I(X; Bin S) = H(Bin S)), and MINE on (X, T)
+  at the largest sample size only (it is by far the slowest).
+
+Every (task, size, seed) is one cached unit, so an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ipcore.cache import cached
+from ipcore.config import progress_bar
+from ipcore.data import correlated_gaussians, noisy_layer
+from ipcore.estimators import (binned_entropy, channel_information, gaussian_entropy, kde_entropy_bounds,
+                               knn_entropy, knn_mutual_information, ksg_mutual_information, mine_mutual_information,
+                               sp_mutual_information)
+from ipcore.plotting import beta_slider_figure
+from ipcore.validation import check_beta, check_choice, check_number, check_positive_int, check_seed
+
+#: ``smoke`` is small enough for CI (about a minute); ``paper`` has n = 5000, the size
+#: Butakov et al. used, three seeds and the MI grid of their figures.
+PROFILES: dict[str, dict[str, Any]] = {
+    "smoke": {"mi_grid": (0.0, 2.5, 5.0, 7.5, 10.0), "n": 1000, "seeds": 1, "mine_steps": 300,
+              "sizes": (250, 1000), "dims": (1, 2, 4)},
+    "paper": {"mi_grid": tuple(np.linspace(0.0, 10.0, 11)), "n": 5000, "seeds": 3, "mine_steps": 4000,
+              "sizes": (250, 500, 1000, 2000, 5000), "dims": (1, 2, 4, 6, 10)},
+}
+#: The estimators of each task, in the order of the figures' legends.
+GAUSSIAN_ESTIMATORS = ("kNN", "KSG", "MINE", "binning")
+LAYER_ESTIMATORS = ("SP", "kNN", "KDE upper bound", "binning (clean layer)", "MINE")
+#: Colours shared by both tasks' figures.
+COLOURS = {"SP": "#1b9e77", "kNN": "#d95f02", "KSG": "#7570b3", "MINE": "#e7298a", "binning": "#66a61e",
+           "binning (clean layer)": "#66a61e", "KDE upper bound": "#a6761d"}
+#: The estimation code whose change invalidates the cached rows.
+MODULES = ["ipcore.estimators", "ipcore.data.known_mi", "ipcore.experiments.estimator_shootout"]
+
+
+def profile_settings(profile: str) -> dict[str, Any]:
+    """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
+    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def _row(task: str, estimator: str, truth: float, value: float, error: float, seconds: float, **extra: Any) -> dict:
+    return {"task": task, "estimator": estimator, "truth": truth, "estimate": value, "std_error": error,
+            "seconds": seconds, **extra}
+
+
+def _binned_information(x: np.ndarray, y: np.ndarray, width: float) -> float:
+    """Ĥ(Bin X) + Ĥ(Bin Y) − Ĥ(Bin X, Bin Y) on standardised samples, in nats."""
+    zx, zy = (x - x.mean(0)) / x.std(0), (y - y.mean(0)) / y.std(0)
+    return (binned_entropy(zx, width=width) + binned_entropy(zy, width=width)
+            - binned_entropy(np.concatenate([zx, zy], 1), width=width))
+
+
+def gaussian_rows(mi: float, seed: int, *, n: int, dim: int, mine_steps: int, bin_width: float) -> list[dict]:
+    """Every estimator of :data:`GAUSSIAN_ESTIMATORS` on one sample of correlated Gaussians."""
+    x, y = correlated_gaussians(n, dim, dim, mi, seed=seed)
+    common = {"n": n, "d": dim, "seed": seed}
+    knn, t_knn = _timed(lambda: knn_mutual_information(x, y, k=5))
+    ksg, t_ksg = _timed(lambda: ksg_mutual_information(x, y, k=3))
+    mine, t_mine = _timed(lambda: mine_mutual_information(x, y, steps=mine_steps, seed=seed))
+    binned, t_bin = _timed(lambda: _binned_information(x, y, bin_width))
+    return [_row("gaussian", "kNN", mi, knn.value, knn.std_error, t_knn, **common),
+            _row("gaussian", "KSG", mi, ksg.value, ksg.std_error, t_ksg, **common),
+            _row("gaussian", "MINE", mi, mine.value, mine.std_error, t_mine, **common),
+            _row("gaussian", "binning", mi, binned, math.nan, t_bin, **common)]
+
+
+def layer_rows(dim: int, n: int, seed: int, *, beta: float, points: int, mine_steps: int | None) -> list[dict]:
+    """Every estimator of :data:`LAYER_ESTIMATORS` on n samples of the noisy layer of dimension
+    ``dim`` (MINE only when ``mine_steps`` is given); also the SP estimate without its control
+    variate, whose standard error the chapter compares."""
+    block = 1 if dim == 1 else 2
+    layer = noisy_layer(dim, beta, points=points, block=block, seed=0)  # one layer per d, fresh samples per seed
+    truth = channel_information(layer.centres, beta)
+    x, s, t = layer.sample(n, seed=seed)
+    noise = gaussian_entropy(dim, beta)
+    common = {"n": n, "d": dim, "seed": seed}
+    sp, t_sp = _timed(lambda: sp_mutual_information(s, beta, seed=seed))
+    plain = sp_mutual_information(s, beta, seed=seed, control_variate=False)
+    knn, t_knn = _timed(lambda: knn_entropy(t, k=5))
+    (_, upper), t_kde = _timed(lambda: kde_entropy_bounds(s, beta * beta))
+    binned, t_bin = _timed(lambda: binned_entropy(s, bins=30, range=(-1.0, 1.0)))
+    rows = [_row("noisy layer", "SP", truth, sp.mi, sp.mi_std, t_sp, **common),
+            _row("noisy layer", "SP, no control variate", truth, plain.mi, plain.mi_std, math.nan, **common),
+            _row("noisy layer", "kNN", truth, knn.value - noise, knn.std_error, t_knn, **common),
+            _row("noisy layer", "KDE upper bound", truth, upper - noise, math.nan, t_kde, **common),
+            _row("noisy layer", "binning (clean layer)", truth, binned, math.nan, t_bin, **common)]
+    if mine_steps is not None:
+        mine, t_mine = _timed(lambda: mine_mutual_information(x, t, steps=mine_steps, seed=seed))
+        rows.append(_row("noisy layer", "MINE", truth, mine.value, mine.std_error, t_mine, **common))
+    return rows
+
+
+def run(profile: str, *, gaussian_dim: int = 2, beta: float = 0.1, points: int = 8, bin_width: float = 0.5,
+        first_seed: int = 0, progress: bool = True) -> pd.DataFrame:
+    """All rows of both tasks at the resolution of ``profile``, one cached unit per sample.
+
+    Columns: task, estimator, truth, estimate, std_error (NaN where the estimator has none),
+    seconds (one call), n, d, seed; ``error`` = estimate − truth.
+    """
+    settings = profile_settings(profile)
+    check_positive_int(gaussian_dim, "gaussian_dim")
+    check_beta(beta)
+    check_positive_int(points, "points")
+    check_seed(first_seed, "first_seed")
+    seeds = range(first_seed, first_seed + settings["seeds"])
+    units: list[tuple[str, dict, Callable[[], list[dict]]]] = []
+    for mi in settings["mi_grid"]:
+        for seed in seeds:
+            params = {"mi": float(mi), "seed": seed, "n": settings["n"], "dim": gaussian_dim,
+                      "mine_steps": settings["mine_steps"], "bin_width": bin_width}
+            units.append(("shootout_gaussian", params, lambda p=params: gaussian_rows(**p)))
+    largest = max(settings["sizes"])
+    for dim in settings["dims"]:
+        for n in settings["sizes"]:
+            for seed in seeds:
+                params = {"dim": dim, "n": n, "seed": seed, "beta": beta, "points": points,
+                          "mine_steps": settings["mine_steps"] if n == largest else None}
+                units.append(("shootout_layer", params, lambda p=params: layer_rows(**p)))
+    rows: list[dict] = []
+    for kind, params, compute in progress_bar(units, enabled=progress, desc="estimators", mininterval=1.0):
+        rows.extend(cached(kind, params, compute, modules=MODULES))
+    table = pd.DataFrame(rows)
+    table["error"] = table["estimate"] - table["truth"]
+    return table
+
+
+def check_chapter_parameters(*, gaussian_dim: int, beta: float, points: int, bin_width: float, first_seed: int) -> None:
+    """Raise ``ValueError`` naming the first bad parameter of the chapter."""
+    check_positive_int(gaussian_dim, "gaussian_dim")
+    check_beta(beta)
+    if check_positive_int(points, "points") < 2:
+        raise ValueError(f"points: a layer needs 2 input values or more, got {points}")
+    check_number(bin_width, "bin_width")
+    check_seed(first_seed, "first_seed")
+
+
+def _mean_and_spread(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    return rows.groupby(list(by), sort=True)["estimate"].agg(["mean", "std", "count"]).reset_index()
+
+
+def gaussian_figure(table: pd.DataFrame) -> plt.Figure:
+    """Estimated against true I(X;Y) on the correlated Gaussians: the mean over seeds of each
+    estimator with a band of ± one spread over seeds (± its standard error with one seed)."""
+    rows = table[table.task == "gaussian"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    top = float(rows.truth.max())
+    ax.plot([0, top], [0, top], color="0.3", ls="--", lw=1, label="truth")
+    for name in GAUSSIAN_ESTIMATORS:
+        part = rows[rows.estimator == name]
+        if part.empty:
+            continue
+        stats = part.groupby("truth").agg(mean=("estimate", "mean"), spread=("estimate", "std"),
+                                          se=("std_error", "mean")).reset_index()
+        band = stats.spread.where(stats.spread.notna() & (part.seed.nunique() > 1), stats.se).fillna(0.0)
+        ax.plot(stats.truth, stats["mean"], marker="o", ms=3, color=COLOURS[name], label=name)
+        ax.fill_between(stats.truth, stats["mean"] - band, stats["mean"] + band, color=COLOURS[name], alpha=0.2)
+    d, n = int(rows.d.iloc[0]), int(rows.n.iloc[0])
+    ax.set(xlabel="true I(X;Y) [nats]", ylabel="estimate [nats]",
+           title=f"Correlated Gaussians, d = {d} per side, n = {n}")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def layer_slider_figure(table: pd.DataFrame) -> go.Figure:
+    """Estimate − truth against the sample size n on the noisy layer, one line per estimator
+    (mean over seeds, error bars ± one spread over seeds), with a slider over the dimension d."""
+    rows = table[(table.task == "noisy layer") & table.estimator.isin(LAYER_ESTIMATORS)]
+    dims = sorted(int(d) for d in rows.d.unique())
+    truths = rows.groupby("d").truth.first()
+
+    def traces(dim: int):
+        part = rows[rows.d == dim]
+        for name in LAYER_ESTIMATORS:
+            stats = _mean_and_spread(part[part.estimator == name], ["n"])
+            if stats.empty:
+                continue
+            yield go.Scatter(x=stats.n, y=stats["mean"] - truths[dim], name=name,
+                             mode="lines+markers" if len(stats) > 1 else "markers",
+                             line={"color": COLOURS[name]}, marker={"size": 8 if len(stats) == 1 else 6},
+                             error_y={"type": "data", "array": stats["std"].fillna(0.0), "visible": True},
+                             hovertemplate=f"{name}<br>n = %{{x}}<br>error = %{{y:.3f}} nats<extra></extra>"), 1, 1
+
+    fig = beta_slider_figure(dims, traces, label="d", active=min(1, len(dims) - 1),
+                             title=lambda d: f"Noisy layer, d = {d}: true I(X;T) = {truths[d]:.3f} nats")
+    fig.add_hline(y=0.0, line_dash="dash", line_color="grey")
+    fig.update_xaxes(type="log", title_text="samples n")
+    fig.update_yaxes(title_text="estimate − truth [nats]")
+    return fig
+
+
+def dimension_figure(table: pd.DataFrame) -> plt.Figure:
+    """|estimate − truth| at the largest n against the dimension d, per estimator, log scale."""
+    rows = table[(table.task == "noisy layer") & table.estimator.isin(LAYER_ESTIMATORS)]
+    rows = rows[rows.n == rows.n.max()]
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    for name in LAYER_ESTIMATORS:
+        part = rows[rows.estimator == name].groupby("d").error.apply(lambda e: float(np.sqrt((e**2).mean())))
+        if not part.empty:
+            ax.plot(part.index, part.values.clip(1e-4), marker="o", color=COLOURS[name], label=name)
+    ax.set_yscale("log")
+    ax.set(xlabel="dimension d of the layer", ylabel="root-mean-square error [nats]",
+           title=f"Noisy layer, n = {int(rows.n.max())}")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per task, estimator and d, at the largest n: the mean error, the root-mean-square error
+    over the truths and seeds, the mean reported standard error and the mean time of one call."""
+    largest = table.groupby("task").n.transform("max")
+    rows = table[table.n == largest]
+    out = rows.groupby(["task", "estimator", "d"]).agg(
+        n=("n", "first"),
+        mean_error=("error", "mean"),
+        rms_error=("error", lambda e: float(np.sqrt((e**2).mean()))),
+        mean_std_error=("std_error", "mean"),
+        seconds=("seconds", "mean"),
+    ).reset_index()
+    return out
+
+
+def control_variate_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The SP estimator's standard error with and without its control variate, at the largest n."""
+    rows = table[(table.task == "noisy layer") & (table.n == table[table.task == "noisy layer"].n.max())]
+    pivot = rows[rows.estimator.isin(["SP", "SP, no control variate"])].pivot_table(
+        index="d", columns="estimator", values="std_error", aggfunc="mean")
+    pivot["ratio"] = pivot["SP, no control variate"] / pivot["SP"]
+    return pivot.rename(columns={"SP": "with", "SP, no control variate": "without"})[["without", "with", "ratio"]]
