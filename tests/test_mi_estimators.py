@@ -10,7 +10,7 @@ import pytest
 from scipy.special import digamma, gammaln, ndtr
 
 from ipcore.data import correlated_gaussians, gaussian_blobs, rectangles
-from ipcore.estimators import (autoencoder_compression, bsy_weights, jointly_gaussian_mutual_information, knn_entropy, knn_mutual_information,
+from ipcore.estimators import (autoencoder_compression, knn_label_information, mixture_entropy_1d, bsy_weights, jointly_gaussian_mutual_information, knn_entropy, knn_mutual_information,
                                ksg_mutual_information, mine_mutual_information, pca_compression)
 
 RNG = np.random.default_rng(11)
@@ -199,6 +199,26 @@ def test_pca_of_a_linear_embedding_keeps_the_information_exactly():
     direct = knn_mutual_information(x, y).value
     assert knn_mutual_information(px(x @ embed_x), py(y @ embed_y)).value == pytest.approx(direct, abs=1e-8)
     assert px.explained_variance[0] >= px.explained_variance[1] > 0
+
+
+def test_label_information_against_its_truths():
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 3, 6000)
+    anisotropic = rng.standard_normal((6000, 3)) @ np.array([[3.0, 0, 0], [1, 1, 0], [0, 0, 0.1]])
+    p = np.bincount(labels) / len(labels)
+    # Independent of the labels: 0. Classes far apart: H(Y) exactly (whitening by the pooled
+    # within-class covariance keeps each class round; by the total one it would not).
+    none = knn_label_information(anisotropic, labels)
+    assert abs(none.value) < 4 * none.std_error + 0.01
+    separated = knn_label_information(anisotropic + 50 * labels[:, None], labels)
+    assert separated.value == pytest.approx(-(p * np.log(p)).sum(), abs=1e-3)
+    # Two overlapping unit Gaussians at ±1: I = h(mixture) − h(N(0, 1)), by quadrature.
+    two = rng.integers(0, 2, 20000)
+    est = knn_label_information((rng.standard_normal(20000) + np.where(two == 1, 1.0, -1.0))[:, None], two)
+    truth = mixture_entropy_1d(np.array([-1.0, 1.0]), 1.0) - 0.5 * math.log(2 * math.pi * math.e)
+    assert est.value == pytest.approx(truth, abs=0.02)
+    with pytest.raises(ValueError, match="^labels"):
+        knn_label_information(anisotropic[:10], np.arange(10) % 5, k=3)
 
 
 def test_an_autoencoder_follows_a_curved_embedding_and_keeps_most_of_the_information():

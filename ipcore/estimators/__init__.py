@@ -36,7 +36,8 @@ from ipcore.estimators.kde import KDEInformation, kde_entropy_bounds, kde_inform
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.compression import PCA, Autoencoder, autoencoder_compression, pca_compression
 from ipcore.estimators.mine import MINEEstimate, mine_mutual_information
-from ipcore.estimators.knn import KNNEstimate, bsy_weights, knn_entropy, knn_mutual_information, ksg_mutual_information
+from ipcore.estimators.knn import (KNNEstimate, bsy_weights, knn_entropy, knn_label_information, knn_mutual_information,
+                                   ksg_mutual_information)
 from ipcore.estimators.neuron import binned_neuron_information, noisy_neuron_information
 from ipcore.estimators.quadrature import channel_information, gaussian_entropy, mixture_entropy_1d, mixture_entropy_2d
 
@@ -66,6 +67,7 @@ __all__ = [
     "linear_layer_information",
     "knn_entropy",
     "knn_mutual_information",
+    "knn_label_information",
     "ksg_mutual_information",
     "bsy_weights",
     "mine_mutual_information",

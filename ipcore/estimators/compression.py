@@ -17,6 +17,7 @@ smooth and spread out.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +63,9 @@ def _flat(x: Any, width: int | None, name: str = "x") -> np.ndarray:
 @dataclass(frozen=True)
 class Autoencoder:
     """A fitted autoencoder: ``autoencoder(x)`` is the code (n, k) of the samples x (n, …),
-    without the training noise; :meth:`reconstruct` decodes it back to x's shape."""
+    without the training noise, taken before the encoder's final tanh and in float64 (the same
+    information, since tanh is one-to-one; in float32 its saturation at ±1 would merge distinct
+    samples into ties); :meth:`reconstruct` decodes it back to x's shape."""
 
     encoder: nn.Module
     decoder: nn.Module
@@ -73,11 +76,12 @@ class Autoencoder:
     def __call__(self, x: Any) -> np.ndarray:
         flat = (_flat(x, self.mean.shape[0]) - self.mean) / self.scale
         with torch.no_grad():
-            return self.encoder(torch.as_tensor(flat, dtype=torch.float32)).double().numpy()
+            before_tanh = copy.deepcopy(self.encoder[:-1]).double()
+            return before_tanh(torch.as_tensor(flat, dtype=torch.float64)).numpy()
 
     def reconstruct(self, x: Any) -> np.ndarray:
         """The decoded code of x, in x's units and shape."""
-        code = torch.as_tensor(self(x), dtype=torch.float32)
+        code = torch.tanh(torch.as_tensor(self(x), dtype=torch.float32))
         with torch.no_grad():
             flat = self.decoder(code).double().numpy()
         return (flat * self.scale + self.mean).reshape(np.shape(x))
@@ -116,7 +120,20 @@ def autoencoder_compression(train: Any, k: int, *, epochs: int = 200, batch_size
     batches, noise = make_generator(derive_seed(seed, "autoencoder batches")), make_generator(
         derive_seed(seed, "autoencoder noise"))
     losses = np.empty(epochs)
-    for epoch in progress_bar(range(epochs), enabled=progress, desc="autoencoder", mininterval=1.0):
+    with torch.enable_grad():  # also when called under no_grad (a recorder's reduce, say)
+        _fit(encoder, decoder, optimiser, data, losses, batch_size=batch_size, input_noise=input_noise,
+             code_noise=code_noise, batches=batches, noise=noise, progress=progress)
+    encoder.eval()
+    decoder.eval()
+    return Autoencoder(encoder, decoder, mean, scale, losses)
+
+
+def _fit(encoder: nn.Module, decoder: nn.Module, optimiser: torch.optim.Optimizer, data: torch.Tensor,
+         losses: np.ndarray, *, batch_size: int, input_noise: float, code_noise: float, batches: torch.Generator,
+         noise: torch.Generator, progress: bool) -> None:
+    """The training epochs of :func:`autoencoder_compression`, each loss written to ``losses``."""
+    n = len(data)
+    for epoch in progress_bar(range(len(losses)), enabled=progress, desc="autoencoder", mininterval=1.0):
         total = 0.0
         for rows in torch.randperm(n, generator=batches).split(batch_size):
             x = data[rows]
@@ -129,6 +146,3 @@ def autoencoder_compression(train: Any, k: int, *, epochs: int = 200, batch_size
             optimiser.step()
             total += float(loss.detach()) * len(rows)
         losses[epoch] = total / n
-    encoder.eval()
-    decoder.eval()
-    return Autoencoder(encoder, decoder, mean, scale, losses)

@@ -78,18 +78,19 @@ def mine_mutual_information(x: Any, y: Any, *, hidden: int = 64, steps: int = 20
     size = min(batch_size, len(fit))
     moving = None
     curve = np.empty(steps)
-    for step in progress_bar(range(steps), enabled=progress, desc="MINE", mininterval=1.0):
-        rows = fit_t[torch.randperm(len(fit), generator=generator)[:size]]
-        shuffled = fit_t[torch.randint(len(fit), (size,), generator=generator)]  # y from the marginal
-        joint = critic(torch.cat([xs[rows], ys[rows]], 1)).squeeze(1)
-        marginal = critic(torch.cat([xs[rows], ys[shuffled]], 1)).squeeze(1)
-        exp_mean = marginal.exp().mean()
-        moving = exp_mean.detach() if moving is None else (1 - ema) * moving + ema * exp_mean.detach()
-        loss = -(joint.mean() - exp_mean / moving)  # the gradient of the DV bound, bias-corrected
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
-        curve[step] = float(joint.detach().mean() - torch.log(exp_mean.detach()))
+    with torch.enable_grad():  # also when called under no_grad
+        for step in progress_bar(range(steps), enabled=progress, desc="MINE", mininterval=1.0):
+            rows = fit_t[torch.randperm(len(fit), generator=generator)[:size]]
+            shuffled = fit_t[torch.randint(len(fit), (size,), generator=generator)]  # y from the marginal
+            joint = critic(torch.cat([xs[rows], ys[rows]], 1)).squeeze(1)
+            marginal = critic(torch.cat([xs[rows], ys[shuffled]], 1)).squeeze(1)
+            exp_mean = marginal.exp().mean()
+            moving = exp_mean.detach() if moving is None else (1 - ema) * moving + ema * exp_mean.detach()
+            loss = -(joint.mean() - exp_mean / moving)  # the gradient of the DV bound, bias-corrected
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            curve[step] = float(joint.detach().mean() - torch.log(exp_mean.detach()))
     with torch.no_grad():
         t = torch.as_tensor(test)
         joint = critic(torch.cat([xs[t], ys[t]], 1)).squeeze(1).double()

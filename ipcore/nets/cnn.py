@@ -1,4 +1,5 @@
-"""A small convolutional network for MNIST built from the noisy layers of :mod:`ipcore.nets.models`.
+"""Small convolutional networks for MNIST built from the noisy layers of :mod:`ipcore.nets.models`:
+:class:`NoisyCNN` (Goldfeld et al.'s MNIST chapter) and :class:`CompressionCNN` (Butakov et al.).
 
 Four layers, two convolutional and two fully connected:
 
@@ -20,7 +21,7 @@ import torch
 from torch import nn
 
 from ipcore.validation import Beta, Choice, Integer, Real, Widths, validate_params
-from ipcore.nets.models import ACTIVATIONS, GaussianNoise
+from ipcore.nets.models import ACTIVATIONS, GaussianNoise, RelativeGaussianNoise
 
 
 class NoisyCNN(nn.Module):
@@ -49,6 +50,43 @@ class NoisyCNN(nn.Module):
             nn.Sequential(nn.Flatten(), nn.Linear(c2 * 49, hidden), act(), *regulariser()),
         ])
         self.output = nn.Linear(hidden, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t = x.to(self.output.weight.dtype)
+        if t.ndim == 3:  # (n, 28, 28) images
+            t = t[:, None]
+        for layer in self.hidden:
+            t = layer(t)
+        return self.output(t)
+
+
+class CompressionCNN(nn.Module):
+    """Butakov et al.'s MNIST classifier (their ``misc/classifier.py``), with its noise:
+
+        dropout → conv 3×3 (1 → 8) → max-pool 2 → LeakyReLU → noise        L1 (8 × 13 × 13)
+        dropout → conv 3×3 (8 → 16) → max-pool 2 → LeakyReLU → noise       L2 (16 × 5 × 5)
+        dropout → conv 3×3 (16 → 32) → max-pool 2 → LeakyReLU → noise      L3 (32)
+        linear (32 → 32) → LeakyReLU → noise                                L4 (32)
+        linear (32 → 10): logits, whose log-softmax is L5
+
+    The noise is relative (:class:`~ipcore.nets.models.RelativeGaussianNoise`, std σ·|s|) and
+    on at inference too; dropout only while training. Hidden layers are ``hidden.0`` … ``hidden.3``.
+    """
+
+    @validate_params(sigma=Beta(allow_zero=True), dropout=Real(low=0, high=1, open_high=True))
+    def __init__(self, sigma: float = 1e-3, dropout: float = 0.1) -> None:
+        super().__init__()
+        self.sigma, self.dropout = float(sigma), float(dropout)
+
+        def conv(c_in: int, c_out: int) -> nn.Sequential:
+            return nn.Sequential(nn.Dropout(dropout), nn.Conv2d(c_in, c_out, 3), nn.MaxPool2d(2), nn.LeakyReLU(),
+                                 RelativeGaussianNoise(sigma))
+
+        self.hidden = nn.ModuleList([
+            conv(1, 8), conv(8, 16), conv(16, 32),
+            nn.Sequential(nn.Flatten(), nn.Linear(32, 32), nn.LeakyReLU(), RelativeGaussianNoise(sigma)),
+        ])
+        self.output = nn.Linear(32, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         t = x.to(self.output.weight.dtype)

@@ -63,6 +63,14 @@ class GaussianNoise(nn.Module):
         return f"beta={self.beta}"
 
 
+class RelativeGaussianNoise(GaussianNoise):
+    """Adds noise of std β·|s| to each coordinate s of its input (multiplicative noise, as
+    Butakov et al.'s classifier has), in training and in evaluation alike."""
+
+    def scale(self, s: torch.Tensor) -> torch.Tensor:
+        return self.beta * s.abs()
+
+
 @validate_params(model=InstanceOf((nn.Module,)))
 def noise_layers(model: nn.Module) -> dict[str, GaussianNoise]:
     """The model's noise layers by qualified name, in forward order of definition."""
