@@ -40,6 +40,9 @@ def test_reproduce_smoke_runs_every_chapter(repo_root, tmp_path):
     assert numbers["saxe_linear"]["largest_fall_i_tx"] < 1e-3 < numbers["saxe_linear"]["irrelevant_fall_large_init"]
     # On the noisy layer in 4 dimensions, sample propagation is ten times closer to the truth than kNN.
     assert 10 * numbers["estimators"]["noisy_layer_SP_d4_rms_error"] < numbers["estimators"]["noisy_layer_kNN_d4_rms_error"]
+    # On the latents the estimator is right; compressing the blob images loses information at 6 nats.
+    assert numbers["butakov_compression"]["blobs_latents_rms_error"] < 0.2
+    assert numbers["butakov_compression"]["blobs_PCA_error_at_top"] < -0.5
     for r in results:
         assert (tmp_path / f"{r.chapter}.ipynb").is_file()
         assert list((tmp_path / "figures").glob(f"{r.chapter}_*")), f"{r.chapter}: no figure written"

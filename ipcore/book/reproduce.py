@@ -35,6 +35,8 @@ KEY_NUMBERS: dict[str, tuple[str, ...]] = {
     "saxe_linear": ("largest_fall_i_tx", "e_g_end_at_p_n_train", "irrelevant_fall_large_init"),
     "estimators": ("gaussian_kNN_d2_rms_error", "noisy_layer_SP_d4_rms_error", "noisy_layer_kNN_d4_rms_error",
                    "sp_control_variate_gain_d4"),
+    "butakov_compression": ("blobs_latents_rms_error", "blobs_PCA_error_at_top", "blobs_autoencoder_error_at_top",
+                            "cnn_accuracy"),
 }
 
 

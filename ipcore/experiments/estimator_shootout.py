@@ -237,7 +237,8 @@ def dimension_figure(table: pd.DataFrame) -> plt.Figure:
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per task, estimator and d, at the largest n: the mean error, the root-mean-square error
-    over the truths and seeds, the mean reported standard error and the mean time of one call."""
+    over the truths and seeds, the mean reported standard error and the median time of one call
+    (the median: a first call also pays for loading libraries)."""
     largest = table.groupby("task").n.transform("max")
     rows = table[table.n == largest]
     out = rows.groupby(["task", "estimator", "d"]).agg(
@@ -245,7 +246,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
         mean_error=("error", "mean"),
         rms_error=("error", lambda e: float(np.sqrt((e**2).mean()))),
         mean_std_error=("std_error", "mean"),
-        seconds=("seconds", "mean"),
+        seconds=("seconds", "median"),
     ).reset_index()
     return out
 
