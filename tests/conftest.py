@@ -56,6 +56,16 @@ def abort_kernels() -> list[int]:
 
 
 @pytest.fixture(autouse=True)
+def matplotlib_figures_closed():
+    """Every test starts and ends with no Matplotlib figure open: figures a test draws are
+    closed after it, so that a test checking that code closes its own figures sees only those."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture(autouse=True)
 def stuck_kernel_watchdog(request):
     """A test still running after the ini's ``faulthandler_timeout`` is stuck (the slowest test,
     the first book build, takes a few minutes). pytest then prints its own stacks; this aborts

@@ -24,7 +24,22 @@ from ipcore.validation import Beta, Choice, Integer, Real, Widths, validate_para
 from ipcore.nets.models import ACTIVATIONS, GaussianNoise, RelativeGaussianNoise
 
 
-class NoisyCNN(nn.Module):
+class _ImageClassifier(nn.Module):
+    """Images (n, 28, 28) or (n, 1, 28, 28) through the ``hidden`` layers, then ``output``: the logits."""
+
+    hidden: nn.ModuleList
+    output: nn.Linear
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        t = x.to(self.output.weight.dtype)
+        if t.ndim == 3:  # (n, 28, 28) images
+            t = t[:, None]
+        for layer in self.hidden:
+            t = layer(t)
+        return self.output(t)
+
+
+class NoisyCNN(_ImageClassifier):
     """The four-layer CNN above; hidden layers are ``hidden.0``, ``hidden.1``, ``hidden.2``."""
 
     @validate_params(channels=Widths(min_len=2), hidden=Integer(low=1), activation=Choice(tuple(ACTIVATIONS)),
@@ -51,16 +66,8 @@ class NoisyCNN(nn.Module):
         ])
         self.output = nn.Linear(hidden, 10)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        t = x.to(self.output.weight.dtype)
-        if t.ndim == 3:  # (n, 28, 28) images
-            t = t[:, None]
-        for layer in self.hidden:
-            t = layer(t)
-        return self.output(t)
 
-
-class CompressionCNN(nn.Module):
+class CompressionCNN(_ImageClassifier):
     """Butakov et al.'s MNIST classifier (their ``misc/classifier.py``), with its noise:
 
         dropout → conv 3×3 (1 → 8) → max-pool 2 → LeakyReLU → noise        L1 (8 × 13 × 13)
@@ -87,11 +94,3 @@ class CompressionCNN(nn.Module):
             nn.Sequential(nn.Flatten(), nn.Linear(32, 32), nn.LeakyReLU(), RelativeGaussianNoise(sigma)),
         ])
         self.output = nn.Linear(32, 10)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        t = x.to(self.output.weight.dtype)
-        if t.ndim == 3:  # (n, 28, 28) images
-            t = t[:, None]
-        for layer in self.hidden:
-            t = layer(t)
-        return self.output(t)
