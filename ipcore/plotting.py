@@ -123,6 +123,56 @@ def information_lines(
     return ax
 
 
+def information_plane(table: pd.DataFrame, *, layers: Sequence[str] | None = None, ax: plt.Axes | None = None,
+                      x: str = "mi_x", y: str = "mi_y") -> plt.Figure:
+    """The information plane of a tidy table (columns layer, epoch, ``x``, ``y``): one line per
+    layer through its epochs, the points coloured by epoch (log scale), nats on both axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 4.4))
+    order = list(layers) if layers is not None else list(dict.fromkeys(table["layer"]))
+    epochs = table["epoch"].to_numpy(dtype=float)
+    norm = plt.matplotlib.colors.LogNorm(vmin=max(1.0, epochs.min() + 1), vmax=epochs.max() + 1)
+    for i, layer in enumerate(order):
+        part = table[table["layer"] == layer].sort_values("epoch")
+        ax.plot(part[x], part[y], color=plt.cm.tab10(i % 10), lw=1, alpha=0.6, label=layer)
+        points = ax.scatter(part[x], part[y], c=part["epoch"] + 1, cmap="viridis", norm=norm, s=18, zorder=3)
+    ax.figure.colorbar(points, ax=ax, label="epoch + 1")
+    ax.set_xlabel("I(X;T) [nats]")
+    ax.set_ylabel("I(T;Y) [nats]")
+    ax.legend(frameon=False, fontsize=8)
+    return ax.figure
+
+
+def information_plane_slider(tables: Mapping[str, pd.DataFrame], *, label: str = "model",
+                             x: str = "mi_x", y: str = "mi_y", height: int = 480) -> go.Figure:
+    """Interactive information planes of several tidy tables (columns layer, epoch, ``x``, ``y``,
+    in nats), a slider over the keys of ``tables``: a line per layer through its epochs, the
+    points coloured by epoch (hover for the values). Axes fixed across the slider."""
+    if not tables:
+        raise ValueError("tables: give at least one table")
+    everything = pd.concat(list(tables.values()))
+    x_max, y_max = float(everything[x].max()) * 1.05, float(everything[y].max()) * 1.08
+    cmax = float(np.log10(everything["epoch"].max() + 1)) or 1.0
+
+    def traces(name: str):
+        table = tables[name]
+        for i, layer in enumerate(dict.fromkeys(table["layer"])):
+            part = table[table["layer"] == layer].sort_values("epoch")
+            yield go.Scatter(
+                x=part[x], y=part[y], mode="lines+markers", name=f"layer {layer}",
+                line={"color": f"rgba(80,80,80,{0.3 + 0.5 * i / max(1, table['layer'].nunique() - 1):.2f})"},
+                marker={"size": 8, "color": np.log10(part["epoch"] + 1), "colorscale": "Viridis", "cmin": 0,
+                        "cmax": cmax, "colorbar": {"title": "log₁₀(epoch + 1)"} if i == 0 else None},
+                hovertemplate=f"layer {layer}<br>epoch %{{text}}<br>I(X;T) = %{{x:.3f}}<br>I(T;Y) = %{{y:.3f}}<extra></extra>",
+                text=part["epoch"].astype(str)), 1, 1
+
+    fig = beta_slider_figure(list(tables), traces, label=label, title=lambda k: f"information plane: {k}",
+                             height=height)
+    fig.update_xaxes(title_text="I(X;T) [nats]", range=[0, x_max])
+    fig.update_yaxes(title_text="I(T;Y) [nats]", range=[0, y_max])
+    return fig
+
+
 def thumbnail(fig, *, close: bool = False) -> None:
     """Offer ``fig`` (a Matplotlib figure) as this chapter's thumbnail on the book's landing page.
 

@@ -26,7 +26,7 @@ import ipcore.nets
 from ipcore.validation import BETA_MIN, declared_params
 
 #: Public names that take no input to check: results, constants, exceptions.
-NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MINEEstimate", "PCA", "Autoencoder", "NoisyLayer", "MNIST", "MNISTNotFound", "IBCurve",
+NOT_CALLED_WITH_INPUT = {"SPEstimate", "SPLabelEstimate", "KDEInformation", "KNNEstimate", "MINEEstimate", "PCA", "Autoencoder", "NoisyLayers", "NoisyLayer", "MNIST", "MNISTNotFound", "IBCurve",
                          "IBConvergenceWarning", "EnsembleOutputs"}
 #: Public callables that check their arguments themselves (with the reason).
 SELF_CHECKED = {"resolve_device": "one argument, interpreted by torch.device and checked in the body (tests/test_estimators)"}
@@ -107,6 +107,10 @@ def good_calls(tmp_folder):
         "DeepLinearNetwork": dict(widths=(3, 4, 1), init_std=0.1, beta=0.0, dtype=torch.float64),
         "SingleNeuron": dict(beta=0.1, w=0.5, b=0.0),
         "GaussianNoise": dict(beta=0.1),
+        "add_noise": dict(model=_tiny_mlp(), layers=["hidden.0"], beta=0.1, seed=0),
+        "InformationProbe": dict(model=_tiny_mlp(), inputs=x, labels=LABELS, layers=["hidden.0"], beta=0.1,
+                                 estimator="sp", replicas=2, bin_width=None, kde_variance=None, n_mc=2, seed=0,
+                                 train_noise=True),
         "RelativeGaussianNoise": dict(beta=0.1),
         "CompressionCNN": dict(sigma=1e-3, dropout=0.1),
         "NoisyCNN": dict(channels=(2, 2), hidden=4, activation="relu", beta=0.1, dropout=0.0),

@@ -2,7 +2,8 @@
 
     shared:     config, validation, seeding, cache, download, plotting
     science:    estimators, nets, data, bottleneck   (each imports only itself and the shared modules)
-    studies:    experiments                   (the science and the shared modules)
+    user API:   measure                       (the science and the shared modules: measure your own network)
+    studies:    experiments                   (the science, measure and the shared modules)
     machinery:  book                          (anything: build, Sphinx extension, runner, CLI)
 """
 
@@ -19,8 +20,9 @@ SCIENCE = {"estimators", "nets", "data", "bottleneck"}
 ALLOWED = {
     **{name: SHARED for name in SHARED},
     **{name: SHARED | {name} for name in SCIENCE},
-    "experiments": SHARED | SCIENCE | {"experiments"},
-    "book": SHARED | SCIENCE | {"experiments", "book"},
+    "measure": SHARED | SCIENCE | {"measure"},
+    "experiments": SHARED | SCIENCE | {"measure", "experiments"},
+    "book": SHARED | SCIENCE | {"measure", "experiments", "book"},
 }
 
 
@@ -51,6 +53,6 @@ def test_imports_only_go_downward(path):
 
 def test_every_folder_is_one_concern():
     folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and not p.name.startswith("__")}
-    assert folders == SCIENCE | {"experiments", "book"}
+    assert folders == SCIENCE | {"measure", "experiments", "book"}
     modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
     assert modules == SHARED - {""}

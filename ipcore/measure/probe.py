@@ -1,0 +1,173 @@
+"""The information probe: I(X;T_ℓ) and I(T_ℓ;Y) of chosen layers of any model, while it trains.
+
+>>> probe = InformationProbe(model, x_measure, y_measure, layers=["conv2", "fc1"], beta=0.1)
+>>> for epoch in range(epochs):
+...     train_one_epoch(model)          # your own loop; the noise is on while it trains
+...     probe.record(epoch)             # representations → estimates, replicas dropped
+>>> probe.table()                       # epoch, layer, mi_x, mi_x_std, mi_y, mi_y_std (nats)
+>>> probe.plane()                       # the information plane
+
+At each record, the measured inputs X (m of them, equally likely) go through the model
+once with the noise off (the clean representations S_ℓ, for binning and the KDE bounds) and
+R times with the noise on, stacked into one batch (each layer's S_ℓ with the noise of the
+layers before it: the replicas of the sample-propagation estimator). The estimates are taken
+at once and the representations dropped, so memory does not grow with the epochs.
+
+Estimators (``estimator=``), all in nats:
+
+- ``"sp"``, sample propagation (Goldfeld et al. 2019), for noisy layers (β > 0):
+  I(X;T_ℓ) = h(T_ℓ) − (1/m) Σ_i h(T_ℓ | X = x_i), each a Gaussian-mixture entropy
+  (:func:`~ipcore.estimators.sp_mutual_information`; h(T|X) = (d/2) ln(2πeβ²) exactly for the
+  first noisy layer), and I(T_ℓ;Y) by :func:`~ipcore.estimators.sp_label_information`.
+- ``"binning"`` (Shwartz-Ziv & Tishby) on the clean S_ℓ with bins of ``bin_width``:
+  I(X; Bin S) = H(Bin S) and I(Bin S; Y).
+- ``"kde"``: Kolchinsky & Tracey's upper bounds on the clean S_ℓ with noise variance
+  ``kde_variance`` (Saxe et al.).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from ipcore.estimators import (binned_entropy, binned_mutual_information, kde_mutual_information,
+                               sp_label_information, sp_mutual_information)
+from ipcore.nets.hooks import add_noise
+from ipcore.plotting import information_plane
+from ipcore.validation import (Choice, Flag, InstanceOf, Integer, Optional, Real, Seed, Unchecked, as_labels,
+                               validate_params)
+
+#: The estimators a probe offers, and what each needs.
+ESTIMATORS = {"sp": "noisy layers (beta > 0)", "binning": "bin_width", "kde": "kde_variance"}
+#: Rows per forward pass when recording (inputs × replicas are stacked, then cut into chunks).
+RECORD_CHUNK = 4096
+
+
+class InformationProbe:
+    """Noise after ``layers`` of ``model``, and the information of those layers at each record.
+
+    ``inputs`` (m, …) are the measured inputs X (uniform over them), ``labels`` (m,) their
+    classes (None: I(T;Y) is not estimated). ``layers``: module names (see
+    ``dict(model.named_modules())``) or a module type. ``beta``: the noise std after each
+    chosen layer (0: deterministic, then ``estimator`` must be "binning" or "kde").
+    ``replicas``: noisy passes per input for the conditional entropies of ``"sp"``.
+    ``seed`` seeds the noise and the Monte Carlo draws. ``train_noise=False``: the noise is on
+    only while recording (a network trained without it, measured as a noisy one).
+    :meth:`remove` takes the noise off.
+    """
+
+    @validate_params(model=InstanceOf((nn.Module,)), inputs=InstanceOf((torch.Tensor,)),
+                     labels=Unchecked("checked against the inputs below"),
+                     layers=Unchecked("module names or types, checked against the model"),
+                     beta=Real(low=0), estimator=Choice(tuple(ESTIMATORS)), replicas=Integer(low=1),
+                     bin_width=Optional(Real(low=0, open_low=True)), kde_variance=Optional(Real(low=0, open_low=True)),
+                     n_mc=Integer(low=1), seed=Seed(), train_noise=Flag())
+    def __init__(self, model: nn.Module, inputs: torch.Tensor, labels: Any = None, *, layers: Any, beta: float,
+                 estimator: str = "sp", replicas: int = 10, bin_width: float | None = None,
+                 kde_variance: float | None = None, n_mc: int = 10, seed: int = 0, train_noise: bool = True) -> None:
+        if estimator == "sp" and beta == 0:
+            raise ValueError("estimator: 'sp' estimates noisy layers and needs beta > 0; for a deterministic "
+                             f"network (beta = 0) choose one of {['binning', 'kde']}")
+        if estimator == "binning" and bin_width is None:
+            raise ValueError("bin_width: the 'binning' estimator needs a bin width (e.g. 0.07 for tanh layers)")
+        if estimator == "kde" and kde_variance is None:
+            raise ValueError("kde_variance: the 'kde' estimator needs the noise variance of its kernel (e.g. 1e-3)")
+        if len(inputs) < 2:
+            raise ValueError(f"inputs: measure at least 2 inputs, got {len(inputs)}")
+        self.labels = None if labels is None else as_labels(labels, len(inputs)).cpu().numpy()
+        self.model, self.inputs, self.estimator, self.beta = model, inputs, estimator, float(beta)
+        self.replicas = replicas if estimator == "sp" else 0
+        self.bin_width, self.kde_variance, self.n_mc, self.seed = bin_width, kde_variance, n_mc, seed
+        self.noise = add_noise(model, layers, beta, seed=seed)
+        self.noise.enabled = train_noise  # the records switch it on for their noisy passes either way
+        self.rows: list[dict[str, Any]] = []
+
+    @property
+    def layers(self) -> list[str]:
+        return list(self.noise.layers)
+
+    def _passes(self, x: torch.Tensor, *, noise: bool) -> dict[str, np.ndarray]:
+        """Each chosen layer's S for the rows of x (flattened to (rows, d)), in chunks."""
+        parts: dict[str, list[np.ndarray]] = {}
+        for start in range(0, len(x), RECORD_CHUNK):
+            with self.noise.capture(noise=noise) as captured:
+                self.model(x[start:start + RECORD_CHUNK])
+            missing = [n for n in self.noise.layers if n not in captured]
+            if missing:
+                raise ValueError(f"layers: {missing} did not run in the model's forward pass")
+            for name, s in captured.items():
+                parts.setdefault(name, []).append(s.reshape(len(s), -1).double().cpu().numpy())
+        return {name: np.concatenate(chunks) for name, chunks in parts.items()}
+
+    @validate_params(epoch=Integer(low=0))
+    def record(self, epoch: int) -> pd.DataFrame:
+        """Estimate every chosen layer's information now; returns this epoch's rows (also kept)."""
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad():
+                clean = self._passes(self.inputs, noise=False)
+                stacked = None
+                if self.replicas:
+                    m = len(self.inputs)
+                    rep = self._passes(self.inputs.repeat(self.replicas, *([1] * (self.inputs.ndim - 1))), noise=True)
+                    stacked = {n: s.reshape(self.replicas, m, -1).transpose(1, 0, 2) for n, s in rep.items()}
+        finally:
+            self.model.train(was_training)
+        first = self.noise.order[0]
+        rows = [self._estimate(epoch, name, clean[name], None if stacked is None else stacked[name], name == first)
+                for name in self.noise.layers]
+        self.rows.extend(rows)
+        return pd.DataFrame(rows)
+
+    def _estimate(self, epoch: int, layer: str, clean: np.ndarray, replicas: np.ndarray | None,
+                  first: bool) -> dict[str, Any]:
+        nan = math.nan
+        row = {"epoch": int(epoch), "layer": layer, "estimator": self.estimator, "dim": clean.shape[1],
+               "mi_x": nan, "mi_x_std": nan, "mi_y": nan, "mi_y_std": nan}
+        seed = self.seed + 7919 * int(epoch)
+        if self.estimator == "sp":
+            est = sp_mutual_information(replicas[:, 0], self.beta, conditional_centers=None if first else replicas,
+                                        n_mc=self.n_mc, seed=seed)
+            row.update(mi_x=est.mi, mi_x_std=est.mi_std)
+            if self.labels is not None:
+                lab = sp_label_information(replicas[:, 0], self.labels, self.beta, n_mc=self.n_mc, seed=seed + 2)
+                row.update(mi_y=lab.mi, mi_y_std=lab.mi_std)
+        elif self.estimator == "binning":
+            row["mi_x"] = binned_entropy(clean, width=self.bin_width)
+            if self.labels is not None:
+                row["mi_y"] = binned_mutual_information(clean, self.labels, width=self.bin_width)
+        else:
+            if self.labels is None:
+                raise ValueError("labels: the 'kde' estimator estimates I(T;X) and I(T;Y) together; give labels")
+            kde = kde_mutual_information(clean, self.labels, self.kde_variance)
+            row.update(mi_x=kde.mi_x_upper, mi_y=kde.mi_y_upper)
+        return row
+
+    def table(self) -> pd.DataFrame:
+        """Every record so far: epoch, layer, estimator, dim, mi_x, mi_x_std, mi_y, mi_y_std (nats)."""
+        columns = ["epoch", "layer", "estimator", "dim", "mi_x", "mi_x_std", "mi_y", "mi_y_std"]
+        return pd.DataFrame(self.rows, columns=columns)
+
+    def plane(self, ax: plt.Axes | None = None) -> plt.Figure:
+        """The information plane of the records so far (one line per layer, points coloured by epoch)."""
+        if not self.rows:
+            raise ValueError("probe: nothing recorded yet; call record(epoch) first")
+        if self.labels is None:
+            raise ValueError("labels: the plane needs I(T;Y); create the probe with labels")
+        return information_plane(self.table(), layers=self.layers, ax=ax)
+
+    def remove(self) -> None:
+        """Take the noise hooks off the model (it computes what it did before)."""
+        self.noise.remove()
+
+    def __repr__(self) -> str:
+        return (f"InformationProbe({self.estimator}, beta={self.beta:g}, layers={self.layers}, "
+                f"{len(self.inputs)} inputs, {len({r['epoch'] for r in self.rows})} records)")
+
