@@ -17,12 +17,13 @@ CHAPTERS = ["notebooks/szt_information_plane.html", "notebooks/single_neuron.htm
             "notebooks/szt_variants.html", "notebooks/szt_deterministic.html", "notebooks/mnist_cnn.html",
             "notebooks/ib_bound.html", "notebooks/infinite_width.html", "notebooks/saxe_nonlinearity.html",
             "notebooks/saxe_sgd.html", "notebooks/saxe_linear.html", "notebooks/estimators.html",
-            "notebooks/butakov_compression.html"]
+            "notebooks/butakov_compression.html", "notebooks/your_network.html"]
 #: Pages whose β (or bin-width) figures must carry a slider that works without a kernel.
 SLIDER_PAGES = {"notebooks/szt_information_plane.html", "notebooks/single_neuron.html", "notebooks/szt_binning.html", "notebooks/szt_noisy.html",
                 "notebooks/szt_deterministic.html", "notebooks/mnist_cnn.html", "notebooks/ib_bound.html",
                 "notebooks/infinite_width.html", "notebooks/saxe_nonlinearity.html", "notebooks/saxe_sgd.html",
-                "notebooks/saxe_linear.html", "notebooks/estimators.html", "notebooks/butakov_compression.html"}
+                "notebooks/saxe_linear.html", "notebooks/estimators.html", "notebooks/butakov_compression.html",
+                "notebooks/your_network.html"}
 #: Pages with a live ipywidgets control, shown in its saved state by the book's own html-manager.
 WIDGET_PAGES = {"notebooks/single_neuron.html": 2, "notebooks/szt_noisy.html": 1, "notebooks/mnist_cnn.html": 1}
 

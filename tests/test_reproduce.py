@@ -43,6 +43,8 @@ def test_reproduce_smoke_runs_every_chapter(repo_root, tmp_path):
     # On the latents the estimator is right; compressing the blob images loses information at 6 nats.
     assert numbers["butakov_compression"]["blobs_latents_rms_error"] < 0.2
     assert numbers["butakov_compression"]["blobs_PCA_error_at_top"] < -0.5
+    # A reader's CNN: its dense layer learns about the labels while it trains.
+    assert numbers["your_network"]["layer_8_mi_y_final"] > numbers["your_network"]["layer_8_mi_y_initial"] + 0.5
     for r in results:
         assert (tmp_path / f"{r.chapter}.ipynb").is_file()
         assert list((tmp_path / "figures").glob(f"{r.chapter}_*")), f"{r.chapter}: no figure written"

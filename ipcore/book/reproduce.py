@@ -37,6 +37,7 @@ KEY_NUMBERS: dict[str, tuple[str, ...]] = {
                    "sp_control_variate_gain_d4"),
     "butakov_compression": ("blobs_latents_rms_error", "blobs_PCA_error_at_top", "blobs_autoencoder_error_at_top",
                             "cnn_accuracy"),
+    "your_network": ("layer_5_mi_x_final", "layer_8_mi_x_final", "layer_8_mi_y_initial", "layer_8_mi_y_final"),
 }
 
 

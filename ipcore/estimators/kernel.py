@@ -188,7 +188,7 @@ def mixture_log_density(
     their total is provably below e^(−log_tolerance) of the density, so the
     result is low by at most that relative amount (4e−18 by default).
     ``rtol > 0`` allows, like scikit-learn's ``KernelDensity(rtol=...)``, a
-    relative error of the density up to ``rtol`` (|error of log g| ≤ rtol
+    relative error of the density up to ``rtol`` (abs(error of log g) ≤ rtol
     to first order) in exchange for speed on large inputs; it applies to the
     tree path (the dense path is always exact).
 

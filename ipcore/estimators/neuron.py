@@ -104,7 +104,7 @@ def _weights(w: Any) -> tuple[np.ndarray, bool]:
 
 
 def below(activation: str, w: np.ndarray, b: np.ndarray, precision: str | None = None) -> np.ndarray:
-    """P(f(wX) < b) for every |w| (rows) and edge b (columns); w = 0 gives the step at f(0).
+    """P(f(wX) < b) for every abs(w) (rows) and edge b (columns); w = 0 gives the step at f(0).
 
     ``precision``: None for real arithmetic, or a name of :data:`PRECISIONS` for f as
     torch computes it in that format (:func:`rounded_inverse`)."""
@@ -129,7 +129,7 @@ def binned_neuron_information(w: Any, activation: str = "tanh", *, edges: Any = 
     last edge a symbol of its own; default :data:`SZT_EDGES`), or ``width``
     (⌊t / width⌋, unbounded; the bins the neuron reaches with more than 1e-19 of
     its mass are counted, at most ``max_bins``). For increasing f,
-    pᵢ = Φ(f⁻¹(bᵢ₊₁)/|w|) − Φ(f⁻¹(bᵢ)/|w|). ``w``: a number or a 1-D array
+    pᵢ = Φ(f⁻¹(bᵢ₊₁)/abs(w)) − Φ(f⁻¹(bᵢ)/abs(w)). ``w``: a number or a 1-D array
     (one value per weight). Returns a float, or an array shaped like ``w``.
 
     ``precision=None`` is real arithmetic (Saxe et al.'s formula). ``"float32"`` or

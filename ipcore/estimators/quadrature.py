@@ -58,7 +58,7 @@ def adaptive_gauss_kronrod(
 
     ``f`` maps a 1-D float64 array to an array of the same shape. Each round
     evaluates the 15-point Kronrod rule on every open panel at once; a panel
-    is accepted when |Kronrod − Gauss| is within its share of ``abs_tol``
+    is accepted when abs(Kronrod − Gauss) is within its share of ``abs_tol``
     (proportional to its width) or within ``rel_floor`` of ∫|f| on the panel,
     the level at which the integrand's own round-off makes halving useless.
     The others are halved, up to ``max_panels`` open panels.
@@ -178,7 +178,7 @@ def mixture_entropy_2d(points: Any, beta: float, weights: Any = None, *, return_
     15-point Kronrod rule on square panels of side β that cover the union of the squares
     [μ_j − 14β, μ_j + 14β]² (−g ln g is analytic, and at this panel size the rule is exact
     to round-off; beyond 14β its mass is below 1e-40). ``return_error=True`` also returns
-    |Kronrod − Gauss| summed over the panels, an upper estimate of the quadrature error.
+    abs(Kronrod − Gauss) summed over the panels, an upper estimate of the quadrature error.
 
     For m equal, well separated components, h = ln m + ln(2πeβ²). The mutual information
     of a channel T = μ(X) + N(0, β² I_2) is ``mixture_entropy_2d(μ, β) − ln(2πeβ²)``.

@@ -76,7 +76,7 @@ class CompressionCNN(_ImageClassifier):
         linear (32 → 32) → LeakyReLU → noise                                L4 (32)
         linear (32 → 10): logits, whose log-softmax is L5
 
-    The noise is relative (:class:`~ipcore.nets.models.RelativeGaussianNoise`, std σ·|s|) and
+    The noise is relative (:class:`~ipcore.nets.models.RelativeGaussianNoise`, std σ·abs(s)) and
     on at inference too; dropout only while training. Hidden layers are ``hidden.0`` … ``hidden.3``.
     """
 

@@ -64,7 +64,7 @@ class GaussianNoise(nn.Module):
 
 
 class RelativeGaussianNoise(GaussianNoise):
-    """Adds noise of std β·|s| to each coordinate s of its input (multiplicative noise, as
+    """Adds noise of std β·abs(s) to each coordinate s of its input (multiplicative noise, as
     Butakov et al.'s classifier has), in training and in evaluation alike."""
 
     def scale(self, s: torch.Tensor) -> torch.Tensor:
