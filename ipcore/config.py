@@ -81,6 +81,23 @@ def torch_threads(n: int | None) -> Iterator[None]:
 
 
 @contextmanager
+def torch_threads_kept() -> Iterator[None]:
+    """Run a foreign call (numba's parallel kernels) and give torch back its thread count after it.
+
+    numba's OpenMP threading layer shares the OpenMP runtime with torch and sets its thread
+    count for its own loops; without this, a chapter that trains on one thread (see
+    :func:`torch_threads`) found itself on all of them after its first kd-tree estimate, and on a
+    busy machine every small op then waits for a thread that is not scheduled.
+    """
+    previous = torch.get_num_threads()
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
+
+
+@contextmanager
 def flush_denormals() -> Iterator[None]:
     """Run the block with subnormal floats flushed to zero on the CPU, then switch that off.
 

@@ -136,6 +136,19 @@ def test_kd_tree_is_a_permutation_with_nested_boxes_that_contain_their_rows():
     assert lo.shape == (2 * first_leaf + 1, 4)
 
 
+def test_the_tree_path_leaves_torchs_thread_count_as_it_found_it():
+    # numba's OpenMP layer shares the runtime with torch: a chapter training on one thread
+    # found itself on all of them after its first kd-tree estimate.
+    c = torch.tensor(np.random.default_rng(0).uniform(-1, 1, (20000, 3)))
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        kernel.mixture_log_density(c[:3000], c, 0.05)
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(previous)
+
+
 def test_tree_path_is_deterministic_and_independent_of_threads():
     centers = clustered(3000, 3, seed=9)
     points = centers + 0.01 * np.random.default_rng(9).normal(size=centers.shape)

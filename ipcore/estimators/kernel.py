@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from ipcore.config import torch_threads_kept
 from ipcore.validation import Array, Beta, Optional, Real, as_tensor, check_weights, validate_params
 
 #: Default truncation: dropped terms sum to at most e^(−40) of the density.
@@ -162,11 +163,12 @@ def merge_identical_centres(centers: torch.Tensor, weights: torch.Tensor) -> tup
 def _log_density_tree(points: torch.Tensor, centers: torch.Tensor, weights: torch.Tensor, beta: float,
                       log_eps: float, approximate: bool) -> torch.Tensor:
     """:func:`ipcore.estimators.tree.log_sums` on CPU tensors, with zero-weight components removed."""
-    from ipcore.estimators import tree  # numba: imported (and its kernels loaded) on first use
-
     centers, weights = drop_zero_weights(centers, weights)
-    sums = tree.log_sums(points.contiguous().numpy(), centers.contiguous().numpy(), torch.log(weights).numpy(),
-                         beta, log_eps, approximate, torch.get_num_threads())
+    with torch_threads_kept():  # numba's OpenMP layer would leave torch on all threads
+        from ipcore.estimators import tree  # numba: imported (and its kernels loaded) on first use
+
+        sums = tree.log_sums(points.contiguous().numpy(), centers.contiguous().numpy(), torch.log(weights).numpy(),
+                             beta, log_eps, approximate, torch.get_num_threads())
     return torch.from_numpy(sums)
 
 
