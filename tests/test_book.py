@@ -34,6 +34,7 @@ def test_book_builds_with_every_chapter(built_book):
         assert "plotly-graph-div" in html, f"{page} has no Plotly figure"
         assert "_static/plotly.min.js" in html
         assert "cdn." not in html and "unpkg.com" not in html, f"{page} names a CDN"
+        assert 'href="../book/api.html#ipcore.' in html, f"{page} links no function of the API reference"
     assert (built_book / "_static" / "plotly.min.js").stat().st_size > 1_000_000
     # The ipywidgets HTML manager and its fonts are served from the build (html_extra_path).
     widgets = built_book / "_static" / "widgets"
