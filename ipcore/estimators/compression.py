@@ -17,7 +17,6 @@ smooth and spread out.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +44,7 @@ class PCA:
 @validate_params(train=Array(ndim=(2, 3, 4), max_abs=1e100), k=Integer(low=1))
 def pca_compression(train: Any, k: int) -> PCA:
     """The PCA to ``k`` dimensions of the training samples ``train`` (n, …; images are flattened)."""
-    flat = np.asarray(train, dtype=np.float64).reshape(len(train), -1)
+    flat = _flat(train, None, "train")
     if k > min(flat.shape):
         raise ValueError(f"k: at most min(samples, values per sample) = {min(flat.shape)} components, got {k}")
     mean = flat.mean(0)
@@ -67,8 +66,8 @@ class Autoencoder:
     information, since tanh is one-to-one; in float32 its saturation at ±1 would merge distinct
     samples into ties); :meth:`reconstruct` decodes it back to x's shape."""
 
-    encoder: nn.Module
-    decoder: nn.Module
+    encoder: nn.Module  #: the trained encoder without its final tanh, in float64: the code map
+    decoder: nn.Module  #: float64
     mean: np.ndarray  #: (D,) the training samples' mean, subtracted first
     scale: float  #: their overall standard deviation, divided by next
     losses: np.ndarray  #: (epochs,) the mean absolute error of each training epoch, in standard units
@@ -76,14 +75,12 @@ class Autoencoder:
     def __call__(self, x: Any) -> np.ndarray:
         flat = (_flat(x, self.mean.shape[0]) - self.mean) / self.scale
         with torch.no_grad():
-            before_tanh = copy.deepcopy(self.encoder[:-1]).double()
-            return before_tanh(torch.as_tensor(flat, dtype=torch.float64)).numpy()
+            return self.encoder(torch.as_tensor(flat, dtype=torch.float64)).numpy()
 
     def reconstruct(self, x: Any) -> np.ndarray:
         """The decoded code of x, in x's units and shape."""
-        code = torch.tanh(torch.as_tensor(self(x), dtype=torch.float32))
         with torch.no_grad():
-            flat = self.decoder(code).double().numpy()
+            flat = self.decoder(torch.tanh(torch.as_tensor(self(x)))).numpy()
         return (flat * self.scale + self.mean).reshape(np.shape(x))
 
 
@@ -123,9 +120,8 @@ def autoencoder_compression(train: Any, k: int, *, epochs: int = 200, batch_size
     with torch.enable_grad():  # also when called under no_grad (a recorder's reduce, say)
         _fit(encoder, decoder, optimiser, data, losses, batch_size=batch_size, input_noise=input_noise,
              code_noise=code_noise, batches=batches, noise=noise, progress=progress)
-    encoder.eval()
-    decoder.eval()
-    return Autoencoder(encoder, decoder, mean, scale, losses)
+    # Evaluated in float64 from now on; the code is taken before the tanh (see Autoencoder).
+    return Autoencoder(encoder[:-1].double().eval(), decoder.double().eval(), mean, scale, losses)
 
 
 def _fit(encoder: nn.Module, decoder: nn.Module, optimiser: torch.optim.Optimizer, data: torch.Tensor,

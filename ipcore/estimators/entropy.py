@@ -39,9 +39,9 @@ def _with_control_variate(neg_log: torch.Tensor, eps: torch.Tensor, weights: tor
     known; where the components are well separated that is nearly all of its variance. One
     coefficient c, shared by the B mixtures (the conditional mixtures of a layer have a few
     draws each, too few to fit one apiece), minimises Σ_j w_j² Var(−ln g − c z) by least
-    squares, each mixture with its own intercept; it is fitted on the even-numbered draws and applied to the odd ones and the
-    other way round (cross-fitting), so that c is independent of the draws it corrects and
-    the estimate stays exactly unbiased.
+    squares, each mixture with its own intercept; it is fitted on the even-numbered draws and
+    applied to the odd ones and the other way round (cross-fitting), so that c is independent
+    of the draws it corrects and the estimate stays exactly unbiased.
     """
     b, n, k = neg_log.shape
     z = 0.5 * (eps.square().sum(-1) - eps.shape[-1]).view(b, n, k)

@@ -233,5 +233,5 @@ def channel_information(centres: Any, beta: float) -> float:
         raise ValueError(f"centres: quadrature is exact in 1 or 2 dimensions per block, got {d}; "
                          f"split the layer into independent blocks of 1 or 2 units, shape (G, m, d)")
     entropy = mixture_entropy_1d if d == 1 else mixture_entropy_2d
-    return float(sum(entropy(block if d == 2 else block[:, 0], beta) for block in blocks)
+    return float(sum(entropy(block, beta) for block in blocks)
                  - len(blocks) * gaussian_entropy(d, beta))

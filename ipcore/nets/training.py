@@ -32,6 +32,7 @@ from torch import nn
 from ipcore.config import flush_denormals, progress_bar, torch_threads
 from ipcore.validation import (Choice, Flag, InstanceOf, Integer, IsCallable, Optional, Real, Unchecked, check_choice,
                                validate_params)
+from ipcore.nets.hooks import select_layers
 from ipcore.nets.models import clean_pass, noise_layers, noise_source
 from ipcore.seeding import NormalStream, derive_seed, make_generator, seed_everything
 from ipcore.validation import check_seed
@@ -167,11 +168,8 @@ class Recorder:
         self.layers = noise_layers(model)
         if not self.layers:
             raise ValueError("model: has no GaussianNoise layer to record")
+        self.outputs = select_layers(model, list(outputs), "outputs") if len(outputs) else []
         modules = dict(model.named_modules())
-        unknown = [name for name in outputs if name not in modules]
-        if unknown:
-            raise ValueError(f"outputs: the model has no module {unknown}; its modules are {sorted(m for m in modules if m)}")
-        self.outputs = list(outputs)
         self.snapshots: list[Snapshot] = []
         self._captured: dict[str, torch.Tensor] | None = None
         for name, layer in self.layers.items():
