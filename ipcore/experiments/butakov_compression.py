@@ -33,7 +33,7 @@ import torch
 from ipcore.cache import CachedRun, cached
 from ipcore.config import progress_bar
 from ipcore.data import correlated_gaussians, gaussian_blobs, mnist_splits, rectangles
-from ipcore.estimators import (autoencoder_compression, knn_label_information, knn_mutual_information,
+from ipcore.estimators import (autoencoder_compression, knn_label_information, knn_mutual_information, labels_entropy,
                                pca_compression)
 from ipcore.experiments.mnist import chunked_cross_entropy, chunked_logits
 from ipcore.experiments.saxe_nonlinearity import Plane, plane_slider_figure
@@ -244,8 +244,7 @@ def run_cnn_plane(config: CNNPlaneConfig = CNNPlaneConfig(), *, data_path: str |
                                    seed=derive_seed(config.seed, "x autoencoder") % 2**31)
     x_code = x_ae(x_rec.numpy())
     x_error = float(np.abs(x_ae.reconstruct(x_rec.numpy()) - x_rec.numpy()).mean())
-    p = np.bincount(y_rec, minlength=10) / len(y_rec)
-    label_entropy = float(-(p[p > 0] * np.log(p[p > 0])).sum())
+    label_entropy = labels_entropy(y_rec)
 
     torch.manual_seed(config.seed)
     model = CompressionCNN(config.sigma, config.dropout)

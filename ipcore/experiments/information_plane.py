@@ -35,8 +35,8 @@ from ipcore.cache import CachedRun
 from ipcore.config import progress_bar
 from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data import SPLITS, szt, szt_split
-from ipcore.estimators import (SZT_EDGES, binned_information_batch, kde_information_batch, sp_label_information,
-                               sp_mutual_information)
+from ipcore.estimators import (SZT_EDGES, binned_information_batch, kde_information_batch, labels_entropy,
+                               sp_label_information, sp_mutual_information)
 from ipcore.nets.ensemble import accuracy, cross_entropy, ensemble_of_mlps
 from ipcore.nets.models import ACTIVATIONS, INITS, check_noise_std
 from ipcore.nets.training import OPTIMIZERS, SCHEDULES, Recorder, Snapshot, logging_schedule, train
@@ -239,7 +239,6 @@ def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, che
         return np.stack([stacked(f"{prefix}/{w}") for w in weights], axis=-1)
 
     noisy = config.beta > 0
-    p = np.bincount(y_np) / len(y_np)
     run = PlaneRun(
         config=config,
         epochs=np.array([s.epoch for s in snaps]),
@@ -250,7 +249,7 @@ def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, che
         mi_y_kde=stacked("mi_y_kde") if config.kde_variance is not None else None,
         grad_mean=per_weight("grad_mean"), grad_std=per_weight("grad_std"), weight_norm=per_weight("weight_norm"),
         metrics={k: stacked(k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")},
-        label_entropy=float(-(p * np.log(p)).sum()),
+        label_entropy=labels_entropy(y_np),
         weights=weights,
         timings=timings,
     )

@@ -31,7 +31,8 @@ import torch
 from ipcore.cache import CachedRun
 from ipcore.config import progress_bar, resolve_device
 from ipcore.data.mnist import load_mnist, mnist_splits
-from ipcore.estimators import SZT_EDGES, binned_neuron_information, kde_information_batch, noisy_neuron_information
+from ipcore.estimators import (SZT_EDGES, binned_neuron_information, kde_information_batch, labels_entropy,
+                               noisy_neuron_information)
 from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
 from ipcore.experiments.mnist import chunked_cross_entropy, chunked_logits
 from ipcore.experiments.saxe_linear import compression
@@ -363,15 +364,13 @@ def run_mnist_plane(config: MNISTPlaneConfig = MNISTPlaneConfig(), *, device: st
           recorder=recorder, seed=config.seed, progress=progress, desc=f"MNIST MLP ({config.activation})",
           evaluate=evaluate, store=cached, optimizer=config.optimizer, timings=timings)
     snaps = recorder.snapshots
-    p = np.bincount(y_me, minlength=10) / len(y_me)
-    p = p[p > 0]
     run = MNISTPlaneRun(
         config=config, epochs=np.array([s.epoch for s in snaps]),
         layers=[f"layer {i + 1}" for i in range(n_hidden)] + ["softmax"],
         mi_x=np.array([[s.metrics[f"mi_x_{i}"] for i in range(len(names))] for s in snaps]),
         mi_y=np.array([[s.metrics[f"mi_y_{i}"] for i in range(len(names))] for s in snaps]),
         metrics={k: np.array([s.metrics[k] for s in snaps]) for k in ("train_error", "val_error", "loss")},
-        label_entropy=float(-(p * np.log(p)).sum()),
+        label_entropy=labels_entropy(y_me),
         data_note=str(data["note"]), timings=timings,
     )
     if cached is not None:
