@@ -497,3 +497,27 @@ def test_bins_beyond_two_to_the_52_are_refused():
     assert bin_codes(np.array([[2.0**51]]), width=1.0)[0, 0] == 2**51
     with pytest.raises(ValueError, match=r"^width: t / width reaches .* beyond the 2\*\*52"):
         bin_codes(np.array([[2.0**52.5]]), width=1.0)
+
+
+def test_estimates_do_not_depend_on_the_number_of_threads():
+    """A sweep's worker runs on one thread, a notebook on all: their numbers must agree to the
+    last digit (reductions of more than 32 768 terms are summed in a fixed order)."""
+    from ipcore.config import torch_threads
+    from ipcore.estimators import sp_label_information
+
+    rng = np.random.default_rng(0)
+    c = np.tanh(rng.normal(size=(4096, 10, 3)) * 0.3 + rng.normal(size=(4096, 1, 3)))
+    wide = rng.normal(size=(5000, 3))  # 5000 × 8 draws: more than 32 768 terms to sum
+    labels = rng.integers(0, 3, 5000)
+
+    def estimates():
+        sp = sp_mutual_information(c[:, 0], 0.005, conditional_centers=c, seed=1)
+        h = gaussian_mixture_entropy(wide, 0.3, n_mc=8, seed=3, return_std=True)
+        lab = sp_label_information(wide, labels, 0.3, n_mc=8, seed=2)
+        return sp.mi, sp.mi_std, *h, lab.mi, lab.mi_std
+
+    with torch_threads(1):
+        one = estimates()
+    with torch_threads(2):
+        two = estimates()
+    assert one == two

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from ipcore.config import DTYPE
@@ -21,6 +22,31 @@ from ipcore.seeding import make_generator
 
 #: Default number of Monte Carlo draws per mixture component.
 DEFAULT_N_MC = 10
+
+
+def _total(x: torch.Tensor, dims: int | tuple[int, ...] | None = None, *, keepdim: bool = False) -> torch.Tensor:
+    """``x.sum(dims)`` in an order that does not depend on the number of threads.
+
+    torch splits a CPU reduction of more than 32 768 elements into one partial sum per thread,
+    so the last digits of an estimate depended on how many threads ran it (a sweep's
+    single-threaded worker and a two-threaded notebook then disagreed at 1e-15). numpy sums
+    on one thread, always in the same order. (CUDA reductions are already reproducible.)
+    """
+    if x.device.type != "cpu":
+        return x.sum(dims, keepdim=keepdim) if dims is not None else x.sum()
+    return torch.from_numpy(np.asarray(x.detach().numpy().sum(axis=dims, keepdims=keepdim)))
+
+
+def _mean(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """``x.mean(dim)`` in a fixed order (see :func:`_total`)."""
+    return _total(x, dim) / x.shape[dim]
+
+
+def _variance(x: torch.Tensor) -> float:
+    """The unbiased sample variance of all of ``x``, summed in a fixed order (see :func:`_total`)."""
+    n = x.numel()
+    centred = x - _total(x) / n
+    return float(_total(centred * centred)) / (n - 1)
 
 
 def _draws(shape: tuple[int, ...], seed: int | None, device: torch.device) -> torch.Tensor:
@@ -54,10 +80,10 @@ def _with_control_variate(neg_log: torch.Tensor, eps: torch.Tensor, weights: tor
     for f in (0, 1):  # two folds: fit on one, correct the other
         fit = fold == f
         wf = torch.where(fit, w2, torch.zeros_like(w2))
-        total = wf.sum(own, keepdim=True).clamp_min(1e-300)
-        dz = z - (wf * z).sum(own, keepdim=True) / total  # least squares with intercepts
-        num = (wf * (neg_log - (wf * neg_log).sum(own, keepdim=True) / total) * dz).sum(every)
-        den = (wf * dz * dz).sum(every)
+        total = _total(wf, own, keepdim=True).clamp_min(1e-300)
+        dz = z - _total(wf * z, own, keepdim=True) / total  # least squares with intercepts
+        num = _total(wf * (neg_log - _total(wf * neg_log, own, keepdim=True) / total) * dz)
+        den = _total(wf * dz * dz)
         c = torch.where(den > 0, num / den.clamp_min(1e-300), torch.zeros_like(den))
         corrected = torch.where(fit, corrected, neg_log - c * z)
     return corrected
@@ -99,7 +125,7 @@ def gaussian_mixture_entropy(
     """
     b, k = beta, n_mc
     c = as_samples(centers, "centers")
-    c = c - c.mean(0)  # entropy is shift-invariant; centred coordinates keep every digit of βε
+    c = c - _mean(c, 0)  # entropy is shift-invariant; centred coordinates keep every digit of βε
     w = check_weights(weights, c.shape[0], device=c.device)
     n, d = c.shape
     eps = _draws((n, k, d), seed, c.device)
@@ -107,14 +133,14 @@ def gaussian_mixture_entropy(
     neg_log = -mixture_log_density(points, c, b, w, rtol=rtol).view(n, k)
     if control_variate:
         neg_log = _with_control_variate(neg_log[None], eps, w)[0]
-    h = float((w * neg_log.mean(1)).sum())
+    h = float(_total(w * neg_log.mean(1)))
     if not return_std:
         return h
     if k > 1:
         var = neg_log.var(dim=1, unbiased=True)
     else:
-        var = torch.full((n,), float(neg_log.var(unbiased=True)) if n > 1 else 0.0, dtype=DTYPE, device=c.device)
-    return h, float(torch.sqrt((w * w * var).sum() / k))
+        var = torch.full((n,), _variance(neg_log) if n > 1 else 0.0, dtype=DTYPE, device=c.device)
+    return h, math.sqrt(float(_total(w * w * var)) / k)
 
 
 def _batched_mixture_entropies(centers: torch.Tensor, beta: float, n_mc: int, seed: int | None,
@@ -189,7 +215,7 @@ def sp_mutual_information(
     """
     b, k = beta, n_mc
     c = as_samples(centers, "centers")
-    shift = c.mean(0)
+    shift = _mean(c, 0)
     c = c - shift  # both entropies are shift-invariant: the same shift for both keeps every digit
     d = c.shape[1]
     seed_h, seed_c = (None, None) if seed is None else (seed, seed + 1)
@@ -209,8 +235,8 @@ def sp_mutual_information(
             )
         h_each, std_each = _batched_mixture_entropies(cc - shift, b, k, seed_c, control_variate)
         m = cc.shape[0]
-        h_cond = float(h_each.mean())
-        h_cond_std = float(torch.sqrt((std_each**2).sum()) / m)
+        h_cond = float(_mean(h_each, 0))
+        h_cond_std = math.sqrt(float(_total(std_each**2))) / m
     return SPEstimate(
         mi=h_t - h_cond,
         mi_std=math.hypot(h_t_std, h_cond_std),
@@ -261,7 +287,7 @@ def sp_label_information(
     """
     b, k = beta, n_mc
     c = as_samples(centers, "centers")
-    c = c - c.mean(0)
+    c = c - _mean(c, 0)
     m, d = c.shape
     lab = as_labels(labels, m, device=c.device, name="labels")
     classes, inverse, counts = torch.unique(lab, return_inverse=True, return_counts=True)
@@ -276,11 +302,11 @@ def sp_label_information(
     if k > 1:
         var = terms.var(dim=1, unbiased=True)
     else:
-        var = torch.full((m,), float(terms.var(unbiased=True)) if m > 1 else 0.0, dtype=DTYPE, device=c.device)
+        var = torch.full((m,), _variance(terms) if m > 1 else 0.0, dtype=DTYPE, device=c.device)
     p = counts.to(DTYPE) / m
     return SPLabelEstimate(
-        mi=float(terms.mean()),
-        mi_std=float(torch.sqrt(var.sum() / k) / m),
+        mi=float(_total(terms)) / terms.numel(),
+        mi_std=math.sqrt(float(_total(var)) / k) / m,
         label_entropy=float(-(p * torch.log(p)).sum()),
         n_classes=len(classes),
     )
