@@ -169,6 +169,20 @@ def _numpy_dtype_classes() -> list[type]:
     return [getattr(np.dtypes, name) for name in getattr(np.dtypes, "__all__", []) if inspect.isclass(getattr(np.dtypes, name))]
 
 
+def checked_payload(raw: bytes, path: Path) -> bytes:
+    """The torch.save stream inside an entry's bytes, after its checksum is checked (raises
+    :class:`CorruptEntry` naming ``path``). Nothing is unpickled here."""
+    head = len(MAGIC) + _DIGEST_BYTES
+    if raw.startswith(MAGIC):
+        payload = raw[head:]
+        if len(raw) < head or hashlib.sha256(payload).digest() != raw[len(MAGIC) : head]:
+            raise CorruptEntry(f"{path}: checksum mismatch (the file was truncated or altered)")
+        return payload
+    if raw.startswith(b"PK\x03\x04"):  # an entry of ipcore before checksums: a bare torch.save zip
+        return raw
+    raise CorruptEntry(f"{path}: not an ipcore cache entry (empty, truncated, or written by another program)")
+
+
 def safe_load(path: Path) -> Any:
     """Read an entry written by :func:`atomic_save`, checking its checksum and unpickling only
     tensors, plain containers, numpy arrays and ipcore's own classes (``weights_only``).
@@ -176,16 +190,7 @@ def safe_load(path: Path) -> Any:
     Entries written before checksums existed (a bare torch.save file) are read the same
     way, without the checksum. Raises :class:`CorruptEntry` naming ``path`` for anything else.
     """
-    raw = path.read_bytes()
-    head = len(MAGIC) + _DIGEST_BYTES
-    if raw.startswith(MAGIC):
-        payload = raw[head:]
-        if len(raw) < head or hashlib.sha256(payload).digest() != raw[len(MAGIC) : head]:
-            raise CorruptEntry(f"{path}: checksum mismatch (the file was truncated or altered)")
-    elif raw.startswith(b"PK\x03\x04"):  # an entry of ipcore before checksums: a bare torch.save zip
-        payload = raw
-    else:
-        raise CorruptEntry(f"{path}: not an ipcore cache entry (empty, truncated, or written by another program)")
+    payload = checked_payload(path.read_bytes(), path)
     try:
         names = torch.serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(payload))
         allowed = [_allowed_global(name) for name in names]
@@ -245,6 +250,16 @@ class CachedRun:
         except CorruptEntry as exc:
             set_aside(path, str(exc))
             return self._MISSING
+
+    @property
+    def stored(self) -> bool:
+        """Whether a result file is there whose checksum matches: cheaper than :attr:`done` (it
+        does not unpickle a large result), for a scheduler deciding what is left to compute."""
+        try:
+            checked_payload(self.result_path.read_bytes(), self.result_path)
+        except (OSError, CorruptEntry):
+            return False
+        return True
 
     @property
     def done(self) -> bool:

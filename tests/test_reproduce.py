@@ -1,4 +1,8 @@
-"""`ipcore reproduce --profile smoke`: every chapter runs, its figures are written, its numbers hold."""
+"""`ipcore reproduce --profile smoke`: every chapter runs, its figures are written, its numbers hold.
+
+The whole book runs on a LocalCluster of 2 worker processes (the parallel path, and on 2 cores
+the faster one); one chapter runs serially, the default path.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import math
 import pytest
 
 from ipcore.book.cli import main
-from ipcore.book.reproduce import chapters, reproduce, summary_table
+from ipcore.book.reproduce import RUNS_FROM, chapters, reproduce, summary_table
 
 pytestmark = pytest.mark.slow
 
@@ -22,8 +26,21 @@ def test_chapters_follow_the_table_of_contents(repo_root):
     assert names.index("szt_information_plane") < names.index("ib_bound")  # it plots that chapter's layers
 
 
+def test_chapters_that_reload_runs_wait_for_the_chapter_computing_them(repo_root):
+    names = chapters(repo_root)
+    for chapter, sources in RUNS_FROM.items():
+        assert all(names.index(source) < names.index(chapter) for source in sources), chapter
+
+
+def test_reproduce_runs_a_chapter_serially(repo_root, tmp_path):
+    results = reproduce(repo_root, tmp_path, profile="smoke", only=["single_neuron"], progress=False)
+    assert [(r.chapter, r.status) for r in results] == [("single_neuron", "ok")]
+    assert results[0].numbers["initial_mi_smallest_beta"] == pytest.approx(math.log(4), abs=1e-3)
+    assert list((tmp_path / "figures").glob("single_neuron_*.png"))
+
+
 def test_reproduce_smoke_runs_every_chapter(repo_root, tmp_path):
-    results = reproduce(repo_root, tmp_path, profile="smoke", progress=False)
+    results = reproduce(repo_root, tmp_path, profile="smoke", progress=False, workers=2)
     assert [r.status for r in results] == ["ok"] * len(chapters(repo_root)), summary_table(results)
     numbers = {r.chapter: r.numbers for r in results}
     assert numbers["szt_information_plane"]["layer5_compression"] > 1.0

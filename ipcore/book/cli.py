@@ -4,6 +4,8 @@
     ipcore params NOTEBOOK                                  list a chapter's parameters
     ipcore book [--profile smoke|paper]                     build the book into _build/html (offline)
     ipcore reproduce [--profile smoke|paper] [--only CH]... run every chapter, write notebooks, figures, a summary
+                     [--workers N | --scheduler ADDR]       ... in parallel on a Dask cluster
+    ipcore sweep TARGET -g NAME VALUE... [-s NAME VALUE]... a grid of cached training runs on a Dask cluster
 """
 
 from __future__ import annotations
@@ -45,10 +47,37 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     from ipcore.book.reproduce import reproduce, summary_table
 
     results = reproduce(Path(args.root), Path(args.output), profile=args.profile, only=args.only,
-                        device=args.device, progress=not args.no_progress)
+                        device=args.device, progress=not args.no_progress, scheduler=args.scheduler,
+                        workers=args.workers)
     print(summary_table(results))
     print(f"executed notebooks and figures: {args.output}")
     return 0 if all(r.status == "ok" for r in results) else 1
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from ipcore.book.notebook import parse_value
+    from ipcore.book.sweep import TARGETS, sweep, target
+
+    if args.list or args.target is None:
+        for name in TARGETS:
+            print(f"{name}: {target(name).description}")
+        return 0
+    grid = {name: [parse_value(v) for v in values] for name, *values in (args.grid or [])}
+    fixed = {name: parse_value(value) for name, value in (args.set or [])}
+    table = sweep(args.target, grid, profile=args.profile, fixed=fixed, scheduler=args.scheduler,
+                  workers=args.workers, progress=not args.no_progress)
+    print(table.to_string(index=False))
+    counts = table["status"].value_counts().to_dict()
+    print(", ".join(f"{n} {status}" for status, n in counts.items()) + " (results in the cache; the chapters load them)")
+    return 0 if "failed" not in counts else 1
+
+
+def _add_cluster_options(parser: argparse.ArgumentParser, *, default_workers: int | None) -> None:
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="an existing Dask scheduler, e.g. tcp://host:8786 (its workers must see the same cache folder)")
+    parser.add_argument("--workers", type=int, default=default_workers, metavar="N",
+                        help="worker processes of the LocalCluster started when no --scheduler is given"
+                        + (f" (default: {default_workers})" if default_workers else ""))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,7 +117,25 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", default="reproduction", help="output folder (default: ./reproduction)")
     rep.add_argument("--root", default=".", help="repository root holding _toc.yml and notebooks/ (default: .)")
     rep.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    _add_cluster_options(rep, default_workers=None)
     rep.set_defaults(func=_cmd_reproduce)
+
+    swp = sub.add_parser("sweep", help="compute a grid of cached training runs on a Dask cluster",
+                         description="Compute every combination of the grid's values for one kind of run "
+                         "(see --list) on a Dask cluster: a LocalCluster started here, or --scheduler. Results go "
+                         "to the results cache, where the chapters find them; stored members are skipped, "
+                         "interrupted ones resume from their checkpoint.",
+                         epilog="example: ipcore sweep szt -g beta 0.005 0.02 -g seed 0 1 2 3 --workers 2")
+    swp.add_argument("target", nargs="?", help="the kind of run: szt, information_plane or mnist")
+    swp.add_argument("-g", "--grid", nargs="+", action="append", metavar="NAME VALUE",
+                     help="sweep a parameter over values (repeatable), e.g. -g beta 0.005 0.01 0.02")
+    swp.add_argument("-s", "--set", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="fix a parameter for every run, e.g. -s epochs 2000")
+    swp.add_argument("--profile", default="smoke", choices=PROFILE_NAMES, help="the chapters' resolution to start from (default: smoke)")
+    swp.add_argument("--list", action="store_true", help="list the kinds of run and exit")
+    swp.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_cluster_options(swp, default_workers=2)
+    swp.set_defaults(func=_cmd_sweep)
     return parser
 
 

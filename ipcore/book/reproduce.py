@@ -93,6 +93,61 @@ def export_figures(notebook: Any, folder: Path, name: str, plotly_js: Path | Non
     return written
 
 
+#: Chapters that reload training runs another chapter computes: in a parallel reproduction
+#: they start once that chapter is done (serially, the order of ``_toc.yml`` sees to it).
+RUNS_FROM: dict[str, tuple[str, ...]] = {
+    "szt_variants": ("szt_noisy",),  # the tanh network at β = 0.005
+    "szt_deterministic": ("szt_binning",),  # the float64 deterministic network
+    "ib_bound": ("szt_information_plane",),  # the deterministic ensemble
+}
+
+
+def run_chapter(root: Path, name: str, output: Path, profile: str, device: str | None = None, *after: Any,
+                progress: bool = False, environ: dict[str, str] | None = None) -> ChapterResult:
+    """Execute chapter ``name`` at ``profile`` into ``output/<name>.ipynb`` and read its key numbers.
+
+    ``after`` (ignored) lets a Dask task wait for the chapters it reloads runs from; ``environ``
+    (the cache and data folders) is set first, as in :func:`ipcore.book.sweep.compute_member`.
+    A failing chapter is a result with status ``"failed"``, not an exception.
+    """
+    import os
+
+    from ipcore.book.notebook import load_notebook, notebook_parameters, read_results, run_notebook
+
+    os.environ.update(environ or {})
+    source = root / "notebooks" / f"{name}.md"
+    params: dict[str, Any] = {"profile": profile}
+    if device is not None and "device" in notebook_parameters(load_notebook(source)):
+        params["device"] = device
+    start = time.perf_counter()
+    try:
+        nb = run_notebook(source, output / f"{name}.ipynb", params, progress=progress, cwd=root)
+    except Exception as exc:  # one failing chapter must not stop the others
+        return ChapterResult(name, "failed", time.perf_counter() - start, error=str(exc).splitlines()[0])
+    reported = read_results(nb)
+    numbers = {k: reported[k] for k in KEY_NUMBERS.get(name, ()) if k in reported}
+    return ChapterResult(name, "ok", time.perf_counter() - start, numbers)
+
+
+def _run_on_cluster(client: Any, root: Path, names: list[str], output: Path, profile: str, device: str | None,
+                    progress: bool) -> list[ChapterResult]:
+    """Every chapter as one Dask task, each after the chapters it reloads runs from."""
+    from ipcore.book.sweep import forwarded_environment, wait_for
+
+    environ = forwarded_environment()
+    futures: dict[str, Any] = {}
+    for name in names:  # toc order: a chapter's sources are submitted before it
+        after = [futures[other] for other in RUNS_FROM.get(name, ()) if other in futures]
+        futures[name] = client.submit(run_chapter, root.resolve(), name, output.resolve(), profile, device, *after,
+                                      environ=environ, key=f"ipcore-chapter-{name}-{profile}", pure=False)
+    outcome = wait_for(client, futures, progress=progress, desc=f"reproduce ({profile})", unit="chapter")
+    results = []
+    for name in names:
+        state, value = outcome[name]
+        results.append(value if state == "ok" else ChapterResult(name, "failed", float("nan"), error=value))
+    return results
+
+
 def reproduce(
     root: Path,
     output: Path,
@@ -101,14 +156,21 @@ def reproduce(
     only: Sequence[str] | None = None,
     device: str | None = None,
     progress: bool = True,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> list[ChapterResult]:
-    """Run the chapters (all, or ``only``) at ``profile``; return one result per chapter."""
+    """Run the chapters (all, or ``only``) at ``profile``; return one result per chapter.
+
+    With ``scheduler`` (a Dask address) or ``workers`` (a LocalCluster of that many processes)
+    the chapters run in parallel on the cluster, each after those it reloads runs from
+    (:data:`RUNS_FROM`); otherwise one after another here.
+    """
 
     from ipcore.book.build import plotly_js as installed_plotly_js
+    from ipcore.book.notebook import load_notebook
     from ipcore.config import PROFILE_NAMES
     from ipcore.config import progress_bar
     from ipcore.validation import check_choice
-    from ipcore.book.notebook import load_notebook, notebook_parameters, read_results, run_notebook
 
     check_choice(profile, "profile", PROFILE_NAMES)
     if device is not None:
@@ -126,25 +188,22 @@ def reproduce(
     plotly_js = source if source.is_file() else None
     if plotly_js is not None:
         shutil.copy(plotly_js, figures / "plotly.min.js")
-    results: list[ChapterResult] = []
-    overall = progress_bar(names, enabled=progress, desc=f"reproduce ({profile})", unit="chapter")
-    for name in overall:
-        overall.set_postfix_str(name)
-        source = root / "notebooks" / f"{name}.md"
-        params: dict[str, Any] = {"profile": profile}
-        if device is not None and "device" in notebook_parameters(load_notebook(source)):
-            params["device"] = device
-        start = time.perf_counter()
-        try:
-            nb = run_notebook(source, output / f"{name}.ipynb", params, progress=progress, cwd=root)
-        except Exception as exc:  # one failing chapter must not stop the others
-            results.append(ChapterResult(name, "failed", time.perf_counter() - start, error=str(exc).splitlines()[0]))
-            continue
-        seconds = time.perf_counter() - start
-        export_figures(nb, figures, name, plotly_js)
-        reported = read_results(nb)
-        numbers = {k: reported[k] for k in KEY_NUMBERS.get(name, ()) if k in reported}
-        results.append(ChapterResult(name, "ok", seconds, numbers))
+    if scheduler is not None or workers is not None:
+        from ipcore.book.sweep import dask_client
+
+        with dask_client(scheduler, workers=workers or 2) as client:
+            if progress:
+                print(f"Dask dashboard: {client.dashboard_link}")
+            results = _run_on_cluster(client, root, names, output, profile, device, progress)
+    else:
+        results = []
+        overall = progress_bar(names, enabled=progress, desc=f"reproduce ({profile})", unit="chapter")
+        for name in overall:
+            overall.set_postfix_str(name)
+            results.append(run_chapter(root, name, output, profile, device, progress=progress))
+    for result in results:
+        if result.status == "ok":
+            export_figures(load_notebook(output / f"{result.chapter}.ipynb"), figures, result.chapter, plotly_js)
     (output / "summary.json").write_text(json.dumps([r.__dict__ for r in results], indent=1, default=str))
     return results
 

@@ -195,10 +195,15 @@ def _measure(config: PlaneConfig, layer_names: list[str], labels: np.ndarray, ti
     return reduce
 
 
+def cache_entry(config: PlaneConfig) -> CachedRun:
+    """Where the ensemble of ``config`` is cached (its result and checkpoint)."""
+    return CachedRun("information_plane", asdict(config), modules=PLANE_MODULES)
+
+
 def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, checkpoint_every: int = 500,
               use_cache: bool = True) -> PlaneRun:
     """Train and measure the ensemble of ``config`` (loaded from the cache if it ran before)."""
-    cached = CachedRun("information_plane", asdict(config), modules=PLANE_MODULES) if use_cache else None
+    cached = cache_entry(config) if use_cache else None
     if cached is not None and cached.done:
         return cached.load()
     x_np, y_np = szt()

@@ -54,6 +54,14 @@ def chapter_configs(profile: str, *, beta: float, betas: Sequence[float] | None 
     return deterministic, {b: PlaneConfig(**{**noisy, **overrides, "beta": b}) for b in grid}
 
 
+def chapter_config(profile: str, **overrides: Any) -> PlaneConfig:
+    """One ensemble at ``profile``: the deterministic settings when ``beta`` is 0 (the default),
+    the noisy ones otherwise, with ``overrides`` (validated by :class:`PlaneConfig`)."""
+    settings = PROFILES[check_choice(profile, "profile", PROFILES)]
+    beta = overrides.get("beta", 0.0)
+    return PlaneConfig(**{**settings["deterministic" if beta == 0 else "noisy"], **overrides})
+
+
 # -------------------------------------------------------------------------------------- analysis
 
 

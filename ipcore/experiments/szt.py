@@ -124,10 +124,15 @@ def _estimator(config: SZTConfig, layer_names: list[str]):
     return reduce
 
 
+def cache_entry(config: SZTConfig) -> CachedRun:
+    """Where the run of ``config`` is cached (its result and checkpoint)."""
+    return CachedRun("szt", asdict(config), modules=SZT_MODULES)
+
+
 def run_szt(config: SZTConfig = SZTConfig(), *, progress: bool = True, checkpoint_every: int = 250,
             use_cache: bool = True) -> SZTRun:
     """Train and measure one SZT network (loaded from the cache if it ran before)."""
-    cached = CachedRun("szt", asdict(config), modules=SZT_MODULES) if use_cache else None
+    cached = cache_entry(config) if use_cache else None
     if cached is not None and cached.done:
         return cached.load()
     x_np, y_np = szt()

@@ -1,0 +1,266 @@
+"""Sweeps: grids of the chapters' cached training runs, and whole chapters, on a Dask cluster.
+
+A sweep is the Cartesian product of parameter values over one kind of run (a
+:data:`TARGETS` entry: an SZT network, an ensemble of them, an MNIST CNN) at a
+chapter profile. Each member is one Dask task that computes the run through
+its usual function, so its result lands in the one results cache, where the
+chapters then find it. The cluster is a ``LocalCluster`` of worker processes
+started here, or an existing scheduler given by address (workers on other
+machines must see the same cache folder).
+
+Nothing is lost when things fail, because the cache does the bookkeeping:
+
+- a worker killed mid-run: Dask runs the task again on another worker, which
+  resumes from the run's last checkpoint in the shared cache;
+- a sweep interrupted and started again: members whose result is stored are
+  skipped without being read, the rest resume or start;
+- two workers computing the same run at once: each writes its result by an
+  atomic rename, so the entry is one whole, valid result (the same one: runs
+  are seeded);
+- an unreachable scheduler: :func:`dask_client` raises ``ValueError`` at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import socket
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+from urllib.parse import urlparse
+
+import pandas as pd
+
+from ipcore.cache import CACHE_ENV, CachedRun, cache_root
+from ipcore.config import PROFILE_NAMES, progress_bar
+from ipcore.validation import check_choice, check_positive_int
+
+
+@dataclass(frozen=True)
+class SweepTarget:
+    """A kind of cached run that a sweep can fan out."""
+
+    description: str
+    config: Callable[..., Any]  #: (profile, **overrides) → a frozen config dataclass (validated there)
+    run: Callable[..., Any]  #: (config, progress=False) → the result, computed or loaded from the cache
+    entry: Callable[[Any], CachedRun] | None = None  #: config → its cache entry, to skip stored results unread
+
+
+def _szt() -> SweepTarget:
+    from ipcore.experiments import szt, szt_chapters
+
+    return SweepTarget("one SZT network (chapters szt_noisy, szt_variants, szt_binning, szt_deterministic)",
+                       szt_chapters.chapter_config, szt.run_szt, szt.cache_entry)
+
+
+def _information_plane() -> SweepTarget:
+    from ipcore.experiments import information_plane, information_plane_chapter
+
+    return SweepTarget("an ensemble of SZT networks, one information plane (chapters szt_information_plane, ib_bound)",
+                       information_plane_chapter.chapter_config, information_plane.run_plane, information_plane.cache_entry)
+
+
+def _mnist() -> SweepTarget:
+    from ipcore.experiments import mnist, mnist_chapter
+
+    return SweepTarget("one MNIST CNN (chapter mnist_cnn; needs the MNIST files on every worker)",
+                       mnist_chapter.chapter_config, mnist.run_mnist)
+
+
+#: The kinds of run a sweep fans out, by name (loaded on first use: the chapter modules import torch).
+TARGETS: dict[str, Callable[[], SweepTarget]] = {"szt": _szt, "information_plane": _information_plane, "mnist": _mnist}
+
+
+def target(name: str) -> SweepTarget:
+    """The :class:`SweepTarget` called ``name`` (``ValueError`` listing the names otherwise)."""
+    return TARGETS[check_choice(name, "target", TARGETS)]()
+
+
+def _load_target(name: str) -> None:
+    target(name)
+
+
+def sweep_configs(target_name: str, grid: Mapping[str, Sequence[Any]], *, profile: str = "smoke",
+                  fixed: Mapping[str, Any] | None = None) -> list[Any]:
+    """The configs of the grid: one per combination of ``grid``'s values (the last name varies
+    fastest), each the target's ``profile`` config with ``fixed`` and the combination applied."""
+    kind = target(target_name)
+    check_choice(profile, "profile", PROFILE_NAMES)
+    fixed = dict(fixed or {})
+    base = kind.config(profile, **fixed)
+    names = [f.name for f in fields(base)]
+    for name, values in grid.items():
+        if name not in names:
+            raise ValueError(f"grid: {target_name} runs have no parameter {name!r}; they have {names}")
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
+            raise ValueError(f"grid: {name} needs a non-empty list of values, got {values!r}")
+    clash = sorted(set(grid) & set(fixed))
+    if clash:
+        raise ValueError(f"fixed: {clash} are also swept in grid; give each parameter in one of them")
+    combos = itertools.product(*grid.values())
+    return [kind.config(profile, **fixed, **dict(zip(grid, combo))) for combo in combos]
+
+
+def compute_member(target_name: str, config: Any, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One sweep member, as a worker runs it: the run computed (or resumed) into the cache.
+
+    ``environ`` (the cache and data folders the client chose) is set in the worker's process
+    first. Returns a small record (the result itself stays in the cache): ``status``
+    ``"computed"`` or ``"cached"``, ``seconds`` and the worker's host and process id.
+    """
+    os.environ.update(environ or {})
+    kind = target(target_name)
+    start = time.perf_counter()
+    stored = kind.entry is not None and kind.entry(config).stored
+    kind.run(config, progress=False)
+    return {"status": "cached" if stored else "computed", "seconds": time.perf_counter() - start,
+            "worker": f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def forwarded_environment() -> dict[str, str]:
+    """The folders a worker must use as this process does: the results cache and the data."""
+    env = {CACHE_ENV: str(cache_root())}
+    if os.environ.get("IPCORE_DATA"):
+        env["IPCORE_DATA"] = str(Path(os.environ["IPCORE_DATA"]).resolve())
+    return env
+
+
+def _check_address(address: str, timeout: float) -> str:
+    """A scheduler address that answers: ``ValueError`` at once for a malformed or closed one."""
+    url = urlparse(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = url.hostname, url.port
+    except ValueError:
+        host = port = None
+    if url.scheme not in ("tcp", "tls") or not host or not port:
+        raise ValueError(f"scheduler: expected an address like tcp://host:8786, got {address!r}")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ValueError(f"scheduler: cannot reach {address!r} ({exc.strerror or exc}); start one with "
+                         f"`dask scheduler` and workers with `dask worker {url.scheme}://{host}:{port}`, "
+                         f"or leave --scheduler out to start a LocalCluster here") from None
+    return f"{url.scheme}://{host}:{port}"
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, *, workers: int = 2, timeout: float = 5.0) -> Iterator[Any]:
+    """A ``distributed.Client``: to the scheduler at ``scheduler`` (e.g. ``"tcp://host:8786"``), or
+    to a ``LocalCluster`` of ``workers`` single-threaded processes started here and stopped after.
+
+    Each local worker uses one thread for torch, numba and OpenMP: the runs are small, and
+    worker processes already fill the cores (more threads than cores make every op wait).
+    Workers of a scheduler of your own should be started the same way (see the Reproduce page).
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        address = _check_address(scheduler, timeout)
+        with Client(address, timeout=timeout) as client:
+            yield client
+        return
+    check_positive_int(workers, "workers")
+    one_thread = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")}
+    # Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in their workers, which turns off glibc's
+    # adaptive mmap threshold: torch's allocations are then mapped and unmapped every time and an
+    # SZT run took 1.3× as long (11.9 s against 9.3 s, one thread). None unsets it.
+    # The worker's sampling profiler takes the GIL every 10 ms, from a training loop that is
+    # mostly Python launching small kernels.
+    settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                "distributed.worker.profile.enabled": False}
+    with warnings.catch_warnings(), dask.config.set(settings):
+        # another cluster holds 8787: the dashboard link printed names the port taken
+        warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, silence_logs=logging.CRITICAL,
+                               env={**one_thread, **forwarded_environment()})
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def _task_key(target_name: str, config: Any) -> str:
+    """The member's Dask key: the same run submitted twice (by one sweep or two) is one task."""
+    from dask.base import tokenize
+
+    kind = target(target_name)
+    token = kind.entry(config).key if kind.entry is not None else tokenize(asdict(config))
+    return f"ipcore-{target_name}-{token}"
+
+
+def wait_for(client: Any, futures: Mapping[str, Any], *, progress: bool = True, desc: str = "sweep",
+             unit: str = "run") -> dict[str, tuple[str, Any]]:
+    """Wait for every future of ``{name: future}``, with a progress bar:
+    ``{name: ("ok", value) or ("failed", "Error: message")}``.
+
+    A failing task does not stop the others. Dask retries a task whose worker died
+    (``distributed.scheduler.allowed-failures`` times) before reporting it failed. On an
+    interrupt the futures are cancelled, so nothing keeps running in a shared cluster.
+    """
+    from distributed import as_completed
+
+    names = {future: name for name, future in futures.items()}
+    outcome: dict[str, tuple[str, Any]] = {}
+    try:
+        bar = progress_bar(as_completed(list(futures.values())), enabled=progress, total=len(futures), desc=desc, unit=unit)
+        for future in bar:
+            name = names[future]
+            if future.status == "finished":
+                outcome[name] = ("ok", future.result())
+            else:
+                exc = future.exception()
+                outcome[name] = ("failed", f"{type(exc).__name__}: {exc}")
+            bar.set_postfix_str(str(name)[:40])
+    finally:
+        client.cancel(list(futures.values()))
+    return outcome
+
+
+def sweep(target_name: str, grid: Mapping[str, Sequence[Any]], *, profile: str = "smoke",
+          fixed: Mapping[str, Any] | None = None, scheduler: str | None = None, workers: int = 2,
+          client: Any = None, progress: bool = True) -> pd.DataFrame:
+    """Compute every run of a grid on a Dask cluster, into the results cache.
+
+    >>> sweep("szt", {"beta": [0.005, 0.02], "seed": [0, 1]}, profile="smoke")   # a LocalCluster of 2
+
+    ``client``: an open ``distributed.Client`` (else one is opened: to ``scheduler``, or to a new
+    LocalCluster of ``workers`` processes). Members already stored are not submitted.
+    Returns one row per member: the swept parameters, ``status`` (``"cached"``, ``"computed"``
+    or ``"failed"``), ``seconds``, ``worker`` and ``error``.
+    """
+    configs = sweep_configs(target_name, grid, profile=profile, fixed=fixed)
+    kind = target(target_name)
+    keys = [_task_key(target_name, config) for config in configs]
+    todo = {key: config for key, config in zip(keys, configs)
+            if kind.entry is None or not kind.entry(config).stored}
+    outcome: dict[str, tuple[str, Any]] = {}
+    if todo:
+        environ = forwarded_environment()
+
+        def submit(client: Any) -> dict[str, tuple[str, Any]]:
+            client.run(_load_target, target_name)  # every worker imports torch and the run's code at once
+            futures = {key: client.submit(compute_member, target_name, config, environ, key=key, pure=False)
+                       for key, config in todo.items()}
+            return wait_for(client, futures, progress=progress, desc=f"sweep {target_name}")
+
+        if client is None:
+            with dask_client(scheduler, workers=workers) as opened:
+                if progress:
+                    print(f"Dask dashboard: {opened.dashboard_link}")
+                outcome = submit(opened)
+        else:
+            outcome = submit(client)
+    rows = []
+    for key, config in zip(keys, configs):
+        row = {name: getattr(config, name) for name in grid}
+        state, value = outcome.get(key, ("ok", {"status": "cached", "seconds": 0.0, "worker": ""}))
+        if state == "ok":
+            row.update(value, error="")
+        else:
+            row.update(status="failed", seconds=float("nan"), worker="", error=value)
+        rows.append(row)
+    return pd.DataFrame(rows)
