@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 
@@ -280,3 +281,41 @@ def test_the_books_executor_starts_the_same_kernels_as_papermill(tmp_path):
     result = cache.single_nb_execution(transport_report_notebook(), cwd=str(tmp_path), timeout=60, allow_errors=False)
     assert result.err is None
     assert read_results(result.nb) == {"transport": "ipc"}
+
+
+PROFILE_NOTEBOOK = '''---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+profile = "smoke"
+```
+
+```{code-cell} ipython3
+from ipcore.book.notebook import report
+from ipcore.config import book_profile
+
+report({"profile": book_profile(profile)})
+```
+'''
+
+
+def test_an_explicit_profile_wins_over_the_book_build_s(tmp_path, monkeypatch):
+    notebook = tmp_path / "profile.md"
+    notebook.write_text(PROFILE_NOTEBOOK)
+    monkeypatch.setenv("IPCORE_BOOK_PROFILE", "paper")
+    explicit = run_notebook(notebook, tmp_path / "explicit.ipynb", {"profile": "smoke"}, progress=False)
+    assert read_results(explicit)["profile"] == "smoke"
+    assert os.environ["IPCORE_BOOK_PROFILE"] == "paper"  # given back to this process
+    implicit = run_notebook(notebook, tmp_path / "implicit.ipynb", {}, progress=False)
+    assert read_results(implicit)["profile"] == "paper"  # the build's, when none is given

@@ -24,6 +24,8 @@ from typing import Any, Mapping
 
 import nbformat
 
+from ipcore.config import PROFILE_ENV
+
 #: Metadata key under which :func:`report` stores a notebook's results.
 RESULTS_KEY = "ipcore_results"
 
@@ -224,6 +226,9 @@ def run_notebook(
         raise ValueError(f"output: must end in .ipynb, got {str(output)!r}")
     partial = _writable_partial(output)
     nb.metadata.setdefault("kernelspec", {"name": kernel_name, "display_name": "Python 3", "language": "python"})
+    # A profile given here wins over the book build's: the kernel (which inherits this process's
+    # environment) must not see $IPCORE_BOOK_PROFILE, or book_profile() would override it.
+    book_setting = os.environ.pop(PROFILE_ENV, None) if "profile" in params else None
     try:
         executed = pm.execute_notebook(
             nb,
@@ -241,6 +246,8 @@ def run_notebook(
         raise NotebookError(f"{notebook}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
     finally:  # a failed or interrupted run leaves no half-executed notebook behind
         partial.unlink(missing_ok=True)
+        if book_setting is not None:
+            os.environ[PROFILE_ENV] = book_setting
 
 
 def _writable_partial(output: Path) -> Path:
