@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import torch
 
-from ipcore.config import DTYPE
+from ipcore.config import DTYPE, PROFILE_NAMES
 
 #: The range of β (and of every noise standard deviation) the estimators accept.
 BETA_MIN, BETA_MAX = 1e-100, 1e100
@@ -146,6 +146,12 @@ def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
     if value not in options:
         raise ValueError(f"{name}: must be one of {sorted(options, key=str)}, got {value!r}")
     return value
+
+
+def check_profile(profile: Any) -> str:
+    """The one check of a chapter's ``profile``: one of :data:`ipcore.config.PROFILE_NAMES`
+    (``"smoke"`` for CI, ``"paper"`` for the paper's resolution)."""
+    return check_choice(profile, "profile", PROFILE_NAMES)
 
 
 def check_beta(beta: Any, name: str = "beta", *, allow_zero: bool = False) -> float:

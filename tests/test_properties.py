@@ -98,8 +98,14 @@ def test_the_weights_are_applied(centers, beta, data):
     x = centers[:, 0]
     w = data.draw(weights_for(len(x)))
     exact = mixture_entropy_1d(x, beta, weights=w)
-    h, se = gaussian_mixture_entropy(x, beta, weights=w, n_mc=400, seed=3, return_std=True)
+    # The plain estimator's standard error: the control variate's, estimated from corrected draws
+    # that are nearly constant, misses the rare draws near another centre that carry its variance
+    # (centres 0 and 1, β = 0.125: off by 9e-5 with a standard error of 1e-6); its estimate is
+    # held to the plain one's error instead.
+    h, se = gaussian_mixture_entropy(x, beta, weights=w, n_mc=400, seed=3, return_std=True, control_variate=False)
     assert abs(h - exact) <= 5 * se + 1e-9
+    h_cv = gaussian_mixture_entropy(x, beta, weights=w, n_mc=400, seed=3)
+    assert abs(h_cv - exact) <= 5 * se + 1e-9
     uniform = mixture_entropy_1d(x, beta)
     if abs(uniform - exact) > 10 * se + 1e-9:  # where the weights matter (beyond rounding), ignoring them would be seen
         assert abs(h - uniform) > 5 * se

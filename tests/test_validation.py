@@ -196,3 +196,25 @@ def test_gradient_statistics_before_any_update_are_nan_with_the_weight_norm(memb
     np.testing.assert_allclose(stats["weight_norm"], 2.0)
     if members:
         assert stats["grad_mean"] is not stats["grad_std"]  # one array each: filling one leaves the other
+
+
+def test_every_chapter_means_something_by_each_profile_and_nothing_else():
+    """One set of profile names, checked in one place; each chapter module says what they mean."""
+    import importlib
+    import pkgutil
+
+    import ipcore.experiments
+    from ipcore.config import PROFILE_NAMES
+    from ipcore.validation import check_profile
+
+    tables = {}
+    for info in pkgutil.iter_modules(ipcore.experiments.__path__):
+        module = importlib.import_module(f"ipcore.experiments.{info.name}")
+        if hasattr(module, "PROFILES"):
+            tables[info.name] = module.PROFILES
+    assert len(tables) >= 12
+    for name, table in tables.items():
+        assert tuple(table) == PROFILE_NAMES, name
+    assert check_profile("paper") == "paper"
+    with pytest.raises(ValueError, match=r"profile: must be one of \['paper', 'smoke'\], got 'full'"):
+        check_profile("full")

@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 from ipcore.cache import code_version
-from ipcore.config import PROFILE_ENV, PROFILE_NAMES, PROGRESS_ENV
-from ipcore.validation import check_choice
+from ipcore.config import PROFILE_ENV, PROGRESS_ENV
+from ipcore.validation import check_profile
 
 def source_stamp(profile: str) -> str:
     """SHA-256 over every ipcore source file and the profile name."""
@@ -107,7 +107,7 @@ def build_book(root: Path, *, profile: str = "smoke", strict: bool = True) -> in
     root = Path(root).resolve()
     if not (root / "_config.yml").is_file():
         raise ValueError(f"root: {root} holds no _config.yml")
-    check_choice(profile, "profile", PROFILE_NAMES)
+    check_profile(profile)
     _vendor_plotly(root / "book" / "_static")
     vendor_widgets(root / "book" / "_extra")
     build = root / "_build"

@@ -168,11 +168,10 @@ def reproduce(
 
     from ipcore.book.build import plotly_js as installed_plotly_js
     from ipcore.book.notebook import load_notebook
-    from ipcore.config import PROFILE_NAMES
     from ipcore.config import progress_bar
-    from ipcore.validation import check_choice
+    from ipcore.validation import check_profile, check_choice
 
-    check_choice(profile, "profile", PROFILE_NAMES)
+    check_profile(profile)
     if device is not None:
         check_choice(device, "device", ("cpu", "cuda"))
     names = chapters(root)

@@ -37,8 +37,8 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from ipcore.cache import CACHE_ENV, CachedRun, cache_root
-from ipcore.config import PROFILE_NAMES, progress_bar
-from ipcore.validation import check_choice, check_positive_int
+from ipcore.config import progress_bar
+from ipcore.validation import check_profile, check_choice, check_positive_int
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def sweep_configs(target_name: str, grid: Mapping[str, Sequence[Any]], *, profil
     """The configs of the grid: one per combination of ``grid``'s values (the last name varies
     fastest), each the target's ``profile`` config with ``fixed`` and the combination applied."""
     kind = target(target_name)
-    check_choice(profile, "profile", PROFILE_NAMES)
+    check_profile(profile)
     fixed = dict(fixed or {})
     base = kind.config(profile, **fixed)
     names = [f.name for f in fields(base)]

@@ -40,7 +40,7 @@ from ipcore.experiments.saxe_nonlinearity import Plane, plane_slider_figure
 from ipcore.nets import CompressionCNN, Recorder, log_spaced_epochs, train
 from ipcore.nets.training import Snapshot
 from ipcore.seeding import derive_seed
-from ipcore.validation import check_choice, check_number, check_positive_int, check_seed
+from ipcore.validation import check_profile, check_choice, check_number, check_positive_int, check_seed
 
 #: The image tasks: the latent dimension per side, the image's side in pixels, the drawing.
 IMAGE_TASKS: dict[str, dict[str, Any]] = {
@@ -69,7 +69,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
+    return dict(PROFILES[check_profile(profile)])
 
 
 # ------------------------------------------------------------------------------ the images

@@ -37,7 +37,7 @@ from ipcore.estimators import (binned_entropy, channel_information, gaussian_ent
                                knn_entropy, knn_mutual_information, ksg_mutual_information, mine_mutual_information,
                                sp_mutual_information)
 from ipcore.plotting import beta_slider_figure
-from ipcore.validation import check_beta, check_choice, check_number, check_positive_int, check_seed
+from ipcore.validation import check_profile, check_beta, check_number, check_positive_int, check_seed
 
 #: ``smoke`` is small enough for CI (about a minute); ``paper`` has n = 5000, the size
 #: Butakov et al. used, three seeds and the MI grid of their figures.
@@ -59,7 +59,7 @@ MODULES = ["ipcore.estimators", "ipcore.data.known_mi", "ipcore.experiments.esti
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
+    return dict(PROFILES[check_profile(profile)])
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:

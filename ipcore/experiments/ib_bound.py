@@ -28,7 +28,7 @@ from scipy.special import expit
 
 from ipcore.bottleneck import IBConvergenceWarning, IBCurve, binary_joint, ib_curve
 from ipcore.data.szt import ICOSAHEDRON, SZT_THRESHOLD, szt
-from ipcore.validation import check_choice, check_number, check_positive_int, check_positive_numbers
+from ipcore.validation import check_profile, check_number, check_positive_int, check_positive_numbers
 
 #: Resolution of each profile: the β grid's step in log₂ β (IDNNs: 0.1) and the iteration limit.
 PROFILES: dict[str, dict[str, Any]] = {
@@ -41,7 +41,7 @@ LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500", "#e8743b
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
+    return dict(PROFILES[check_profile(profile)])
 
 
 def check_chapter_parameters(*, sharpness: float, beta_min: float, beta_max: float, beta: float,

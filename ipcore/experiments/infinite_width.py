@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from ipcore.data import load_mnist
 from ipcore.nets.infinite_width import InfiniteEnsemble, ensemble_information
-from ipcore.validation import check_choice, check_number, check_positive_int, check_positive_numbers, check_seed
+from ipcore.validation import check_profile, check_number, check_positive_int, check_positive_numbers, check_seed
 
 PROFILES: dict[str, dict[str, Any]] = {
     "smoke": {"train_size": 20, "test_size": 20, "n_times": 25, "n_samples": 200},
@@ -37,7 +37,7 @@ QUANTITIES = {
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
+    return dict(PROFILES[check_profile(profile)])
 
 
 def check_chapter_parameters(*, train_size: int | None, test_size: int | None, weight_stds: Sequence[float],

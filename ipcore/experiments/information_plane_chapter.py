@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from matplotlib.colors import LogNorm
 
-from ipcore.validation import check_beta, check_beta_grid, check_choice
+from ipcore.validation import check_profile, check_beta, check_beta_grid
 from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
 from ipcore.plotting import beta_slider_figure
 
@@ -46,7 +46,7 @@ def chapter_configs(profile: str, *, beta: float, betas: Sequence[float] | None 
     """The chapter's deterministic config and its noisy configs keyed by β (the slider grid
     ``betas``, or the profile's, which must contain ``beta``). ``overrides`` (split, schedule,
     binning, batch size, seed, …) apply to all; None counts take the profile's."""
-    settings = PROFILES[check_choice(profile, "profile", PROFILES)]
+    settings = PROFILES[check_profile(profile)]
     grid = check_beta_grid(settings["betas"] if betas is None else betas, check_beta(beta))
     det = {**settings["deterministic"], **({} if n_networks is None else {"n_networks": n_networks})}
     noisy = {**settings["noisy"], **({} if noisy_networks is None else {"n_networks": noisy_networks})}
@@ -57,7 +57,7 @@ def chapter_configs(profile: str, *, beta: float, betas: Sequence[float] | None 
 def chapter_config(profile: str, **overrides: Any) -> PlaneConfig:
     """One ensemble at ``profile``: the deterministic settings when ``beta`` is 0 (the default),
     the noisy ones otherwise, with ``overrides`` (validated by :class:`PlaneConfig`)."""
-    settings = PROFILES[check_choice(profile, "profile", PROFILES)]
+    settings = PROFILES[check_profile(profile)]
     beta = overrides.get("beta", 0.0)
     return PlaneConfig(**{**settings["deterministic" if beta == 0 else "noisy"], **overrides})
 

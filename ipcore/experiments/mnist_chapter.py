@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ipcore.config import progress_bar
-from ipcore.validation import check_choice
+from ipcore.validation import check_profile
 from ipcore.experiments.mnist import LAYER_NAMES, MNISTConfig, MNISTRun, run_mnist
 from ipcore.plotting import beta_slider_figure, live_control, log_slider
 
@@ -24,9 +24,6 @@ PROFILES: dict[str, dict[str, Any]] = {
 BETA_GRID: dict[str, tuple[float, ...]] = {"smoke": (0.05, 0.1, 0.2), "paper": (0.05, 0.1, 0.2, 0.4)}
 WITHIN, ACROSS = "#3b528b", "#e8743b"
 
-
-def check_profile(profile: str) -> str:
-    return check_choice(profile, "profile", PROFILES)
 
 
 def chapter_config(profile: str, **overrides: Any) -> MNISTConfig:

@@ -26,7 +26,7 @@ from ipcore.estimators.closed_forms import linear_layer_information
 from ipcore.nets.models import DeepLinearNetwork
 from ipcore.nets.training import Recorder, Snapshot, log_spaced_epochs, train
 from ipcore.seeding import derive_seed, make_generator, seed_everything
-from ipcore.validation import (check_choice, check_int, check_number, check_positive_int, check_positive_numbers,
+from ipcore.validation import (check_profile, check_int, check_number, check_positive_int, check_positive_numbers,
                                check_seed)
 
 PROFILES: dict[str, dict[str, Any]] = {
@@ -38,7 +38,7 @@ LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500", "#e8743b
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
+    return dict(PROFILES[check_profile(profile)])
 
 
 @dataclass(frozen=True)

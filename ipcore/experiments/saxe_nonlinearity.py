@@ -39,7 +39,7 @@ from ipcore.experiments.saxe_linear import compression
 from ipcore.nets.models import ACTIVATIONS, NoisyMLP
 from ipcore.nets.training import SCHEDULES, Recorder, Snapshot, logging_schedule, train
 from ipcore.plotting import PlacedTrace, beta_slider_figure
-from ipcore.validation import (check_choice, check_int, check_number, check_positive_int, check_positive_numbers,
+from ipcore.validation import (check_profile, check_choice, check_int, check_number, check_positive_int, check_positive_numbers,
                                check_seed)
 
 #: The activations Saxe et al. compare; the first two saturate on both sides, the last two on one.
@@ -71,7 +71,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return {k: dict(v) for k, v in PROFILES[check_choice(profile, "profile", PROFILES)].items()}
+    return {k: dict(v) for k, v in PROFILES[check_profile(profile)].items()}
 
 
 # ------------------------------------------------------------------------------ one neuron

@@ -25,7 +25,7 @@ from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
 from ipcore.experiments.information_plane_chapter import snr, snr_transition
 from ipcore.experiments.saxe_linear import compression
 from ipcore.experiments.saxe_nonlinearity import LAYER_COLOURS, SZT_SETUP, Plane, check_activations, szt_planes
-from ipcore.validation import check_choice, check_number, check_positive_int, check_seed
+from ipcore.validation import check_profile, check_choice, check_number, check_positive_int, check_seed
 
 #: The two regimes: the training batch size (None: the whole training set).
 REGIMES: dict[str, int | None] = {"mini-batch": 256, "full batch": None}
@@ -42,7 +42,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
+    return dict(PROFILES[check_profile(profile)])
 
 
 def configs(profile: str, activations: Sequence[str] = ("tanh", "relu"), *, n_networks: int | None = None,

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ipcore.validation import check_beta, check_choice, check_number, check_positive_int
+from ipcore.validation import check_profile, check_beta, check_number, check_positive_int
 from ipcore.estimators import gaussian_entropy, mixture_entropy_1d, mixture_log_density
 from ipcore.nets.models import SingleNeuron
 from ipcore.nets.training import Recorder, log_spaced_epochs, train
@@ -123,7 +123,7 @@ PROFILES: dict[str, dict[str, int]] = {
 
 def profile_settings(profile: str) -> dict[str, int]:
     """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
+    return dict(PROFILES[check_profile(profile)])
 
 
 def check_chapter_parameters(

@@ -19,7 +19,7 @@ from matplotlib.colors import LogNorm
 
 from ipcore.estimators.clustering import labels_entropy, nearest_neighbour_distances, diameter_clusters
 from ipcore.config import progress_bar
-from ipcore.validation import check_choice
+from ipcore.validation import check_profile
 from ipcore.estimators import binned_entropy
 from ipcore.experiments.szt import SZTConfig, SZTRun, run_szt
 from ipcore.plotting import beta_slider_figure, information_lines, live_control, log_slider
@@ -40,9 +40,6 @@ LN_4096 = math.log(4096)
 LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500"]
 CLASS_COLOURS = ["#3b528b", "#e8743b"]
 
-
-def check_profile(profile: str) -> str:
-    return check_choice(profile, "profile", PROFILES)
 
 
 def chapter_config(profile: str, **overrides: Any) -> SZTConfig:

@@ -11,7 +11,7 @@ from typing import Any
 import torch
 
 from ipcore.data import mnist_splits
-from ipcore.validation import check_choice, check_number, check_positive_int, check_seed
+from ipcore.validation import check_profile, check_number, check_positive_int, check_seed
 
 #: ``smoke``: 2 000 training images, 4 epochs, 300 measured; ``paper``: 8 000, 30 epochs, 1 000.
 PROFILES: dict[str, dict[str, Any]] = {
@@ -22,7 +22,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_choice(profile, "profile", PROFILES)])
+    return dict(PROFILES[check_profile(profile)])
 
 
 def check_chapter_parameters(*, beta: float, lr: float, batch_size: int, seed: int) -> None:
