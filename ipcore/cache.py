@@ -228,6 +228,11 @@ class CachedRun:
     """
 
     _MISSING = object()
+    #: In a checkpoint (a dict), the list under this key only grows from one save to the next
+    #: (:func:`ipcore.nets.training.train`'s snapshots). Its new items go to a segment file of
+    #: their own, so a save writes what is new, not everything so far: the last checkpoint of a
+    #: long run costs what the first did.
+    APPEND_ONLY = "snapshots"
 
     def __init__(self, kind: str, params: dict[str, Any], *, modules: Iterable[str], root: Path | None = None) -> None:
         if not kind.isidentifier():
@@ -238,9 +243,15 @@ class CachedRun:
         self.result_path = folder / f"{self.key}.pt"
         self.checkpoint_path = folder / f"{self.key}.ckpt.pt"
         self._result: Any = self._MISSING
+        self._segments: list[int] = []  #: items in each segment file the checkpoint names
         if folder.is_dir():  # temporaries of a run that was killed while writing
-            for name in (self.result_path.name, self.checkpoint_path.name):
+            names = [self.result_path.name, self.checkpoint_path.name]
+            names += sorted({p.name.split(".pt.", 1)[0] + ".pt" for p in folder.glob(f"{self.key}.ckpt.seg*.pt.*")})
+            for name in names:
                 remove_orphaned(folder, f"{name}.")
+
+    def _segment_path(self, index: int) -> Path:
+        return self.checkpoint_path.with_name(f"{self.key}.ckpt.seg{index}.pt")
 
     def _read(self, path: Path) -> Any:
         if not path.is_file():
@@ -285,15 +296,48 @@ class CachedRun:
     def save(self, result: Any) -> None:
         if self._write(result, self.result_path):
             self._result = result
-            if self.checkpoint_path.exists():
-                self.checkpoint_path.unlink()
+            self.checkpoint_path.unlink(missing_ok=True)
+            for segment in self.checkpoint_path.parent.glob(f"{self.key}.ckpt.seg*.pt"):
+                segment.unlink(missing_ok=True)
+            self._segments = []
 
     def load_checkpoint(self) -> Any | None:
+        """The last checkpoint, its append-only list reassembled from its segments; None if there
+        is none, or if it or a segment it names is damaged (set aside with a warning)."""
         state = self._read(self.checkpoint_path)
-        return None if state is self._MISSING else state
+        if state is self._MISSING:
+            return None
+        counts = state.pop("_segments", None) if isinstance(state, dict) else None
+        if counts is None:  # a checkpoint without segments (written before they existed)
+            return state
+        items: list[Any] = []
+        for index, count in enumerate(counts):
+            part = self._read(self._segment_path(index))
+            if part is self._MISSING or not isinstance(part, list) or len(part) != count:
+                if self.checkpoint_path.exists():
+                    set_aside(self.checkpoint_path, f"{self.checkpoint_path}: its segment {index} is missing or damaged")
+                self._segments = []
+                return None
+            items.extend(part)
+        state[self.APPEND_ONLY] = items
+        self._segments = list(counts)
+        return state
 
     def save_checkpoint(self, state: Any) -> None:
-        self._write(state, self.checkpoint_path)
+        """Write ``state`` as the checkpoint: what its :attr:`APPEND_ONLY` list gained since the
+        last save goes to a new segment file first, then the rest, naming the segments."""
+        items = state.get(self.APPEND_ONLY) if isinstance(state, dict) else None
+        if not isinstance(items, list):
+            self._write(state, self.checkpoint_path)
+            return
+        saved = sum(self._segments)
+        if len(items) < saved:  # not the list saved before: its segments start again
+            self._segments, saved = [], 0
+        if len(items) > saved:
+            if not self._write(items[saved:], self._segment_path(len(self._segments))):
+                return  # the previous checkpoint stays whole
+            self._segments.append(len(items) - saved)
+        self._write({**state, self.APPEND_ONLY: [], "_segments": list(self._segments)}, self.checkpoint_path)
 
 
 def cached(kind: str, params: dict[str, Any], compute: Callable[[], Any], *, modules: Iterable[str]) -> Any:

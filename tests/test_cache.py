@@ -296,3 +296,49 @@ def test_cache_warnings_point_at_the_line_that_asked():
             patch.setattr(cache.os, "fdopen", _FullDisk())
             run.save_checkpoint({"epoch": 1})
     assert [w.filename for w in caught if issubclass(w.category, cache.CacheWarning)] == [__file__, __file__]
+
+
+# ------------------------------------------------------------------------ append-only checkpoints
+
+
+def test_a_checkpoint_writes_only_the_snapshots_taken_since_the_last_one(tmp_path):
+    run = cache.CachedRun("demo", {"n": 2}, modules=["ipcore.seeding"], root=tmp_path)
+    snapshots = []
+    sizes = []
+    for epoch in range(1, 6):
+        snapshots.append(np.full(1000, float(epoch)))
+        run.save_checkpoint({"epoch": epoch, "snapshots": snapshots})
+        sizes.append(sum(p.stat().st_size for p in (tmp_path / "demo").glob(f"{run.key}.ckpt.seg{epoch - 1}.pt")))
+    assert max(sizes) < 1.5 * min(sizes)  # each save writes one snapshot, not all so far
+    assert run.checkpoint_path.stat().st_size < sizes[0]  # the rest of the state names the segments
+    state = cache.CachedRun("demo", {"n": 2}, modules=["ipcore.seeding"], root=tmp_path).load_checkpoint()
+    assert state["epoch"] == 5 and "_segments" not in state
+    assert [float(s[0]) for s in state["snapshots"]] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    run.save({"final": True})
+    assert list((tmp_path / "demo").glob("*.ckpt*")) == []  # the result replaces checkpoint and segments
+
+
+def test_a_resumed_run_appends_after_the_segments_it_loaded(tmp_path):
+    first = cache.CachedRun("demo", {"n": 3}, modules=["ipcore.seeding"], root=tmp_path)
+    first.save_checkpoint({"epoch": 1, "snapshots": ["a", "b"]})
+    second = cache.CachedRun("demo", {"n": 3}, modules=["ipcore.seeding"], root=tmp_path)
+    state = second.load_checkpoint()
+    state["snapshots"].append("c")
+    second.save_checkpoint({"epoch": 2, "snapshots": state["snapshots"]})
+    assert cache.safe_load(second._segment_path(1)) == ["c"]
+    assert cache.CachedRun("demo", {"n": 3}, modules=["ipcore.seeding"], root=tmp_path).load_checkpoint() == {
+        "epoch": 2, "snapshots": ["a", "b", "c"]}
+
+
+def test_a_checkpoint_whose_segment_is_damaged_is_set_aside_and_the_run_starts_afresh(tmp_path):
+    run = cache.CachedRun("demo", {"n": 4}, modules=["ipcore.seeding"], root=tmp_path)
+    run.save_checkpoint({"epoch": 1, "snapshots": [1]})
+    run.save_checkpoint({"epoch": 2, "snapshots": [1, 2]})
+    segment = run._segment_path(1)
+    segment.write_bytes(segment.read_bytes()[:-5])
+    with pytest.warns(cache.CacheWarning) as caught:
+        assert cache.CachedRun("demo", {"n": 4}, modules=["ipcore.seeding"], root=tmp_path).load_checkpoint() is None
+    messages = [str(w.message) for w in caught]
+    assert any("checksum mismatch" in m for m in messages)  # the segment, set aside
+    assert any("its segment 1 is missing or damaged" in m for m in messages)  # then the checkpoint
+    assert not run.checkpoint_path.exists()
