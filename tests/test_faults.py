@@ -50,7 +50,9 @@ def _model_and_data():
 def _start(tmp_path, checkpoint_seconds):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    env = {**os.environ, "IPCORE_CACHE": str(tmp_path / "cache"), "IPCORE_PROGRESS": "0"}
+    # the child trains on as many threads as this process resumes on: float sums depend on it
+    env = {**os.environ, "IPCORE_CACHE": str(tmp_path / "cache"), "IPCORE_PROGRESS": "0",
+           "OMP_NUM_THREADS": str(torch.get_num_threads())}
     child = subprocess.Popen([sys.executable, str(script), str(checkpoint_seconds)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=env)
     assert child.stdout.readline().strip() == "training"

@@ -163,3 +163,11 @@ def test_the_cli_runs_a_grid_and_prints_its_table(cache, capsys):
     assert "Dask dashboard" not in out  # --no-progress prints only the table
     assert "1 computed" in out
     assert cache_entry(sweep_configs("szt", {"beta": [0.05]}, fixed={"epochs": 60, "n_log": 3, "replicas": 3})[0]).stored
+
+
+def test_a_local_cluster_gives_this_process_its_environment_back(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    before = dict(os.environ)
+    with dask_client(workers=1) as client:
+        assert client.run(lambda: os.environ.get("OMP_NUM_THREADS")) != {}
+    assert dict(os.environ) == before  # no OMP_NUM_THREADS=1 left for later subprocesses

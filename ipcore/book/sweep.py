@@ -174,13 +174,21 @@ def dask_client(scheduler: str | None = None, *, workers: int = 2, timeout: floa
     # mostly Python launching small kernels.
     settings = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                 "distributed.worker.profile.enabled": False}
-    with warnings.catch_warnings(), dask.config.set(settings):
-        # another cluster holds 8787: the dashboard link printed names the port taken
-        warnings.filterwarnings("ignore", message="Port 8787 is already in use")
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, silence_logs=logging.CRITICAL,
-                               env={**one_thread, **forwarded_environment()})
-    with cluster, Client(cluster) as client:
-        yield client
+    # The nannies set their workers' variables in this process too before spawning them (Dask
+    # says so); they are given back after, or every later subprocess (a notebook's kernel) would
+    # run on one thread.
+    saved = dict(os.environ)
+    try:
+        with warnings.catch_warnings(), dask.config.set(settings):
+            # another cluster holds 8787: the dashboard link printed names the port taken
+            warnings.filterwarnings("ignore", message="Port 8787 is already in use")
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   silence_logs=logging.CRITICAL, env={**one_thread, **forwarded_environment()})
+        with cluster, Client(cluster) as client:
+            yield client
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _task_key(target_name: str, config: Any) -> str:
