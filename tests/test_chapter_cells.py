@@ -38,3 +38,12 @@ def test_reported_numbers_print_readably_at_every_scale():
     assert format_number(2.5e7) == "2.5e+07"
     assert format_number(0.0) == "0.0000" and format_number(0.001) == "0.0010"
     assert format_number(3) == "3" and format_number(True) == "True" and format_number("paper") == "paper"
+
+
+@pytest.mark.parametrize("path", CHAPTER_FILES, ids=lambda p: p.stem)
+def test_every_chapter_shows_its_numbers_with_the_code_one_click_away(path):
+    """The report() cell is treated alike everywhere: its table of numbers shown, its code folded."""
+    nb = load_notebook(path)
+    cells = [c for c in nb.cells if c.cell_type == "code" and "report(" in c.source]
+    assert len(cells) == 1, f"{path.stem}: one report() cell"
+    assert cells[0].metadata.get("tags", []) == ["hide-input"]
