@@ -16,6 +16,30 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: The Monte Carlo seed of this session: $IPCORE_TEST_SEED, else a new one each run. Tests that
+#: take the ``mc_seed`` fixture assert what holds for any seed (a standard error that is honest,
+#: a bound that always holds), as scikit-learn's ``global_random_seed`` tests do; the seed is in
+#: the header and in the report of a failing test, so that the failure can be rerun.
+MC_SEED = int(os.environ.get("IPCORE_TEST_SEED") or int.from_bytes(os.urandom(4), "little") % 2**31)
+
+
+def pytest_report_header(config) -> str:
+    return f"Monte Carlo seed: IPCORE_TEST_SEED={MC_SEED}"
+
+
+@pytest.fixture
+def mc_seed() -> int:
+    """The session's Monte Carlo seed (see :data:`MC_SEED`)."""
+    return MC_SEED
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and "mc_seed" in getattr(item, "fixturenames", ()):
+        report.sections.append(("Monte Carlo seed", f"rerun with IPCORE_TEST_SEED={MC_SEED}"))
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:

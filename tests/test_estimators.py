@@ -161,28 +161,28 @@ def test_tree_path_is_deterministic_and_independent_of_threads():
 # --------------------------------------------------------------------------- Monte Carlo entropy
 
 @pytest.mark.parametrize("d, beta", [(1, 0.1), (10, 0.005)])
-def test_one_component_entropy(d, beta):
-    h, se = gaussian_mixture_entropy(np.zeros((1, d)), beta, n_mc=4000, seed=0, return_std=True, control_variate=False)
+def test_one_component_entropy(d, beta, mc_seed):
+    h, se = gaussian_mixture_entropy(np.zeros((1, d)), beta, n_mc=4000, seed=mc_seed, return_std=True, control_variate=False)
     assert abs(h - gaussian_entropy(d, beta)) < 4 * se
     # With the control variate, one Gaussian's estimate is its entropy to round-off.
-    h, se = gaussian_mixture_entropy(np.zeros((1, d)), beta, n_mc=4000, seed=0, return_std=True)
+    h, se = gaussian_mixture_entropy(np.zeros((1, d)), beta, n_mc=4000, seed=mc_seed, return_std=True)
     assert h == pytest.approx(gaussian_entropy(d, beta), abs=1e-12) and se < 1e-12
     assert gaussian_entropy(10, 0.005) == pytest.approx(-38.794, abs=1e-3)
 
 
-def test_separated_components_add_ln_m():
+def test_separated_components_add_ln_m(mc_seed):
     m, d, beta = 16, 4, 0.01
     centers = np.random.default_rng(0).permutation(np.eye(16)[:, :d] * 0 + np.arange(16)[:, None] * np.ones(d))
-    h, se = gaussian_mixture_entropy(centers, beta, n_mc=200, seed=1, return_std=True)
+    h, se = gaussian_mixture_entropy(centers, beta, n_mc=200, seed=mc_seed, return_std=True)
     assert abs(h - (math.log(m) + gaussian_entropy(d, beta))) < max(4 * se, 1e-9)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_1d_monte_carlo_within_4_standard_errors_of_quadrature(seed):
-    rng = np.random.default_rng(seed)
+@pytest.mark.parametrize("offset", [0, 1, 2])
+def test_1d_monte_carlo_within_4_standard_errors_of_quadrature(offset, mc_seed):
+    rng = np.random.default_rng(mc_seed + offset)
     points = np.tanh(2 * rng.normal(size=200))
     exact = mixture_entropy_1d(points, 0.05)
-    h, se = gaussian_mixture_entropy(points, 0.05, n_mc=50, seed=seed, return_std=True)
+    h, se = gaussian_mixture_entropy(points, 0.05, n_mc=50, seed=mc_seed + offset, return_std=True)
     assert abs(h - exact) < 4 * se
 
 
@@ -205,15 +205,15 @@ def test_entropy_is_reproducible_with_a_seed():
 
 # --------------------------------------------------------------------------- SP estimator
 
-def test_sp_discrete_separated_inputs_give_ln_m():
+def test_sp_discrete_separated_inputs_give_ln_m(mc_seed):
     m, d, beta = 32, 5, 0.005
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(mc_seed)
     centers = rng.uniform(-1, 1, size=(m, d))
-    est = sp_mutual_information(centers, beta, n_mc=20, seed=0)
+    est = sp_mutual_information(centers, beta, n_mc=20, seed=mc_seed)
     assert est.mi == pytest.approx(math.log(m), abs=max(4 * est.mi_std, 1e-6))
     # Deeper layer: R noisy-pass replicas per input, tight compared with the spacing.
     replicas = centers[:, None, :] + 0.1 * beta * rng.normal(size=(m, 20, d))
-    est2 = sp_mutual_information(replicas.reshape(-1, d), beta, conditional_centers=replicas, n_mc=5, seed=1)
+    est2 = sp_mutual_information(replicas.reshape(-1, d), beta, conditional_centers=replicas, n_mc=5, seed=mc_seed + 1)
     assert est2.mi == pytest.approx(math.log(m), abs=4 * est2.mi_std + 0.01)
     assert est2.n_inputs == m and est2.dim == d
 
@@ -228,12 +228,12 @@ def test_sp_gaussian_input_through_noisy_linear_layer_matches_closed_form():
     assert est.mi == pytest.approx(truth, rel=0.02)
 
 
-def test_sp_is_between_0_and_ln_m_up_to_mc_error():
-    rng = np.random.default_rng(2)
+def test_sp_is_between_0_and_ln_m_up_to_mc_error(mc_seed):
+    rng = np.random.default_rng(mc_seed)
     for trial in range(3):
         s = np.tanh(rng.normal(size=(64, 3)) * 2)
         replicas = np.tanh(np.arctanh(s)[:, None, :] + 0.2 * rng.normal(size=(64, 10, 3)))
-        est = sp_mutual_information(replicas[:, 0, :], 0.05, conditional_centers=replicas, n_mc=10, seed=trial)
+        est = sp_mutual_information(replicas[:, 0, :], 0.05, conditional_centers=replicas, n_mc=10, seed=mc_seed + trial)
         assert -4 * est.mi_std <= est.mi <= math.log(64) + 4 * est.mi_std
 
 
