@@ -210,7 +210,10 @@ def set_aside(path: Path, why: str) -> Path:
     folder = path.parent / "corrupt"
     folder.mkdir(exist_ok=True)
     target = folder / f"{path.name}.{int(time.time())}"
-    os.replace(path, target)
+    try:
+        os.replace(path, target)
+    except FileNotFoundError:  # another process set it aside, or replaced it, first
+        pass
     # the caller's line: user → CachedRun.done / load_checkpoint → _read → set_aside
     warnings.warn(f"{why}; set aside as {target}, recomputing", CacheWarning, stacklevel=4)
     return target
@@ -243,21 +246,27 @@ class CachedRun:
         self.result_path = folder / f"{self.key}.pt"
         self.checkpoint_path = folder / f"{self.key}.ckpt.pt"
         self._result: Any = self._MISSING
-        self._segments: list[int] = []  #: items in each segment file the checkpoint names
+        #: (start, stop) of the items in each segment file the last checkpoint names
+        self._segments: list[tuple[int, int]] = []
         if folder.is_dir():  # temporaries of a run that was killed while writing
             names = [self.result_path.name, self.checkpoint_path.name]
             names += sorted({p.name.split(".pt.", 1)[0] + ".pt" for p in folder.glob(f"{self.key}.ckpt.seg*.pt.*")})
             for name in names:
                 remove_orphaned(folder, f"{name}.")
 
-    def _segment_path(self, index: int) -> Path:
-        return self.checkpoint_path.with_name(f"{self.key}.ckpt.seg{index}.pt")
+    def _segment_path(self, start: int, stop: int) -> Path:
+        """The segment of items [start, stop): named by its range, so that writers at different
+        points of the same run (twins, a retry beside its first attempt) never overwrite each
+        other's segments, and seeded writers of one range write the same bytes."""
+        return self.checkpoint_path.with_name(f"{self.key}.ckpt.seg{start}-{stop}.pt")
 
     def _read(self, path: Path) -> Any:
         if not path.is_file():
             return self._MISSING
         try:
             return safe_load(path)
+        except FileNotFoundError:  # removed since (a twin run saved its result and cleared its segments)
+            return self._MISSING
         except CorruptEntry as exc:
             set_aside(path, str(exc))
             return self._MISSING
@@ -307,20 +316,20 @@ class CachedRun:
         state = self._read(self.checkpoint_path)
         if state is self._MISSING:
             return None
-        counts = state.pop("_segments", None) if isinstance(state, dict) else None
-        if counts is None:  # a checkpoint without segments (written before they existed)
+        self._segments = []
+        ranges = state.pop("_segments", None) if isinstance(state, dict) else None
+        if ranges is None:  # a checkpoint without segments (written before they existed)
             return state
         items: list[Any] = []
-        for index, count in enumerate(counts):
-            part = self._read(self._segment_path(index))
-            if part is self._MISSING or not isinstance(part, list) or len(part) != count:
-                if self.checkpoint_path.exists():
-                    set_aside(self.checkpoint_path, f"{self.checkpoint_path}: its segment {index} is missing or damaged")
-                self._segments = []
+        for start, stop in ranges:
+            part = self._read(self._segment_path(start, stop)) if start == len(items) else self._MISSING
+            if part is self._MISSING or not isinstance(part, list) or len(part) != stop - start:
+                set_aside(self.checkpoint_path, f"{self.checkpoint_path}: its segment of items {start}–{stop} "
+                          "is missing or damaged")
                 return None
             items.extend(part)
         state[self.APPEND_ONLY] = items
-        self._segments = list(counts)
+        self._segments = [tuple(r) for r in ranges]
         return state
 
     def save_checkpoint(self, state: Any) -> None:
@@ -330,13 +339,13 @@ class CachedRun:
         if not isinstance(items, list):
             self._write(state, self.checkpoint_path)
             return
-        saved = sum(self._segments)
+        saved = self._segments[-1][1] if self._segments else 0
         if len(items) < saved:  # not the list saved before: its segments start again
             self._segments, saved = [], 0
         if len(items) > saved:
-            if not self._write(items[saved:], self._segment_path(len(self._segments))):
+            if not self._write(items[saved:], self._segment_path(saved, len(items))):
                 return  # the previous checkpoint stays whole
-            self._segments.append(len(items) - saved)
+            self._segments.append((saved, len(items)))
         self._write({**state, self.APPEND_ONLY: [], "_segments": list(self._segments)}, self.checkpoint_path)
 
 

@@ -308,7 +308,7 @@ def test_a_checkpoint_writes_only_the_snapshots_taken_since_the_last_one(tmp_pat
     for epoch in range(1, 6):
         snapshots.append(np.full(1000, float(epoch)))
         run.save_checkpoint({"epoch": epoch, "snapshots": snapshots})
-        sizes.append(sum(p.stat().st_size for p in (tmp_path / "demo").glob(f"{run.key}.ckpt.seg{epoch - 1}.pt")))
+        sizes.append(run._segment_path(epoch - 1, epoch).stat().st_size)
     assert max(sizes) < 1.5 * min(sizes)  # each save writes one snapshot, not all so far
     assert run.checkpoint_path.stat().st_size < sizes[0]  # the rest of the state names the segments
     state = cache.CachedRun("demo", {"n": 2}, modules=["ipcore.seeding"], root=tmp_path).load_checkpoint()
@@ -325,7 +325,7 @@ def test_a_resumed_run_appends_after_the_segments_it_loaded(tmp_path):
     state = second.load_checkpoint()
     state["snapshots"].append("c")
     second.save_checkpoint({"epoch": 2, "snapshots": state["snapshots"]})
-    assert cache.safe_load(second._segment_path(1)) == ["c"]
+    assert cache.safe_load(second._segment_path(2, 3)) == ["c"]
     assert cache.CachedRun("demo", {"n": 3}, modules=["ipcore.seeding"], root=tmp_path).load_checkpoint() == {
         "epoch": 2, "snapshots": ["a", "b", "c"]}
 
@@ -334,11 +334,34 @@ def test_a_checkpoint_whose_segment_is_damaged_is_set_aside_and_the_run_starts_a
     run = cache.CachedRun("demo", {"n": 4}, modules=["ipcore.seeding"], root=tmp_path)
     run.save_checkpoint({"epoch": 1, "snapshots": [1]})
     run.save_checkpoint({"epoch": 2, "snapshots": [1, 2]})
-    segment = run._segment_path(1)
+    segment = run._segment_path(1, 2)
     segment.write_bytes(segment.read_bytes()[:-5])
     with pytest.warns(cache.CacheWarning) as caught:
         assert cache.CachedRun("demo", {"n": 4}, modules=["ipcore.seeding"], root=tmp_path).load_checkpoint() is None
     messages = [str(w.message) for w in caught]
     assert any("checksum mismatch" in m for m in messages)  # the segment, set aside
-    assert any("its segment 1 is missing or damaged" in m for m in messages)  # then the checkpoint
+    assert any("its segment of items 1–2 is missing or damaged" in m for m in messages)  # then the checkpoint
     assert not run.checkpoint_path.exists()
+
+
+def test_two_writers_of_one_run_at_different_points_never_mix_their_snapshots(tmp_path):
+    # twins (or a retry beside its first attempt) checkpoint the same run at different epochs
+    a = cache.CachedRun("demo", {"n": 5}, modules=["ipcore.seeding"], root=tmp_path)
+    b = cache.CachedRun("demo", {"n": 5}, modules=["ipcore.seeding"], root=tmp_path)
+    items = list(range(10))
+    a.save_checkpoint({"epoch": 3, "snapshots": items[:3]})
+    b.save_checkpoint({"epoch": 5, "snapshots": items[:5]})
+    b.save_checkpoint({"epoch": 10, "snapshots": items[:10]})
+    a.save_checkpoint({"epoch": 8, "snapshots": items[:8]})
+    for last in (a, b):
+        state = cache.CachedRun("demo", {"n": 5}, modules=["ipcore.seeding"], root=tmp_path).load_checkpoint()
+        assert state["snapshots"] == items[: state["epoch"]]  # whoever wrote last, its own snapshots
+        last.save_checkpoint({"epoch": state["epoch"], "snapshots": items[: state["epoch"]]})
+
+
+def test_a_segment_removed_while_a_checkpoint_is_read_is_a_miss_not_a_crash(tmp_path):
+    run = cache.CachedRun("demo", {"n": 6}, modules=["ipcore.seeding"], root=tmp_path)
+    run.save_checkpoint({"epoch": 1, "snapshots": [1]})
+    run._segment_path(0, 1).unlink()  # a twin saved its result and cleared the segments
+    with pytest.warns(cache.CacheWarning, match="missing or damaged"):
+        assert cache.CachedRun("demo", {"n": 6}, modules=["ipcore.seeding"], root=tmp_path).load_checkpoint() is None

@@ -171,3 +171,13 @@ def test_a_local_cluster_gives_this_process_its_environment_back(monkeypatch):
     with dask_client(workers=1) as client:
         assert client.run(lambda: os.environ.get("OMP_NUM_THREADS")) != {}
     assert dict(os.environ) == before  # no OMP_NUM_THREADS=1 left for later subprocesses
+
+
+def test_whole_numbers_for_float_parameters_key_the_same_runs_as_the_chapters():
+    from ipcore.experiments.szt_chapters import chapter_config
+
+    config = sweep_configs("szt", {"beta": [0]}, fixed={"orthonormal_alpha": 0}, profile="smoke")[0]
+    assert config == chapter_config("smoke", beta=0.0) and isinstance(config.beta, float)
+    assert cache_entry(config).key == cache_entry(chapter_config("smoke", beta=0.0)).key
+    with pytest.raises(ValueError, match="fixed: szt runs have no parameter 'epoch'"):
+        sweep_configs("szt", {"beta": [0.1]}, fixed={"epoch": 10})

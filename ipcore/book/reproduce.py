@@ -134,12 +134,16 @@ def _run_on_cluster(client: Any, root: Path, names: list[str], output: Path, pro
     """Every chapter as one Dask task, each after the chapters it reloads runs from."""
     from ipcore.book.sweep import forwarded_environment, wait_for
 
+    from dask.base import tokenize
+
     environ = forwarded_environment()
+    # one reproduction's tasks: another one (other output folder, root or device) is not merged with it
+    token = tokenize(str(root.resolve()), str(output.resolve()), profile, device)
     futures: dict[str, Any] = {}
     for name in names:  # toc order: a chapter's sources are submitted before it
         after = [futures[other] for other in RUNS_FROM.get(name, ()) if other in futures]
         futures[name] = client.submit(run_chapter, root.resolve(), name, output.resolve(), profile, device, *after,
-                                      environ=environ, key=f"ipcore-chapter-{name}-{profile}", pure=False)
+                                      environ=environ, key=f"ipcore-chapter-{name}-{token}", pure=False)
     outcome = wait_for(client, futures, progress=progress, desc=f"reproduce ({profile})", unit="chapter")
     results = []
     for name in names:
@@ -190,7 +194,7 @@ def reproduce(
     if scheduler is not None or workers is not None:
         from ipcore.book.sweep import dask_client
 
-        with dask_client(scheduler, workers=workers or 2) as client:
+        with dask_client(scheduler, workers=2 if workers is None else workers) as client:
             if progress:
                 print(f"Dask dashboard: {client.dashboard_link}")
             results = _run_on_cluster(client, root, names, output, profile, device, progress)
@@ -201,8 +205,9 @@ def reproduce(
             overall.set_postfix_str(name)
             results.append(run_chapter(root, name, output, profile, device, progress=progress))
     for result in results:
-        if result.status == "ok":
-            export_figures(load_notebook(output / f"{result.chapter}.ipynb"), figures, result.chapter, plotly_js)
+        executed = output / f"{result.chapter}.ipynb"
+        if result.status == "ok" and executed.is_file():  # a remote worker may have written it elsewhere
+            export_figures(load_notebook(executed), figures, result.chapter, plotly_js)
     (output / "summary.json").write_text(json.dumps([r.__dict__ for r in results], indent=1, default=str))
     return results
 

@@ -91,18 +91,26 @@ def sweep_configs(target_name: str, grid: Mapping[str, Sequence[Any]], *, profil
     fastest), each the target's ``profile`` config with ``fixed`` and the combination applied."""
     kind = target(target_name)
     check_profile(profile)
-    fixed = dict(fixed or {})
-    base = kind.config(profile, **fixed)
+    base = kind.config(profile)
     names = [f.name for f in fields(base)]
+
+    def typed(name: str, value: Any) -> Any:
+        # 0 typed on the command line is the float 0.0 the chapters key their runs on
+        default = getattr(base, name)
+        return float(value) if isinstance(default, float) and type(value) is int else value
+
+    for argument, given in (("fixed", fixed or {}), ("grid", grid)):
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise ValueError(f"{argument}: {target_name} runs have no parameter {unknown[0]!r}; they have {names}")
     for name, values in grid.items():
-        if name not in names:
-            raise ValueError(f"grid: {target_name} runs have no parameter {name!r}; they have {names}")
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
             raise ValueError(f"grid: {name} needs a non-empty list of values, got {values!r}")
-    clash = sorted(set(grid) & set(fixed))
+    clash = sorted(set(grid) & set(fixed or {}))
     if clash:
         raise ValueError(f"fixed: {clash} are also swept in grid; give each parameter in one of them")
-    combos = itertools.product(*grid.values())
+    fixed = {name: typed(name, value) for name, value in (fixed or {}).items()}
+    combos = itertools.product(*([typed(name, v) for v in values] for name, values in grid.items()))
     return [kind.config(profile, **fixed, **dict(zip(grid, combo))) for combo in combos]
 
 
@@ -177,18 +185,22 @@ def dask_client(scheduler: str | None = None, *, workers: int = 2, timeout: floa
     # The nannies set their workers' variables in this process too before spawning them (Dask
     # says so); they are given back after, or every later subprocess (a notebook's kernel) would
     # run on one thread.
+    # (Dask also sets variables of its own, __DASK_PARENT_PID…: everything set or changed while the
+    # cluster runs is undone, variables this process set meanwhile included.)
+    env = {**one_thread, **forwarded_environment()}
     saved = dict(os.environ)
     try:
         with warnings.catch_warnings(), dask.config.set(settings):
             # another cluster holds 8787: the dashboard link printed names the port taken
             warnings.filterwarnings("ignore", message="Port 8787 is already in use")
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   silence_logs=logging.CRITICAL, env={**one_thread, **forwarded_environment()})
+                                   silence_logs=logging.CRITICAL, env=env)
         with cluster, Client(cluster) as client:
             yield client
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        for name in set(os.environ) - set(saved):
+            del os.environ[name]
+        os.environ.update({name: value for name, value in saved.items() if os.environ.get(name) != value})
 
 
 def _task_key(target_name: str, config: Any) -> str:
@@ -219,6 +231,8 @@ def wait_for(client: Any, futures: Mapping[str, Any], *, progress: bool = True, 
             name = names[future]
             if future.status == "finished":
                 outcome[name] = ("ok", future.result())
+            elif future.status == "cancelled":  # by another client of a shared scheduler
+                outcome[name] = ("failed", "cancelled")
             else:
                 exc = future.exception()
                 outcome[name] = ("failed", f"{type(exc).__name__}: {exc}")
