@@ -22,6 +22,7 @@ import inspect
 import io
 import json
 import os
+import socket
 import tempfile
 import time
 import warnings
@@ -90,12 +91,25 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+#: This machine's name as it appears in temporary files (dots would end the name's field).
+HOST = socket.gethostname().replace(".", "_") or "localhost"
+
+
+def process_token() -> str:
+    """``<pid>@<host>``: who writes a temporary, so that a cache folder shared by several
+    machines never has one machine delete another's temporaries as orphans."""
+    return f"{os.getpid()}@{HOST}"
+
+
 def remove_orphaned(folder: Path, prefix: str) -> list[Path]:
-    """Delete the files of ``folder`` named ``<prefix><pid>.<anything>`` whose process has exited
-    (what a killed run leaves: temporaries, kernel sockets); returns them."""
+    """Delete the files of ``folder`` named ``<prefix><pid>[@<host>].<anything>`` whose process has
+    exited (what a killed run leaves: temporaries, kernel sockets); returns them. Files of
+    another host are left alone: whether their process lives cannot be seen from here."""
     removed = []
     for path in Path(folder).glob(f"{glob.escape(prefix)}*"):
-        pid = path.name[len(prefix):].split(".", 1)[0]
+        pid, _, host = path.name[len(prefix):].split(".", 1)[0].partition("@")
+        if host and host != HOST:
+            continue
         if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             path.unlink(missing_ok=True)
             removed.append(path)
@@ -129,7 +143,7 @@ def atomic_save(obj: Any, path: Path) -> None:
     torch.save(obj, buffer)
     payload = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.{process_token()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(MAGIC + hashlib.sha256(payload).digest())

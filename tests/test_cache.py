@@ -250,8 +250,19 @@ def test_a_writer_s_temporary_sits_beside_the_entry_under_its_process_id(tmp_pat
         cache.atomic_save({"x": 1}, path)
     assert len(seen) == 1
     name = seen[0].name
-    assert name.startswith(f"entry.pt.{os.getpid()}.") and name.endswith(".tmp")
+    assert name.startswith(f"entry.pt.{os.getpid()}@{cache.HOST}.") and name.endswith(".tmp")
     assert sorted(p.name for p in path.parent.iterdir()) == ["entry.pt"]
+
+
+def test_another_machine_s_temporaries_in_a_shared_cache_are_left_alone(tmp_path):
+    dead = 2**22 + 12345  # above any pid in use here
+    mine = tmp_path / f"entry.pt.{dead}@{cache.HOST}.abc.tmp"
+    theirs = tmp_path / f"entry.pt.{dead}@another_machine.abc.tmp"
+    older = tmp_path / f"entry.pt.{dead}.abc.tmp"  # written before temporaries named their host
+    for path in (mine, theirs, older):
+        path.write_bytes(b"")
+    removed = cache.remove_orphaned(tmp_path, "entry.pt.")
+    assert sorted(removed) == sorted([mine, older]) and theirs.exists()
 
 
 def test_the_default_cache_folder_is_under_the_home_folder(tmp_path, monkeypatch):

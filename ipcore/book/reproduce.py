@@ -191,6 +191,11 @@ def reproduce(
     plotly_js = source if source.is_file() else None
     if plotly_js is not None:
         shutil.copy(plotly_js, figures / "plotly.min.js")
+    def export(result: ChapterResult) -> None:
+        executed = output / f"{result.chapter}.ipynb"
+        if result.status == "ok" and executed.is_file():  # a remote worker may have written it elsewhere
+            export_figures(load_notebook(executed), figures, result.chapter, plotly_js)
+
     if scheduler is not None or workers is not None:
         from ipcore.book.sweep import dask_client
 
@@ -198,16 +203,15 @@ def reproduce(
             if progress:
                 print(f"Dask dashboard: {client.dashboard_link}")
             results = _run_on_cluster(client, root, names, output, profile, device, progress)
+        for result in results:
+            export(result)
     else:
         results = []
         overall = progress_bar(names, enabled=progress, desc=f"reproduce ({profile})", unit="chapter")
         for name in overall:
             overall.set_postfix_str(name)
             results.append(run_chapter(root, name, output, profile, device, progress=progress))
-    for result in results:
-        executed = output / f"{result.chapter}.ipynb"
-        if result.status == "ok" and executed.is_file():  # a remote worker may have written it elsewhere
-            export_figures(load_notebook(executed), figures, result.chapter, plotly_js)
+            export(results[-1])  # as it goes: an interrupted reproduction keeps the figures it made
     (output / "summary.json").write_text(json.dumps([r.__dict__ for r in results], indent=1, default=str))
     return results
 
