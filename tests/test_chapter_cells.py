@@ -47,3 +47,16 @@ def test_every_chapter_shows_its_numbers_with_the_code_one_click_away(path):
     cells = [c for c in nb.cells if c.cell_type == "code" and "report(" in c.source]
     assert len(cells) == 1, f"{path.stem}: one report() cell"
     assert cells[0].metadata.get("tags", []) == ["hide-input"]
+
+
+def test_chapters_cite_their_papers_from_the_one_bibliography():
+    """Papers are cited with {cite:t}/{cite:p} from book/references.bib, whose keys must exist."""
+    import re
+
+    keys = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "book" / "references.bib").read_text(), re.M))
+    for path in CHAPTER_FILES:
+        cited = set(re.findall(r"\{cite:[tp]\}`([^`]+)`", path.read_text()))
+        cited = {key.strip() for group in cited for key in group.split(",")}
+        if path.stem != "your_network":  # the tutorial reproduces no paper
+            assert cited, f"{path.stem}: cites no paper"
+        assert cited <= keys, f"{path.stem}: {sorted(cited - keys)} not in references.bib"
