@@ -48,7 +48,7 @@ def textbook_upper(t: torch.Tensor, labels: np.ndarray, variance: float) -> tupl
 
 
 def case(name: str, t: torch.Tensor, labels: np.ndarray, variance: float) -> None:
-    ours, seconds = timed(lambda: kde_information_batch(t, labels, variance, lower=False))
+    ours, seconds = timed(lambda: kde_information_batch(t, labels, beta=math.sqrt(variance), lower=False))
     (mi_x, mi_y), baseline = timed(lambda: textbook_upper(t, labels, variance))
     error = max(np.abs(ours["mi_x_upper"] - mi_x).max(), np.abs(ours["mi_y_upper"] - mi_y).max())
     print(f"{name}: ipcore {seconds:.2f} s, textbook cdist + logsumexp {baseline:.2f} s, ratio {baseline / seconds:.1f}×, "
@@ -60,8 +60,8 @@ def main() -> None:
     print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}")
     g = torch.Generator().manual_seed(0)
     labels = np.arange(10000) % 10
-    centres = torch.randn(10, 1024, generator=g, dtype=torch.float64)
-    mnist = torch.tanh(0.4 * (centres[labels] + 1.5 * torch.randn(10000, 1024, generator=g, dtype=torch.float64)))
+    centers = torch.randn(10, 1024, generator=g, dtype=torch.float64)
+    mnist = torch.tanh(0.4 * (centers[labels] + 1.5 * torch.randn(10000, 1024, generator=g, dtype=torch.float64)))
     case("MNIST layer 1 (1 × 10 000 × 1024, σ² = 0.1)", mnist[None], labels, 0.1)
     szt_labels = np.arange(4096) % 2
     szt = torch.tanh(3 * torch.randn(10, 4096, 5, generator=g, dtype=torch.float64))

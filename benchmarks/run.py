@@ -4,7 +4,7 @@ Prints ratios against baselines run side by side on identical inputs and
 identical Monte Carlo points; nothing here is a pass/fail test.
 
 1. Against the authors' approach: scikit-learn KernelDensity(bandwidth=β,
-   rtol=1e-3) fitted on the centres, scored at the MC points, vs ours exact
+   rtol=1e-3) fitted on the centers, scored at the MC points, vs ours exact
    (rtol=0) and ours with rtol=1e-3, each the best of 5 runs (n = 4096),
    3 (n = 40 960) or 1 (n = 409 600). Errors are max |log g − brute force|
    over a subsample of query points (float64 explicit differences).
@@ -47,7 +47,7 @@ from ipcore.estimators.kernel import _log_density_dense  # noqa: E402
 
 
 def brute_force(points: torch.Tensor, centers: torch.Tensor, beta: float) -> torch.Tensor:
-    """float64 log g by explicit differences (no matrix-product expansion), chunked over centres."""
+    """float64 log g by explicit differences (no matrix-product expansion), chunked over centers."""
     d = centers.shape[1]
     acc = torch.full((points.shape[0],), -math.inf, dtype=torch.float64)
     for chunk in torch.split(centers, 4096):

@@ -13,19 +13,19 @@ import numpy as np
 def clustered_layer(n: int, d: int, *, clusters: int = 24, seed: int = 0) -> np.ndarray:
     """``n`` points in [−1, 1]^d: tanh of Gaussian clusters with per-cluster spreads.
 
-    Cluster centres are tanh(3 z), z ~ N(0, I) (mostly saturated
+    Cluster centers are tanh(3 z), z ~ N(0, I) (mostly saturated
     coordinates); cluster k has pre-activation spread s_k, log-uniform in
     [0.01, 1]: tight clusters stay tight after tanh, loose ones fill space.
     """
     rng = np.random.default_rng(seed)
-    centre = 3.0 * rng.normal(size=(clusters, d))
+    center = 3.0 * rng.normal(size=(clusters, d))
     spread = np.exp(rng.uniform(np.log(0.01), np.log(1.0), size=clusters))
     label = rng.integers(0, clusters, size=n)
-    pre = centre[label] + spread[label, None] * rng.normal(size=(n, d))
+    pre = center[label] + spread[label, None] * rng.normal(size=(n, d))
     return np.tanh(pre)
 
 
-def monte_carlo_points(centres: np.ndarray, beta: float, *, seed: int = 1) -> np.ndarray:
-    """One draw μ_j + β ε_j per centre: the points at which h(g) is estimated."""
+def monte_carlo_points(centers: np.ndarray, beta: float, *, seed: int = 1) -> np.ndarray:
+    """One draw μ_j + β ε_j per center: the points at which h(g) is estimated."""
     rng = np.random.default_rng(seed)
-    return centres + beta * rng.normal(size=centres.shape)
+    return centers + beta * rng.normal(size=centers.shape)

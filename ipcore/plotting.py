@@ -199,9 +199,9 @@ def log_slider(value: float, *, low: float, high: float, description: str = "β"
     import ipywidgets as widgets
 
     step = 1.0 / per_decade
-    centre = math.log10(value)
-    lo = centre - step * math.floor((centre - math.log10(low)) / step + 1e-9)
-    hi = centre + step * math.floor((math.log10(high) - centre) / step + 1e-9)
+    center = math.log10(value)
+    lo = center - step * math.floor((center - math.log10(low)) / step + 1e-9)
+    hi = center + step * math.floor((math.log10(high) - center) / step + 1e-9)
     return widgets.FloatLogSlider(value=value, base=10, min=lo, max=hi, step=step, description=description,
                                   readout_format=".4")  # d3-format, no type: trailing zeros trimmed
 

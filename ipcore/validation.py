@@ -403,7 +403,7 @@ class Array(Constraint):
         return bad
 
 
-#: Coordinates of points or mixture centres: 1-D (n,) or 2-D (n, d), magnitudes whose squares stay finite.
+#: Coordinates of points or mixture centers: 1-D (n,) or 2-D (n, d), magnitudes whose squares stay finite.
 SAMPLES = Array(ndim=(1, 2), max_abs=COORDINATE_MAX)
 
 

@@ -57,10 +57,10 @@ def good_calls(tmp_folder):
         "sp_mutual_information": dict(centers=CENTERS, beta=0.1, conditional_centers=CENTERS[:, None, :].repeat(3, 1),
                                       n_mc=2, seed=0, rtol=0.0, control_variate=True),
         "sp_label_information": dict(centers=CENTERS, labels=LABELS, beta=0.1, n_mc=2, seed=0, rtol=0.0),
-        "mixture_entropy_1d": dict(points=CENTERS[:4, 0], beta=0.1, weights=None, return_error=False),
-        "mixture_entropy_2d": dict(points=CENTERS[:4], beta=0.3, weights=None, return_error=False),
-        "channel_information": dict(centres=CENTERS[:4], beta=0.3),
-        "noisy_layer": dict(dim=2, beta=0.1, points=4, block=2, seed=0),
+        "mixture_entropy_1d": dict(centers=CENTERS[:4, 0], beta=0.1, weights=None, return_error=False),
+        "mixture_entropy_2d": dict(centers=CENTERS[:4], beta=0.3, weights=None, return_error=False),
+        "channel_information": dict(centers=CENTERS[:4], beta=0.3),
+        "noisy_layer": dict(dim=2, beta=0.1, n_inputs=4, block=2, seed=0),
         "gaussian_entropy": dict(dim=2, beta=0.1),
         "bin_codes": dict(t=CENTERS, width=0.5, bins=None, range=None, edges=None, outside="clip"),
         "binned_entropy": dict(t=CENTERS, width=0.5, bins=None, range=None, edges=None, outside="clip"),
@@ -68,7 +68,7 @@ def good_calls(tmp_folder):
                                           outside="clip"),
         "binned_information_batch": dict(t=CENTERS[None], labels=LABELS, width=0.5, bins=None, range=None, edges=None,
                                          outside="clip"),
-        "kde_entropy_bounds": dict(t=CENTERS, variance=0.01),
+        "kde_entropy_bounds": dict(t=CENTERS, beta=0.1),
         "knn_entropy": dict(x=CENTERS, k=3, weighted=None),
         "knn_mutual_information": dict(x=CENTERS[:, :1], y=CENTERS[:, 1:], k=3, weighted=None),
         "knn_label_information": dict(x=CENTERS, labels=LABELS, k=3, weighted=None),
@@ -82,12 +82,12 @@ def good_calls(tmp_folder):
         "pca_compression": dict(train=CENTERS, k=1),
         "autoencoder_compression": dict(train=CENTERS, k=1, epochs=1, batch_size=8, lr=1e-3, input_noise=0.1,
                                         code_noise=0.02, seed=0, progress=False),
-        "kde_mutual_information": dict(t=CENTERS, labels=LABELS, variance=0.01),
-        "kde_information_batch": dict(t=CENTERS[None].repeat(2, 0), labels=LABELS, variance=0.01, lower=True),
+        "kde_mutual_information": dict(t=CENTERS, labels=LABELS, beta=0.1),
+        "kde_information_batch": dict(t=CENTERS[None].repeat(2, 0), labels=LABELS, beta=0.1, lower=True),
         "gaussian_channel_mutual_information": dict(cov_x=np.eye(2), A=np.ones((1, 2)), sigma=0.5),
         "jointly_gaussian_mutual_information": dict(cov=np.array([[1.0, 0.5], [0.5, 1.0]]), dim_x=1),
         "two_point_mutual_information": dict(distance=1.0, beta=0.5),
-        "linear_layer_information": dict(weights=np.ones((2, 1, 2)), cov_x=np.eye(2), variance=0.5,
+        "linear_layer_information": dict(weights=np.ones((2, 1, 2)), cov_x=np.eye(2), beta=0.7,
                                          teacher=np.ones((1, 2)), teacher_noise=0.1, subsets={"a": [0]}),
         "binned_neuron_information": dict(w=[0.5, 2.0], activation="tanh", edges=None, width=None, max_bins=1000,
                                           precision="float32"),
@@ -231,7 +231,7 @@ def test_tiny_and_huge_beta_are_refused_not_divided_by():
 def test_overflowing_coordinates_name_the_argument_the_caller_passed():
     from ipcore.estimators import gaussian_mixture_entropy, mixture_entropy_1d
 
-    with pytest.raises(ValueError, match=r"^points: values must lie within"):
+    with pytest.raises(ValueError, match=r"^centers: values must lie within"):
         mixture_entropy_1d([0.0, 1e308], 1.0)
     with pytest.raises(ValueError, match=r"^centers: values must lie within"):
         gaussian_mixture_entropy(np.array([[0.0], [1e308]]), 1.0)
@@ -253,10 +253,10 @@ def test_entropies_are_shift_invariant_far_from_the_origin(offset):
     assert mixture_entropy_1d(shifted[:8, 0], 0.05) == pytest.approx(mixture_entropy_1d(at_origin[:8, 0], 0.05), abs=1e-9)
 
 
-def test_far_apart_centres_give_the_exact_entropy():
+def test_far_apart_centers_give_the_exact_entropy():
     from ipcore.estimators import gaussian_mixture_entropy, mixture_entropy_1d
 
-    # Two centres at ±1e6 (and ±1e7), β = 0.005: ln 2 + ½ ln(2πeβ²), as at ±1 (the issue measured −3.85 and −14.1).
+    # Two centers at ±1e6 (and ±1e7), β = 0.005: ln 2 + ½ ln(2πeβ²), as at ±1 (the issue measured −3.85 and −14.1).
     # Points near ±1e7 (Monte Carlo draws, quadrature nodes) are themselves rounded to 2e-9 (4e-7 β):
     # that, not the kernel, bounds the accuracy there.
     for spread in (1.0, 1e6, 1e7):
@@ -268,7 +268,7 @@ def test_far_apart_centres_give_the_exact_entropy():
             math.log(2) + 0.5 * math.log(2 * math.pi * math.e * 0.005**2), abs=tolerance)
 
 
-def test_conditional_centres_must_belong_to_the_centres_inputs():
+def test_conditional_centers_must_belong_to_the_centers_inputs():
     from ipcore.estimators import sp_mutual_information
 
     centers = RNG.normal(size=(64, 2))

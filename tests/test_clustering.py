@@ -19,9 +19,9 @@ from ipcore.estimators.clustering import (
 @pytest.fixture
 def four_blobs():
     rng = np.random.default_rng(0)
-    centres = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]])
+    centers = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]])
     sizes = [100, 100, 200, 400]  # unequal, so the entropy is not just ln 4
-    points = np.concatenate([rng.normal(c, 0.005, (k, 3)) for c, k in zip(centres, sizes)])
+    points = np.concatenate([rng.normal(c, 0.005, (k, 3)) for c, k in zip(centers, sizes)])
     p = np.array(sizes) / sum(sizes)
     return points, float(-(p * np.log(p)).sum())
 

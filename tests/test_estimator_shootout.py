@@ -25,8 +25,8 @@ def test_gaussian_rows_carry_every_estimator_on_one_sample():
 
 
 def test_layer_rows_use_the_quadrature_truth_and_sample_propagation_finds_it():
-    rows = pd.DataFrame(es.layer_rows(2, 2000, 1, beta=0.1, points=8, mine_steps=None)).set_index("estimator")
-    truth = channel_information(noisy_layer(2, 0.1, points=8, block=2, seed=0).centres, 0.1)
+    rows = pd.DataFrame(es.layer_rows(2, 2000, 1, beta=0.1, n_inputs=8, mine_steps=None)).set_index("estimator")
+    truth = channel_information(noisy_layer(2, 0.1, n_inputs=8, block=2, seed=0).centers, 0.1)
     assert (rows.truth == truth).all() and "MINE" not in rows.index
     # 8 input values, all in the sample: SP has only Monte Carlo error left, and the binning of
     # the clean layer counts the 8 values, ln 8, above the truth.
@@ -75,10 +75,10 @@ def test_the_figures():
     assert es.dimension_figure(table).axes[0].get_yscale() == "log"
 
 
-@pytest.mark.parametrize(("name", "value"), [("gaussian_dim", 0), ("beta", 0.0), ("points", 1), ("bin_width", -1.0),
+@pytest.mark.parametrize(("name", "value"), [("gaussian_dim", 0), ("beta", 0.0), ("n_inputs", 1), ("bin_width", -1.0),
                                              ("first_seed", -1)])
 def test_bad_chapter_parameters_are_named(name, value):
-    good = dict(gaussian_dim=2, beta=0.1, points=8, bin_width=0.5, first_seed=0)
+    good = dict(gaussian_dim=2, beta=0.1, n_inputs=8, bin_width=0.5, first_seed=0)
     with pytest.raises(ValueError, match=f"^{name}:"):
         es.check_chapter_parameters(**{**good, name: value})
     with pytest.raises(ValueError, match="^profile"):

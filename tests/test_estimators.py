@@ -44,10 +44,10 @@ def brute_log_density(points: np.ndarray, centers: np.ndarray, beta: float, weig
 
 def clustered(n: int, d: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    centre = 3 * rng.normal(size=(8, d))
+    center = 3 * rng.normal(size=(8, d))
     spread = np.exp(rng.uniform(np.log(0.01), 0, size=8))
     lab = rng.integers(0, 8, n)
-    return np.tanh(centre[lab] + spread[lab, None] * rng.normal(size=(n, d)))
+    return np.tanh(center[lab] + spread[lab, None] * rng.normal(size=(n, d)))
 
 
 # --------------------------------------------------------------------------- kernel
@@ -64,7 +64,7 @@ def test_pruned_kernel_matches_brute_force(d, beta):
 
 def test_pruned_kernel_handles_duplicates_weights_and_far_points():
     rng = np.random.default_rng(2)
-    centers = np.repeat(clustered(600, 3, seed=3), 4, axis=0)  # every centre four times
+    centers = np.repeat(clustered(600, 3, seed=3), 4, axis=0)  # every center four times
     weights = rng.uniform(size=len(centers))
     weights[::7] = 0.0
     weights /= weights.sum()
@@ -290,17 +290,17 @@ def test_kde_bounds_bracket_the_exact_entropy_in_1d():
     rng = np.random.default_rng(7)
     for _ in range(3):
         t = np.tanh(2 * rng.normal(size=150))
-        lower, upper = kde_entropy_bounds(t, 0.01)
+        lower, upper = kde_entropy_bounds(t, beta=0.1)
         exact = mixture_entropy_1d(t, 0.1)
         assert lower - 1e-9 <= exact <= upper + 1e-9
 
 
 def test_kde_bounds_are_tight_for_separated_and_single_components():
     sep = np.arange(20)[:, None] * np.ones((1, 3))
-    lower, upper = kde_entropy_bounds(sep, 1e-3)
+    lower, upper = kde_entropy_bounds(sep, beta=math.sqrt(1e-3))
     truth = math.log(20) + gaussian_entropy(3, math.sqrt(1e-3))
     assert lower == pytest.approx(truth, abs=1e-9) and upper == pytest.approx(truth, abs=1e-9)
-    one = kde_entropy_bounds(np.zeros((4, 3)), 0.1)
+    one = kde_entropy_bounds(np.zeros((4, 3)), beta=math.sqrt(0.1))
     assert one[0] == pytest.approx(gaussian_entropy(3, math.sqrt(0.1)), abs=1e-12)
     assert one[1] == pytest.approx(gaussian_entropy(3, math.sqrt(0.1)), abs=1e-12)
 
@@ -308,7 +308,7 @@ def test_kde_bounds_are_tight_for_separated_and_single_components():
 def test_kde_information_of_separated_classes():
     t = np.concatenate([np.zeros((50, 2)), np.ones((150, 2)) * 5])
     y = np.array([0] * 50 + [1] * 150)
-    info = kde_mutual_information(t, y, 1e-3)
+    info = kde_mutual_information(t, y, beta=math.sqrt(1e-3))
     h_y = -(0.25 * math.log(0.25) + 0.75 * math.log(0.75))
     assert info.mi_y_upper == pytest.approx(h_y, abs=1e-9)
     assert info.mi_y_lower == pytest.approx(h_y, abs=1e-9)
@@ -322,17 +322,17 @@ def test_the_batched_kde_is_the_kde_of_each_network():
     labels = rng.integers(0, 3, 120)
     t = rng.normal(size=(4, 120, 3)) * np.array([0.05, 0.2, 1.0, 3.0])[:, None, None]
     t[3] += 40.0 * labels[:, None]  # network 3: classes far apart
-    batch = kde_information_batch(t, labels, 1e-2)
+    batch = kde_information_batch(t, labels, beta=0.1)
     for i in range(4):
-        one = kde_mutual_information(t[i], labels, 1e-2)
+        one = kde_mutual_information(t[i], labels, beta=0.1)
         for key in ("mi_x_upper", "mi_x_lower", "mi_y_upper", "mi_y_lower"):
             assert batch[key][i] == pytest.approx(getattr(one, key), abs=1e-10), (i, key)
     p = np.bincount(labels) / len(labels)
     assert batch["mi_y_upper"][3] == pytest.approx(float(-(p * np.log(p)).sum()), abs=1e-9)
     with pytest.raises(ValueError, match="^t"):
-        kde_information_batch(t[0], labels, 1e-2)
+        kde_information_batch(t[0], labels, beta=0.1)
     with pytest.raises(ValueError, match="^labels"):
-        kde_information_batch(t, labels[:-1], 1e-2)
+        kde_information_batch(t, labels[:-1], beta=0.1)
 
 
 # --------------------------------------------------------------------------- closed forms
@@ -376,7 +376,7 @@ def test_two_point_information_limits():
         (lambda: binned_entropy(np.zeros((4, 2)), width=-1.0), "width"),
         (lambda: binned_entropy(np.zeros((4, 2)), bins=10), "range"),
         (lambda: binned_mutual_information(np.zeros((4, 2)), [0, 1], width=0.1), "labels"),
-        (lambda: kde_entropy_bounds(np.zeros((4, 2)), 0.0), "variance"),
+        (lambda: kde_entropy_bounds(np.zeros((4, 2)), beta=0.0), "beta"),
         (lambda: gaussian_channel_mutual_information(np.eye(2), np.ones((2, 3)), 1.0), "A"),
         (lambda: gaussian_channel_mutual_information(np.eye(2), np.ones((2, 2)), 0.0), "sigma"),
         (lambda: two_point_mutual_information(-1.0, 0.1), "distance"),
@@ -397,10 +397,10 @@ def test_cuda_inputs_give_the_cpu_result():
 
 # --- what mutation testing found unchecked -------------------------------------------------
 
-def test_merging_identical_centres_sums_their_weights_and_drops_zero_weights():
-    centres = torch.tensor([[0.0, 1.0], [2.0, 3.0], [0.0, 1.0], [5.0, 5.0], [2.0, 3.0]], dtype=torch.float64)
+def test_merging_identical_centers_sums_their_weights_and_drops_zero_weights():
+    centers = torch.tensor([[0.0, 1.0], [2.0, 3.0], [0.0, 1.0], [5.0, 5.0], [2.0, 3.0]], dtype=torch.float64)
     weights = torch.tensor([0.1, 0.2, 0.3, 0.0, 0.4], dtype=torch.float64)
-    merged, w = kernel.merge_identical_centres(centres, weights)
+    merged, w = kernel.merge_identical_centers(centers, weights)
     assert merged.shape == (2, 2)
     found = {tuple(row.tolist()): float(v) for row, v in zip(merged, w)}
     assert found == pytest.approx({(0.0, 1.0): 0.4, (2.0, 3.0): 0.6})
@@ -408,10 +408,10 @@ def test_merging_identical_centres_sums_their_weights_and_drops_zero_weights():
     direction = torch.linspace(1.0, 2.0, 2, dtype=torch.float64).sqrt()
     twin = torch.tensor([[direction[1], 0.0], [0.0, direction[0]]], dtype=torch.float64)
     assert float(twin[0] @ direction) == pytest.approx(float(twin[1] @ direction))
-    kept, kept_w = kernel.merge_identical_centres(twin, torch.tensor([0.5, 0.5], dtype=torch.float64))
+    kept, kept_w = kernel.merge_identical_centers(twin, torch.tensor([0.5, 0.5], dtype=torch.float64))
     assert kept.shape == (2, 2) and kept_w.tolist() == [0.5, 0.5]
-    distinct, distinct_w = kernel.merge_identical_centres(centres[:2], weights[:2])
-    assert torch.equal(distinct, centres[:2]) and torch.equal(distinct_w, weights[:2])
+    distinct, distinct_w = kernel.merge_identical_centers(centers[:2], weights[:2])
+    assert torch.equal(distinct, centers[:2]) and torch.equal(distinct_w, weights[:2])
 
 
 @pytest.mark.parametrize(("n_mc", "replicas"), [(1, 2), (1, 3), (2, 1), (3, 4)])
@@ -422,8 +422,8 @@ def test_the_conditional_entropies_and_their_standard_error_match_the_spread_ove
     rng = np.random.default_rng(0)
     inputs = rng.uniform(-1, 1, (m, 1, d))
     replicas_ = np.repeat(inputs, replicas, axis=1)
-    centres = inputs[:, 0, :]
-    runs = [sp_mutual_information(centres, beta, conditional_centers=replicas_, n_mc=n_mc, seed=s, control_variate=False)
+    centers = inputs[:, 0, :]
+    runs = [sp_mutual_information(centers, beta, conditional_centers=replicas_, n_mc=n_mc, seed=s, control_variate=False)
             for s in range(300)]
     values = np.array([r.h_t_given_x for r in runs])
     errors = np.array([r.h_t_given_x_std for r in runs])
@@ -434,7 +434,7 @@ def test_the_conditional_entropies_and_their_standard_error_match_the_spread_ove
     assert float(np.sqrt((errors**2).mean())) == pytest.approx(values.std(), rel=0.15)
     # The control variate removes that spread entirely when there are two draws or more to fit it on.
     if replicas * n_mc >= 2:
-        sharp = sp_mutual_information(centres, beta, conditional_centers=replicas_, n_mc=n_mc, seed=0)
+        sharp = sp_mutual_information(centers, beta, conditional_centers=replicas_, n_mc=n_mc, seed=0)
         assert sharp.h_t_given_x == pytest.approx(truth, abs=1e-12)
 
 
@@ -487,8 +487,8 @@ def test_bad_covariances_are_refused_with_what_is_wrong(cov, message):
         gaussian_channel_mutual_information(cov, np.ones((1, cov.shape[-1])), 1.0)
 
 
-def test_points_and_centres_of_different_dimensions_are_refused_with_both():
-    with pytest.raises(ValueError, match=r"^points: dimension 3 differs from the centres' dimension 2$"):
+def test_points_and_centers_of_different_dimensions_are_refused_with_both():
+    with pytest.raises(ValueError, match=r"^points: dimension 3 differs from the centers' dimension 2$"):
         mixture_log_density(np.zeros((5, 3)), np.zeros((4, 2)), 0.1)
 
 

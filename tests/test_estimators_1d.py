@@ -93,16 +93,16 @@ def test_two_overlapping_components_against_brute_force_riemann_sum():
 @pytest.mark.parametrize(
     "kwargs, name",
     [
-        ({"points": [0.0, 1.0], "beta": 0.0}, "beta"),
-        ({"points": [0.0, 1.0], "beta": -0.1}, "beta"),
-        ({"points": [0.0, 1.0], "beta": float("nan")}, "beta"),
-        ({"points": [0.0, float("nan")], "beta": 0.1}, "points"),
-        ({"points": [0.0, float("inf")], "beta": 0.1}, "points"),
-        ({"points": [], "beta": 0.1}, "points"),
-        ({"points": [0.0, 1.0], "beta": 0.1, "weights": [0.5, 0.6]}, "weights"),
-        ({"points": [0.0, 1.0], "beta": 0.1, "weights": [1.5, -0.5]}, "weights"),
-        ({"points": [0.0, 1.0], "beta": 0.1, "weights": [1.0]}, "weights"),
-        ({"points": [[0.0, 1.0]], "beta": 0.1}, "points"),
+        ({"centers": [0.0, 1.0], "beta": 0.0}, "beta"),
+        ({"centers": [0.0, 1.0], "beta": -0.1}, "beta"),
+        ({"centers": [0.0, 1.0], "beta": float("nan")}, "beta"),
+        ({"centers": [0.0, float("nan")], "beta": 0.1}, "centers"),
+        ({"centers": [0.0, float("inf")], "beta": 0.1}, "centers"),
+        ({"centers": [], "beta": 0.1}, "centers"),
+        ({"centers": [0.0, 1.0], "beta": 0.1, "weights": [0.5, 0.6]}, "weights"),
+        ({"centers": [0.0, 1.0], "beta": 0.1, "weights": [1.5, -0.5]}, "weights"),
+        ({"centers": [0.0, 1.0], "beta": 0.1, "weights": [1.0]}, "weights"),
+        ({"centers": [[0.0, 1.0]], "beta": 0.1}, "centers"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_argument(kwargs, name):

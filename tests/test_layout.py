@@ -1,6 +1,6 @@
 """The package's architecture, as its folders show it: imports go only downward.
 
-    shared:     config, validation, seeding, cache, download, plotting
+    shared:     config, validation, deprecation, seeding, cache, download, plotting
     science:    estimators, nets, data, bottleneck   (each imports only itself and the shared modules)
     user API:   measure                       (the science and the shared modules: measure your own network)
     studies:    experiments                   (the science, measure and the shared modules)
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ipcore"
-SHARED = {"config", "validation", "seeding", "cache", "download", "plotting", ""}
+SHARED = {"config", "validation", "deprecation", "seeding", "cache", "download", "plotting", ""}
 SCIENCE = {"estimators", "nets", "data", "bottleneck"}
 ALLOWED = {
     **{name: SHARED for name in SHARED},

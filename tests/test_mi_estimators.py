@@ -154,16 +154,16 @@ def test_mine_names_its_bad_inputs(kwargs, name):
 # ------------------------------------------------------------------- known-truth images, compression
 
 
-def test_blob_images_are_one_to_one_their_centres_come_back_exactly():
+def test_blob_images_are_one_to_one_their_centers_come_back_exactly():
     latents = RNG.standard_normal((50, 2))
     images = gaussian_blobs(latents, size=16)
     assert images.shape == (50, 16, 16) and images.max() <= 1.0 and images.min() > 0
-    # log pixel = −10 (u − c_x)² − 10 (v − c_y)²: the centre is the vertex of each row's parabola
+    # log pixel = −10 (u − c_x)² − 10 (v − c_y)²: the center is the vertex of each row's parabola
     grid = np.linspace(0, 1, 16)
     logs = np.log(images)
     slope_u = (logs[:, 0, 1] - logs[:, 0, 0]) / (grid[1] - grid[0])  # −10 (2 c_x − u₀ − u₁)
-    centre_x = (grid[0] + grid[1] + slope_u / 10) / 2
-    np.testing.assert_allclose(centre_x, ndtr(latents[:, 0]), atol=1e-9)
+    center_x = (grid[0] + grid[1] + slope_u / 10) / 2
+    np.testing.assert_allclose(center_x, ndtr(latents[:, 0]), atol=1e-9)
     np.testing.assert_allclose(np.log(images[:, :, 3]).argmax(1), np.abs(grid[None] - ndtr(latents[:, 1:])).argmin(1))
 
 

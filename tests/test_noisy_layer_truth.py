@@ -44,46 +44,46 @@ def test_two_dimensional_quadrature_refuses_a_grid_it_cannot_afford():
 
 @pytest.mark.parametrize("block", [1, 2])
 def test_a_noisy_layer_tends_to_ln_m_per_block_as_its_outputs_separate(block):
-    layer = noisy_layer(4, 1e-4, points=6, block=block, seed=3)
-    assert channel_information(layer.centres, 1e-4) == pytest.approx((4 // block) * math.log(6), abs=1e-9)
+    layer = noisy_layer(4, 1e-4, n_inputs=6, block=block, seed=3)
+    assert channel_information(layer.centers, 1e-4) == pytest.approx((4 // block) * math.log(6), abs=1e-9)
 
 
 def test_a_noisy_layer_carries_nothing_when_the_noise_drowns_it_and_informations_of_blocks_add():
-    layer = noisy_layer(4, 0.2, points=5, block=2, seed=1)
+    layer = noisy_layer(4, 0.2, n_inputs=5, block=2, seed=1)
     # Drowned: I ≤ the Gaussian channel's Σ ½ ln(1 + Var μ_k / β²) ≈ Σ Var μ_k / (2β²), about 1e-7.
-    drowned = noisy_layer(2, 1e3, points=5, seed=0)
-    bound = 0.5 * np.log1p(drowned.centres.var(axis=1) / 1e6).sum()
-    assert 0 < channel_information(drowned.centres, 1e3) <= bound * (1 + 1e-6)
-    total = channel_information(layer.centres, 0.2)
-    assert total == pytest.approx(sum(channel_information(c, 0.2) for c in layer.centres), abs=1e-12)
+    drowned = noisy_layer(2, 1e3, n_inputs=5, seed=0)
+    bound = 0.5 * np.log1p(drowned.centers.var(axis=1) / 1e6).sum()
+    assert 0 < channel_information(drowned.centers, 1e3) <= bound * (1 + 1e-6)
+    total = channel_information(layer.centers, 0.2)
+    assert total == pytest.approx(sum(channel_information(c, 0.2) for c in layer.centers), abs=1e-12)
     assert 0 < total < 2 * math.log(5)
 
 
 def test_a_noisy_layers_samples_follow_its_definition():
-    layer = noisy_layer(4, 0.1, points=3, block=2, seed=0)
+    layer = noisy_layer(4, 0.1, n_inputs=3, block=2, seed=0)
     x, s, t = layer.sample(20000, seed=1)
     assert x.shape == (20000, 8) and s.shape == t.shape == (20000, 4)
     assert np.std(t - s) == pytest.approx(0.1, rel=0.02)
-    # Each block's clean output is one of its three centres, chosen uniformly and independently.
-    first = (s[:, None, :2] == layer.centres[0][None]).all(-1)
+    # Each block's clean output is one of its three centers, chosen uniformly and independently.
+    first = (s[:, None, :2] == layer.centers[0][None]).all(-1)
     assert (first.sum(1) == 1).all()
     assert first.mean(0) == pytest.approx([1 / 3] * 3, abs=0.015)
 
 
 @pytest.mark.parametrize("block", [1, 2])
 def test_sample_propagation_on_the_whole_layer_agrees_with_quadrature(block, mc_seed):
-    # The SP estimator given every centre once has only Monte Carlo error: it must agree with the
+    # The SP estimator given every center once has only Monte Carlo error: it must agree with the
     # exact value within a few of its own standard errors, with and without the control variate.
-    layer = noisy_layer(2, 0.15, points=40, block=block, seed=5)
-    centres = layer.centres[0] if block == 2 else np.concatenate(list(layer.centres), 1)
-    assert block == 2 or centres.shape == (40, 2)
-    truth = channel_information(layer.centres, 0.15) if block == 2 else None
-    if block == 1:  # two independent units: use the product of their values as the full set of centres
-        a, b = layer.centres[0][:, 0], layer.centres[1][:, 0]
-        centres = np.stack(np.meshgrid(a, b, indexing="ij"), -1).reshape(-1, 2)
-        truth = channel_information(layer.centres, 0.15)
+    layer = noisy_layer(2, 0.15, n_inputs=40, block=block, seed=5)
+    centers = layer.centers[0] if block == 2 else np.concatenate(list(layer.centers), 1)
+    assert block == 2 or centers.shape == (40, 2)
+    truth = channel_information(layer.centers, 0.15) if block == 2 else None
+    if block == 1:  # two independent units: use the product of their values as the full set of centers
+        a, b = layer.centers[0][:, 0], layer.centers[1][:, 0]
+        centers = np.stack(np.meshgrid(a, b, indexing="ij"), -1).reshape(-1, 2)
+        truth = channel_information(layer.centers, 0.15)
     for cv in (True, False):
-        est = sp_mutual_information(centres, 0.15, n_mc=20, seed=mc_seed, control_variate=cv)
+        est = sp_mutual_information(centers, 0.15, n_mc=20, seed=mc_seed, control_variate=cv)
         assert abs(est.mi - truth) < 4 * est.mi_std, (cv, est.mi, truth, est.mi_std)
 
 
@@ -98,7 +98,7 @@ def test_the_control_variate_is_unbiased_on_overlapping_mixtures():
     assert values.std(ddof=1) == pytest.approx(std, rel=0.35)  # the reported error is the spread over seeds
 
 
-def test_the_control_variate_is_never_worse_and_ten_times_sharper_on_separated_centres():
+def test_the_control_variate_is_never_worse_and_ten_times_sharper_on_separated_centers():
     separated = RNG.uniform(-1, 1, (4096, 10))  # the first SZT-like layer at small beta
     _, plain = gaussian_mixture_entropy(separated, 0.02, seed=0, return_std=True, control_variate=False)
     h, sharp = gaussian_mixture_entropy(separated, 0.02, seed=0, return_std=True)
@@ -113,9 +113,9 @@ def test_the_control_variate_is_never_worse_and_ten_times_sharper_on_separated_c
 def test_the_first_layer_estimate_no_longer_exceeds_the_input_entropy():
     # Today's estimate of a separated first layer wandered up to 0.08 nats above ln m; now it
     # sits on ln m to within its much smaller error, and never exceeds it.
-    centres = RNG.uniform(-1, 1, (4096, 12))
+    centers = RNG.uniform(-1, 1, (4096, 12))
     for seed in range(3):
-        est = sp_mutual_information(centres, 0.005, seed=seed)
+        est = sp_mutual_information(centers, 0.005, seed=seed)
         assert not est.exceeds_input_entropy
         assert est.mi == pytest.approx(math.log(4096), abs=1e-3)
 
@@ -132,8 +132,8 @@ def test_the_conditional_entropies_use_the_control_variate_too():
     (lambda: noisy_layer(2, -1.0), "beta"),
     (lambda: noisy_layer(2, 0.1, block=3), "block"),
     (lambda: noisy_layer(2, 0.1).sample(0), "n"),
-    (lambda: channel_information(np.zeros((4, 3)), 0.1), "centres"),
-    (lambda: mixture_entropy_2d(np.zeros((4, 3)), 0.1), "points"),
+    (lambda: channel_information(np.zeros((4, 3)), 0.1), "centers"),
+    (lambda: mixture_entropy_2d(np.zeros((4, 3)), 0.1), "centers"),
     (lambda: gaussian_mixture_entropy(np.zeros((4, 2)), 0.1, control_variate="yes"), "control_variate"),
 ])
 def test_bad_inputs_are_named(call, name):

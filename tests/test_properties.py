@@ -25,7 +25,7 @@ betas = st.floats(0.02, 0.5)
 
 
 @st.composite
-def centre_sets(draw, max_n=24, max_d=3):
+def center_sets(draw, max_n=24, max_d=3):
     n = draw(st.integers(2, max_n))
     d = draw(st.integers(1, max_d))
     return draw(arrays(np.float64, (n, d), elements=coordinates))
@@ -38,11 +38,11 @@ def weights_for(draw, n):
 
 
 @PROPERTY
-@given(centre_sets(), betas, st.randoms(use_true_random=False))
-def test_entropy_does_not_depend_on_the_order_of_the_centres(centers, beta, rnd):
+@given(center_sets(), betas, st.randoms(use_true_random=False))
+def test_entropy_does_not_depend_on_the_order_of_the_centers(centers, beta, rnd):
     order = list(range(len(centers)))
     rnd.shuffle(order)
-    # the same draws follow each centre: permuting centres permutes their draws with them
+    # the same draws follow each center: permuting centers permutes their draws with them
     points = centers[:, None, :] + beta * np.random.default_rng(0).normal(size=(len(centers), 3, centers.shape[1]))
     a = mixture_log_density(points.reshape(-1, centers.shape[1]), centers, beta)
     b = mixture_log_density(points[order].reshape(-1, centers.shape[1]), centers[order], beta)
@@ -54,7 +54,7 @@ def test_entropy_does_not_depend_on_the_order_of_the_centres(centers, beta, rnd)
 
 
 @PROPERTY
-@given(centre_sets(), betas, arrays(np.float64, (3,), elements=st.floats(-50.0, 50.0)))
+@given(center_sets(), betas, arrays(np.float64, (3,), elements=st.floats(-50.0, 50.0)))
 def test_a_common_shift_changes_no_entropy(centers, beta, shift):
     shift = shift[: centers.shape[1]]
     assert gaussian_mixture_entropy(centers + shift, beta, n_mc=3, seed=1) == pytest.approx(
@@ -65,7 +65,7 @@ def test_a_common_shift_changes_no_entropy(centers, beta, shift):
 
 
 @PROPERTY
-@given(centre_sets(), betas, st.floats(0.1, 10.0))
+@given(center_sets(), betas, st.floats(0.1, 10.0))
 def test_scaling_adds_d_ln_a(centers, beta, a):
     # h(aT) = h(T) + d ln a, with the noise scaled by a too
     d = centers.shape[1]
@@ -77,8 +77,8 @@ def test_scaling_adds_d_ln_a(centers, beta, a):
 
 
 @PROPERTY
-@given(centre_sets(max_d=1), betas, st.data())
-def test_a_duplicate_centre_is_a_doubled_weight(centers, beta, data):
+@given(center_sets(max_d=1), betas, st.data())
+def test_a_duplicate_center_is_a_doubled_weight(centers, beta, data):
     x = centers[:, 0]
     j = data.draw(st.integers(0, len(x) - 1))
     with_duplicate = np.append(x, x[j])
@@ -92,15 +92,15 @@ def test_a_duplicate_centre_is_a_doubled_weight(centers, beta, data):
 
 
 @PROPERTY
-@given(centre_sets(max_n=8, max_d=1), st.floats(0.1, 0.5), st.data())
+@given(center_sets(max_n=8, max_d=1), st.floats(0.1, 0.5), st.data())
 def test_the_weights_are_applied(centers, beta, data):
     # the weighted Monte Carlo entropy agrees with the weighted quadrature, within its standard error
     x = centers[:, 0]
     w = data.draw(weights_for(len(x)))
     exact = mixture_entropy_1d(x, beta, weights=w)
     # The plain estimator's standard error: the control variate's, estimated from corrected draws
-    # that are nearly constant, misses the rare draws near another centre that carry its variance
-    # (centres 0 and 1, β = 0.125: off by 9e-5 with a standard error of 1e-6); its estimate is
+    # that are nearly constant, misses the rare draws near another center that carry its variance
+    # (centers 0 and 1, β = 0.125: off by 9e-5 with a standard error of 1e-6); its estimate is
     # held to the plain one's error instead.
     h, se = gaussian_mixture_entropy(x, beta, weights=w, n_mc=400, seed=3, return_std=True, control_variate=False)
     assert abs(h - exact) <= 5 * se + 1e-9
@@ -112,7 +112,7 @@ def test_the_weights_are_applied(centers, beta, data):
 
 
 @PROPERTY
-@given(centre_sets(max_n=16, max_d=2), st.floats(0.05, 0.5))
+@given(center_sets(max_n=16, max_d=2), st.floats(0.05, 0.5))
 def test_information_lies_between_zero_and_the_input_entropy(centers, beta):
     reps = centers[:, None, :] + 0.3 * beta * np.random.default_rng(4).normal(size=(len(centers), 6, centers.shape[1]))
     est = sp_mutual_information(reps[:, 0], beta, conditional_centers=reps, n_mc=4, seed=5)

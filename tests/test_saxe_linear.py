@@ -38,7 +38,7 @@ def test_every_quantity_matches_the_joint_covariance_formula():
     cov = random_covariance(n_in)
     w = RNG.standard_normal((3, n_h, n_in))
     teacher = RNG.standard_normal((n_o, n_in))
-    out = linear_layer_information(w, cov, 0.7, teacher=teacher, teacher_noise=0.4,
+    out = linear_layer_information(w, cov, beta=math.sqrt(0.7), teacher=teacher, teacher_noise=0.4,
                                    subsets={"a": [0, 2], "b": [1, 3, 4, 5]})
     x, t, y = range(n_in), range(n_in, n_in + n_h), range(n_in + n_h, n_in + n_h + n_o)
     for k in range(3):
@@ -55,7 +55,7 @@ def test_the_slides_formula_for_independent_blocks_and_the_data_processing_order
     I(T;Y) ≤ I(T;X), I(T;X_S) ≤ I(T;X) for any subset."""
     w = RNG.standard_normal((5, 8))
     teacher = np.concatenate([RNG.standard_normal((1, 3)), np.zeros((1, 5))], axis=1)
-    out = linear_layer_information(w, np.eye(8), 1.0, teacher=teacher, teacher_noise=0.5,
+    out = linear_layer_information(w, np.eye(8), beta=1.0, teacher=teacher, teacher_noise=0.5,
                                    subsets={"rel": [0, 1, 2], "irr": [3, 4, 5, 6, 7]})
     rel, irr = w[:, :3], w[:, 3:]
     logdet = lambda a: np.linalg.slogdet(a)[1]  # noqa: E731
@@ -78,19 +78,19 @@ def test_a_monte_carlo_estimate_of_the_layer_information_agrees():
     resid = t - x @ w.T
     log_conditional = -0.5 * (resid**2).sum(1) / variance - math.log(2 * np.pi * variance)
     samples = log_conditional - log_marginal
-    exact = float(linear_layer_information(w, np.eye(3), variance)["i_tx"])
+    exact = float(linear_layer_information(w, np.eye(3), beta=math.sqrt(variance))["i_tx"])
     assert samples.mean() == pytest.approx(exact, abs=4 * samples.std() / math.sqrt(n))
 
 
 @pytest.mark.parametrize(("kwargs", "name"), [
-    (dict(weights=np.ones((2, 3)), cov_x=np.eye(4), variance=1.0), "weights"),
-    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), variance=0.0), "variance"),
-    (dict(weights=np.ones((2, 3)), cov_x=-np.eye(3), variance=1.0), "cov_x"),
-    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), variance=1.0, teacher=np.ones((1, 2))), "teacher"),
-    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), variance=1.0, teacher=np.ones((2, 3)), teacher_noise=0.0),
+    (dict(weights=np.ones((2, 3)), cov_x=np.eye(4), beta=1.0), "weights"),
+    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), beta=0.0), "beta"),
+    (dict(weights=np.ones((2, 3)), cov_x=-np.eye(3), beta=1.0), "cov_x"),
+    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), beta=1.0, teacher=np.ones((1, 2))), "teacher"),
+    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), beta=1.0, teacher=np.ones((2, 3)), teacher_noise=0.0),
      "teacher_noise"),
-    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), variance=1.0, subsets={"a": [0, 3]}), "subsets"),
-    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), variance=1.0, subsets={"a": [1, 1]}), "subsets"),
+    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), beta=1.0, subsets={"a": [0, 3]}), "subsets"),
+    (dict(weights=np.ones((2, 3)), cov_x=np.eye(3), beta=1.0, subsets={"a": [1, 1]}), "subsets"),
 ])
 def test_bad_arguments_are_named(kwargs, name):
     with pytest.raises(ValueError, match=f"^{name}"):

@@ -74,7 +74,7 @@ def test_szt_configs_are_ibsgds_set_up():
 def test_kde_without_the_lower_bound_gives_the_same_upper_bound():
     t = torch.randn(2, 300, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     labels = np.arange(300) % 3
-    both, upper = kde_information_batch(t, labels, 0.1), kde_information_batch(t, labels, 0.1, lower=False)
+    both, upper = kde_information_batch(t, labels, beta=math.sqrt(0.1)), kde_information_batch(t, labels, beta=math.sqrt(0.1), lower=False)
     assert set(upper) == {"mi_x_upper", "mi_y_upper"}
     for key in upper:
         np.testing.assert_array_equal(upper[key], both[key])

@@ -57,9 +57,9 @@ def test_the_kde_class_weights_matter():
     labels = np.repeat([0, 1], [360, 40])
     from ipcore.estimators import kde_entropy_bounds
 
-    est = kde_mutual_information(t, labels, 0.01)
-    lower, upper = kde_entropy_bounds(t, 0.01)
-    per_class = [kde_entropy_bounds(t[labels == k], 0.01)[1] for k in (0, 1)]
+    est = kde_mutual_information(t, labels, beta=0.1)
+    lower, upper = kde_entropy_bounds(t, beta=0.1)
+    per_class = [kde_entropy_bounds(t[labels == k], beta=0.1)[1] for k in (0, 1)]
     assert est.mi_y_upper == pytest.approx(upper - (0.9 * per_class[0] + 0.1 * per_class[1]), abs=1e-12)
     assert abs(est.mi_y_upper - (upper - 0.5 * sum(per_class))) > 0.5
 

@@ -59,7 +59,7 @@ def test_training_saturates_the_neuron(run):
     assert run.w[-1] > 3.5 and run.b[-1] < -2 * run.w[-1] + 1.0
     assert run.loss[-1] < 0.05 * run.loss[0]
     # −3, −1, 1 end within 2e-3 of −1 (the last, tanh(w + b), is the slowest); 3 ends near +1.
-    assert np.all(np.abs(run.centres[-1, :3] + 1) < 2e-3) and run.centres[-1, 3] > 0.99
+    assert np.all(np.abs(run.centers[-1, :3] + 1) < 2e-3) and run.centers[-1, 3] > 0.99
 
 
 def test_information_falls_from_ln4_to_h_quarter(run):
@@ -78,7 +78,7 @@ def test_information_falls_from_ln4_to_h_quarter(run):
 def test_training_is_reproducible():
     a = sn.train_single_neuron(epochs=50, n_records=5, progress=False, seed=3, train_beta=0.1)
     b = sn.train_single_neuron(epochs=50, n_records=5, progress=False, seed=3, train_beta=0.1)
-    np.testing.assert_array_equal(a.centres, b.centres)
+    np.testing.assert_array_equal(a.centers, b.centers)
 
 
 def test_chapter_parameters_are_checked():

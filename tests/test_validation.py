@@ -181,8 +181,8 @@ def test_declared_labels_accept_tensors():
     from ipcore.estimators import kde_mutual_information
 
     t = np.array([[0.0], [0.1], [3.0], [3.1]])
-    from_tensor = kde_mutual_information(t, torch.tensor([0, 0, 1, 1]), 0.01)
-    assert from_tensor == kde_mutual_information(t, np.array([0, 0, 1, 1]), 0.01)
+    from_tensor = kde_mutual_information(t, torch.tensor([0, 0, 1, 1]), beta=0.1)
+    assert from_tensor == kde_mutual_information(t, np.array([0, 0, 1, 1]), beta=0.1)
 
 
 @pytest.mark.parametrize("members", [None, 3])

@@ -4,7 +4,7 @@ An injective map changes no mutual information, so the images of a pair of corre
 (:func:`~ipcore.data.known_mi.correlated_gaussians`) carry exactly the latents' I(X;Y), in a
 space of hundreds of pixels where estimators must work hard.
 
-- :func:`gaussian_blobs`: a latent ξ ∈ R² becomes a centre c = Φ(ξ) ∈ (0, 1)² (Φ the normal
+- :func:`gaussian_blobs`: a latent ξ ∈ R² becomes a center c = Φ(ξ) ∈ (0, 1)² (Φ the normal
   CDF), and pixel (u, v) of a ``size`` × ``size`` grid on [0, 1]² is exp(−10 ((u − c_x)² + (v − c_y)²)).
 - :func:`rectangles`: a latent ξ ∈ R⁴ becomes, through Φ, four uniforms; each pair gives the
   ends x₀ < x₁ of one side, uniform over the ends at least ``min_width`` pixels apart, and a
@@ -28,11 +28,11 @@ def _latents(xi: object, d: int) -> np.ndarray:
 
 @validate_params(latents=SAMPLES, size=Integer(low=2, high=1024))
 def gaussian_blobs(latents: object, size: int = 16) -> np.ndarray:
-    """Images (n, size, size) of Gaussian blobs centred at Φ(ξ) for latents ξ (n, 2) (module docstring)."""
-    centre = ndtr(_latents(latents, 2))
+    """Images (n, size, size) of Gaussian blobs centered at Φ(ξ) for latents ξ (n, 2) (module docstring)."""
+    center = ndtr(_latents(latents, 2))
     grid = np.linspace(0.0, 1.0, size)
-    across = np.exp(-10.0 * (grid[None, :] - centre[:, :1]) ** 2)  # (n, size): exp(−10 (u − c_x)²)
-    down = np.exp(-10.0 * (grid[None, :] - centre[:, 1:]) ** 2)
+    across = np.exp(-10.0 * (grid[None, :] - center[:, :1]) ** 2)  # (n, size): exp(−10 (u − c_x)²)
+    down = np.exp(-10.0 * (grid[None, :] - center[:, 1:]) ** 2)
     return down[:, :, None] * across[:, None, :]  # the exponent splits: one outer product per image
 
 

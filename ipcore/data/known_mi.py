@@ -21,6 +21,7 @@ import numpy as np
 
 from dataclasses import dataclass
 
+from ipcore.deprecation import renamed_attribute, renamed_keywords
 from ipcore.validation import Beta, Choice, Integer, Real, Seed, validate_params
 
 
@@ -47,18 +48,21 @@ class NoisyLayer:
     """T = (tanh(X_g W_g + b_g))_g + β Z: G independent blocks of ``block`` units each.
 
     Block g's input X_g is uniform on the m rows of ``inputs[g]``; its clean outputs are
-    ``centres[g]`` (m, block). T has dimension d = G·block, and
-    I(X;T) = Σ_g I(X_g; T_g) (``channel_information(centres, beta)``), up to G·ln m nats.
+    ``centers[g]`` (m, block). T has dimension d = G·block, and
+    I(X;T) = Σ_g I(X_g; T_g) (``channel_information(centers, beta)``), up to G·ln m nats.
     """
 
     inputs: np.ndarray  #: (G, m, d_in) the values each block's input takes, equally likely
-    centres: np.ndarray  #: (G, m, block) the block's clean output for each value
+    centers: np.ndarray  #: (G, m, block) the block's clean output for each value
     beta: float  #: noise std
+
+    #: Deprecated spelling (ipcore 0.1) of :attr:`centers`.
+    centres = renamed_attribute("centers", "centres")
 
     @property
     def dim(self) -> int:
         """d, the dimension of T."""
-        return self.centres.shape[0] * self.centres.shape[2]
+        return self.centers.shape[0] * self.centers.shape[2]
 
     def sample(self, n: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """n independent draws (x (n, G·d_in), s (n, d) the clean layer, t = s + βz (n, d))."""
@@ -68,23 +72,25 @@ class NoisyLayer:
         index = rng.integers(0, m, size=(n, g))
         blocks = np.arange(g)[None, :]
         x = self.inputs[blocks, index].reshape(n, -1)
-        s = self.centres[blocks, index].reshape(n, -1)
+        s = self.centers[blocks, index].reshape(n, -1)
         return x, s, s + self.beta * rng.standard_normal(s.shape)
 
 
-@validate_params(dim=Integer(low=1, high=4096), beta=Beta(), points=Integer(low=1, high=4096), block=Choice((1, 2)),
-                 seed=Seed())
-def noisy_layer(dim: int, beta: float, *, points: int = 8, block: int = 1, seed: int = 0) -> NoisyLayer:
+@renamed_keywords(points="n_inputs")
+@validate_params(dim=Integer(low=1, high=4096), beta=Beta(), n_inputs=Integer(low=1, high=4096),
+                 block=Choice((1, 2)), seed=Seed())
+def noisy_layer(dim: int, beta: float, *, n_inputs: int = 8, block: int = 1, seed: int = 0) -> NoisyLayer:
     """A random noisy tanh layer of ``dim`` units in blocks of ``block`` (1 or 2), each block fed
-    by an input uniform on ``points`` random points of R^4 (weights N(0, 1/4), biases N(0, 0.1²)).
+    by an input uniform on ``n_inputs`` random points of R^4 (weights N(0, 1/4), biases N(0, 0.1²)).
 
-    As β → 0 the points' outputs separate and I(X;T) → (dim/block)·ln(points).
+    As β → 0 the inputs' outputs separate and I(X;T) → (dim/block)·ln(n_inputs).
+    ``points=`` (ipcore 0.1) still works, with a :class:`DeprecationWarning`.
     """
     if dim % block:
         raise ValueError(f"dim: must be a multiple of block = {block}, got {dim}")
     rng = np.random.default_rng(seed)
     g, d_in = dim // block, 4
-    inputs = rng.standard_normal((g, points, d_in))
+    inputs = rng.standard_normal((g, n_inputs, d_in))
     weight = rng.standard_normal((g, d_in, block)) / math.sqrt(d_in)
     bias = 0.1 * rng.standard_normal((g, 1, block))
     return NoisyLayer(inputs, np.tanh(inputs @ weight + bias), float(beta))

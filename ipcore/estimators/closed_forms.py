@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
+from ipcore.deprecation import variance_to_beta
 from ipcore.validation import Array, Beta, Integer, Optional, Real, Unchecked, as_tensor, validate_params
 from ipcore.estimators.quadrature import gaussian_entropy, mixture_entropy_1d
 
@@ -77,17 +78,20 @@ def _batched_logdet(name: str, a: torch.Tensor) -> torch.Tensor:
     return 2.0 * torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
 
 
-@validate_params(weights=Array(ndim=(2, 3, 4)), cov_x=Array(ndim=(2,)), variance=Real(low=0, open_low=True),
+@variance_to_beta(2)
+@validate_params(weights=Array(ndim=(2, 3, 4)), cov_x=Array(ndim=(2,)), beta=Beta(),
                  teacher=Optional(Array(ndim=(2,))), teacher_noise=Real(low=0),
                  subsets=Optional(Unchecked("a mapping of names to lists of input indices")))
-def linear_layer_information(weights: Any, cov_x: Any, variance: float, *, teacher: Any = None,
+def linear_layer_information(weights: Any, cov_x: Any, *, beta: float, teacher: Any = None,
                              teacher_noise: float = 0.0,
                              subsets: Mapping[str, Sequence[int]] | None = None) -> dict[str, np.ndarray]:
-    """Exact information of linear layers T = W̄X + ε, X ~ N(0, Σ_x), ε ~ N(0, σ² I), in nats.
+    """Exact information of linear layers T = W̄X + ε, X ~ N(0, Σ_x), ε ~ N(0, β² I), in nats.
 
     ``weights``: W̄ (…, N_h, N_i), any leading axes (epochs, layers): the product of
-    a linear network's weights up to the layer. ``variance`` is σ², the noise added
-    for measurement (Saxe et al.'s σ²_MI). With Σ_T = W̄Σ_xW̄ᵀ + σ²I:
+    a linear network's weights up to the layer. ``beta`` is the standard deviation of the
+    noise added for measurement; Saxe et al. state its variance σ²_MI = β² (pass
+    ``beta=math.sqrt(σ²_MI)``; the variance as third positional argument, as in ipcore 0.1,
+    still works with a :class:`DeprecationWarning`). With σ² = β² and Σ_T = W̄Σ_xW̄ᵀ + σ²I:
 
     - ``"i_tx"``: I(T;X) = ½ ln det Σ_T − ½ N_h ln σ²;
     - ``"i_ty"`` (with a ``teacher`` W_o (N_o, N_i) and ``teacher_noise`` σ_o², for
@@ -107,6 +111,7 @@ def linear_layer_information(weights: Any, cov_x: Any, variance: float, *, teach
     if w.shape[-1] != n_in:
         raise ValueError(f"weights: have {w.shape[-1]} columns but cov_x is {n_in}×{n_in}")
     eye = torch.eye(w.shape[-2], dtype=cov.dtype, device=cov.device)
+    variance = beta * beta
     cov_t = w @ cov @ w.mT + variance * eye
     logdet_t = _batched_logdet("weights", cov_t)
     out = {"i_tx": 0.5 * (logdet_t - w.shape[-2] * math.log(variance))}

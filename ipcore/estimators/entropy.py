@@ -45,8 +45,8 @@ def _mean(x: torch.Tensor, dim: int) -> torch.Tensor:
 def _variance(x: torch.Tensor) -> float:
     """The unbiased sample variance of all of ``x``, summed in a fixed order (see :func:`_total`)."""
     n = x.numel()
-    centred = x - _total(x) / n
-    return float(_total(centred * centred)) / (n - 1)
+    centered = x - _total(x) / n
+    return float(_total(centered * centered)) / (n - 1)
 
 
 def _draws(shape: tuple[int, ...], seed: int | None, device: torch.device) -> torch.Tensor:
@@ -106,23 +106,23 @@ def gaussian_mixture_entropy(
 
         h(g) ≈ −Σ_j w_j (1/k) Σ_r log g(μ_j + β ε_jr),   ε_jr ~ N(0, I_d),
 
-    with k = ``n_mc`` draws per centre (stratified: every centre gets k). The
+    with k = ``n_mc`` draws per center (stratified: every center gets k). The
     estimator is unbiased; its standard error is
     sqrt(Σ_j w_j² s_j² / k) with s_j² the sample variance of −log g over the
-    draws of centre j (the pooled variance when k = 1). For centres in
+    draws of center j (the pooled variance when k = 1). For centers in
     [−1, 1]^d its mean-squared error is at most 2d(2+β²)/(β² n k).
 
     With ``control_variate=True`` (the default) each term is corrected by
     −c (‖ε_jr‖² − d)/2, whose mean is exactly 0: the term −log g carries its own
     component's ‖ε‖²/2, nearly all of its spread where the components are well
     separated (there the standard error falls by orders of magnitude, and the
-    estimate of m separated centres is ln m + (d/2) ln(2πeβ²) to many digits).
+    estimate of m separated centers is ln m + (d/2) ln(2πeβ²) to many digits).
     c is cross-fitted on the other half of the draws, so the estimate stays
     unbiased; ``control_variate=False`` is the plain estimator above. Its
     standard error, though, comes from the corrected draws, and where the
-    centres are far apart (in units of β) those are nearly constant except for
-    the rare draws that land near another centre: a sample without such draws
-    reports too small an error (centres 0 and 1, β = 0.125, k = 400: off by
+    centers are far apart (in units of β) those are nearly constant except for
+    the rare draws that land near another center: a sample without such draws
+    reports too small an error (centers 0 and 1, β = 0.125, k = 400: off by
     9e-5, reported 1e-6). The plain estimator's error is the safe scale there.
 
     ``centers``: (n, d) or (n,) array (numpy or torch, any device).
@@ -130,7 +130,7 @@ def gaussian_mixture_entropy(
     """
     b, k = beta, n_mc
     c = as_samples(centers, "centers")
-    c = c - _mean(c, 0)  # entropy is shift-invariant; centred coordinates keep every digit of βε
+    c = c - _mean(c, 0)  # entropy is shift-invariant; centered coordinates keep every digit of βε
     w = check_weights(weights, c.shape[0], device=c.device)
     n, d = c.shape
     eps = _draws((n, k, d), seed, c.device)
@@ -159,7 +159,7 @@ def _batched_mixture_entropies(centers: torch.Tensor, beta: float, n_mc: int, se
         neg_log = _with_control_variate(neg_log, eps, torch.full((r,), 1.0 / r, dtype=DTYPE, device=centers.device))
     h = neg_log.mean(dim=(1, 2))
     if n_mc > 1:
-        var = neg_log.var(dim=2, unbiased=True).mean(1)  # within-centre variance, averaged
+        var = neg_log.var(dim=2, unbiased=True).mean(1)  # within-center variance, averaged
     else:
         var = neg_log.reshape(m, r).var(dim=1, unbiased=True) if r > 1 else torch.zeros(m, dtype=DTYPE)
     return h, torch.sqrt(var / (r * n_mc))
@@ -206,10 +206,10 @@ def sp_mutual_information(
         I(X;T_ℓ) = h(T_ℓ) − (1/m) Σ_i h(T_ℓ | X = x_i).
 
     ``centers`` (n, d): clean samples of S_ℓ from noisy passes of the data
-    set (the centres of T_ℓ's Gaussian mixture). ``conditional_centers``
+    set (the centers of T_ℓ's Gaussian mixture). ``conditional_centers``
     (m, R, d): for each of the m inputs, R noisy-pass replicas of S_ℓ; each
     conditional entropy is that of the R-component mixture, and all m are
-    computed in one batch; n must be a multiple of m (the centres are whole
+    computed in one batch; n must be a multiple of m (the centers are whole
     passes over the m inputs). ``None`` means the first hidden layer, where S_1
     is a function of X and h(T_1 | X) = (d/2) ln(2πeβ²) exactly (then
     m = n).
@@ -231,12 +231,12 @@ def sp_mutual_information(
     else:
         cc = as_tensor(conditional_centers, "conditional_centers", ndim=3, device=c.device)
         if c.shape[0] % cc.shape[0]:
-            raise ValueError(f"conditional_centers: has {cc.shape[0]} inputs, but the {c.shape[0]} centres are not "
+            raise ValueError(f"conditional_centers: has {cc.shape[0]} inputs, but the {c.shape[0]} centers are not "
                              f"a whole number of passes over them; give one (R, d) set of replicas per input of "
-                             f"the centres' data set")
+                             f"the centers' data set")
         if cc.shape[2] != d:
             raise ValueError(
-                f"conditional_centers: dimension {cc.shape[2]} differs from the centres' dimension {d}"
+                f"conditional_centers: dimension {cc.shape[2]} differs from the centers' dimension {d}"
             )
         h_each, std_each = _batched_mixture_entropies(cc - shift, b, k, seed_c, control_variate)
         m = cc.shape[0]
@@ -279,12 +279,12 @@ def sp_label_information(
     ``centers`` (m, d): one clean sample S_j of the layer per input (one noisy
     pass of the data set), ``labels`` (m,) the inputs' classes. T is the
     mixture g = (1/m) Σ_j N(μ_j, β² I) and T | Y = y the mixture g_y over the
-    m_y centres of class y, p(y) = m_y / m. Since g = Σ_y p(y) g_y,
+    m_y centers of class y, p(y) = m_y / m. Since g = Σ_y p(y) g_y,
 
         I(T;Y) = h(T) − Σ_y p(y) h(T | Y = y) = Σ_y p(y) E_{g_y}[ln g_y(T) − ln g(T)]
                ≈ (1/m) Σ_j (1/k) Σ_r [ln g_{y_j}(μ_j + β ε_jr) − ln g(μ_j + β ε_jr)],
 
-    with k = ``n_mc`` draws ε ~ N(0, I) per centre. Both entropies are taken at
+    with k = ``n_mc`` draws ε ~ N(0, I) per center. Both entropies are taken at
     the same draws, so their Monte Carlo errors cancel: each term lies in
     (−∞, −ln p(y_j)], and for well separated classes every term is −ln p(y_j)
     and the estimate H(Y) exactly. Unbiased; the standard error is computed as

@@ -1,15 +1,17 @@
 """Pairwise-distance (KDE) bounds of a Gaussian mixture's entropy (Kolchinsky & Tracey, 2017).
 
-For the mixture g = (1/n) Σ_j N(μ_j, σ² I_d) (σ² = ``variance``):
+For the mixture g = (1/n) Σ_j N(μ_j, β² I_d) (β the noise standard deviation, as everywhere
+in ipcore):
 
-    upper: H_KL = d/2 − (1/n) Σ_i ln[(1/n) Σ_j exp(−‖μ_i−μ_j‖²/(2σ²))] + (d/2) ln(2πσ²)
-                = d/2 − (1/n) Σ_i ln g_σ(μ_i),
-    lower: H_BD = the same with 4σ², plus (d/2) ln(1/4)
-                = d/2 − (1/n) Σ_i ln g_{2σ}(μ_i) − (d/2) ln 4.
+    upper: H_KL = d/2 − (1/n) Σ_i ln g_β(μ_i),
+    lower: H_BD = d/2 − (1/n) Σ_i ln g_{2β}(μ_i) − (d/2) ln 4.
 
-Both use :func:`~ipcore.estimators.kernel.mixture_log_density`. Saxe et al.
-(2018) estimated I(T;X) ≈ H_KL(T) − (d/2) ln(2πeσ²) this way (σ² = 0.1 on MNIST,
-1e-3 on SZT). All values in nats.
+Both use :func:`~ipcore.estimators.kernel.mixture_log_density`. Saxe et al. (2018) stated
+their noise as a *variance* σ² (0.1 on MNIST, 1e-3 on SZT): pass ``beta=math.sqrt(σ²)``.
+They estimated I(T;X) ≈ H_KL(T) − (d/2) ln(2πeβ²). All values in nats.
+
+In ipcore 0.1 the functions took that variance as their positional argument; such
+calls still work, converted, with a :class:`DeprecationWarning`.
 """
 
 from __future__ import annotations
@@ -21,23 +23,20 @@ from typing import Any
 import numpy as np
 import torch
 
-from ipcore.validation import (COORDINATE_MAX, SAMPLES, Array, Flag, Labels, Real, as_labels, as_samples, as_tensor,
+from ipcore.deprecation import variance_to_beta
+from ipcore.validation import (COORDINATE_MAX, SAMPLES, Array, Beta, Flag, Labels, as_labels, as_samples, as_tensor,
                                validate_params)
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.quadrature import gaussian_entropy
 
 
-#: σ², not σ: its square root must be a β the kernel takes.
-VARIANCE = Real(low=1e-200, high=1e200)
-
-
-@validate_params(t=SAMPLES, variance=VARIANCE)
-def kde_entropy_bounds(t: Any, variance: float) -> tuple[float, float]:
-    """(lower, upper) bounds on h of the mixture of N(t_i, σ² I) over the rows of ``t``, in nats."""
-    v = variance
+@variance_to_beta(1)
+@validate_params(t=SAMPLES, beta=Beta())
+def kde_entropy_bounds(t: Any, *, beta: float) -> tuple[float, float]:
+    """(lower, upper) bounds on h of the mixture of N(t_i, β² I) over the rows of ``t``, in nats."""
     x = as_samples(t, "t")
     d = x.shape[1]
-    sigma = math.sqrt(v)
+    sigma = beta
     upper = 0.5 * d - float(mixture_log_density(x, x, sigma).mean())
     lower = 0.5 * d - float(mixture_log_density(x, x, 2.0 * sigma).mean()) - 0.5 * d * math.log(4.0)
     return lower, upper
@@ -53,22 +52,22 @@ class KDEInformation:
     mi_y_lower: float
 
 
-@validate_params(t=SAMPLES, labels=Labels(), variance=VARIANCE)
-def kde_mutual_information(t: Any, labels: Any, variance: float) -> KDEInformation:
-    """I(T;X) and I(T;Y) as Saxe et al. estimated them with Gaussian noise of variance σ².
+@variance_to_beta(2)
+@validate_params(t=SAMPLES, labels=Labels(), beta=Beta())
+def kde_mutual_information(t: Any, labels: Any, *, beta: float) -> KDEInformation:
+    """I(T;X) and I(T;Y) as Saxe et al. estimated them with Gaussian noise of std β.
 
-    I(T;X) = H(T) − (d/2) ln(2πeσ²) and I(T;Y) = H(T) − Σ_y p(y) H(T | Y = y),
+    I(T;X) = H(T) − (d/2) ln(2πeβ²) and I(T;Y) = H(T) − Σ_y p(y) H(T | Y = y),
     each with H from the upper (KL) and the lower (BD) pairwise bound.
     """
-    v = variance
     x = as_samples(t, "t")
     lab = as_labels(labels, x.shape[0], device=x.device)
-    lower, upper = kde_entropy_bounds(x, v)
-    noise = gaussian_entropy(x.shape[1], math.sqrt(v))
+    lower, upper = kde_entropy_bounds(x, beta=beta)
+    noise = gaussian_entropy(x.shape[1], beta)
     classes, counts = torch.unique(lab, return_counts=True)
     cond_lower = cond_upper = 0.0
     for cls, count in zip(classes, counts):  # a loop over classes (a handful), not samples
-        lo, up = kde_entropy_bounds(x[lab == cls], v)
+        lo, up = kde_entropy_bounds(x[lab == cls], beta=beta)
         share = float(count) / x.shape[0]
         cond_lower += share * lo
         cond_upper += share * up
@@ -80,18 +79,19 @@ def kde_mutual_information(t: Any, labels: Any, variance: float) -> KDEInformati
     )
 
 
-def _entropy_bounds_batch(x: torch.Tensor, variance: float, lower: bool) -> dict[str, torch.Tensor]:
+def _entropy_bounds_batch(x: torch.Tensor, beta: float, lower: bool) -> dict[str, torch.Tensor]:
     """``upper`` (and, with ``lower``, ``lower``) of :func:`kde_entropy_bounds` for a batch x (N, m, d), each (N,)."""
     d = x.shape[-1]
-    sigma = math.sqrt(variance)
+    sigma = beta
     bounds = {"upper": 0.5 * d - mixture_log_density(x, x, sigma).mean(-1)}
     if lower:
         bounds["lower"] = 0.5 * d - mixture_log_density(x, x, 2.0 * sigma).mean(-1) - 0.5 * d * math.log(4.0)
     return bounds
 
 
-@validate_params(t=Array(ndim=(3,), max_abs=COORDINATE_MAX), labels=Labels(), variance=VARIANCE, lower=Flag())
-def kde_information_batch(t: Any, labels: Any, variance: float, *, lower: bool = True) -> dict[str, np.ndarray]:
+@variance_to_beta(2)
+@validate_params(t=Array(ndim=(3,), max_abs=COORDINATE_MAX), labels=Labels(), beta=Beta(), lower=Flag())
+def kde_information_batch(t: Any, labels: Any, *, beta: float, lower: bool = True) -> dict[str, np.ndarray]:
     """:func:`kde_mutual_information` of N representations (N, m, d) of the same m labelled
     inputs at once (the N networks of an ensemble): one batched kernel call per bound and class.
 
@@ -100,12 +100,12 @@ def kde_information_batch(t: Any, labels: Any, variance: float, *, lower: bool =
     """
     x = as_tensor(t, "t", ndim=3, max_abs=COORDINATE_MAX)
     lab = as_labels(labels, x.shape[1], device=x.device)
-    whole = _entropy_bounds_batch(x, variance, lower)
-    noise = gaussian_entropy(x.shape[-1], math.sqrt(variance))
+    whole = _entropy_bounds_batch(x, beta, lower)
+    noise = gaussian_entropy(x.shape[-1], beta)
     conditional = {bound: torch.zeros_like(value) for bound, value in whole.items()}
     classes, counts = torch.unique(lab, return_counts=True)
     for cls, count in zip(classes, counts):  # a loop over classes (a handful), not samples
-        for bound, value in _entropy_bounds_batch(x[:, lab == cls], variance, lower).items():
+        for bound, value in _entropy_bounds_batch(x[:, lab == cls], beta, lower).items():
             conditional[bound] += float(count) / x.shape[1] * value
     values = {}
     for bound, value in whole.items():

@@ -10,7 +10,7 @@ Two evaluations of the same sum, chosen by size and device:
   mixtures, and on accelerators (where n × n pair work in large chunks is
   fast and a tree's branching is not);
 * **tree** (CPU, above ``DENSE_PAIRS`` pairs): the compiled kd-tree of
-  :mod:`ipcore.estimators.tree`, which visits each point's centres
+  :mod:`ipcore.estimators.tree`, which visits each point's centers
   nearest-first and drops, with a weight-proportional budget, whatever is
   provably below e^(−40) of the point's density (exact to float64), or, with
   ``rtol > 0``, within a relative error rtol (scikit-learn's contract).
@@ -24,11 +24,12 @@ from typing import Any
 import torch
 
 from ipcore.config import torch_threads_kept
+from ipcore.deprecation import renamed_function
 from ipcore.validation import Array, Beta, Optional, Real, as_tensor, check_weights, validate_params
 
 #: Default truncation: dropped terms sum to at most e^(−40) of the density.
 LOG_TOLERANCE = 40.0
-#: Below this many (point, centre) pairs the CPU uses the dense path: under it a
+#: Below this many (point, center) pairs the CPU uses the dense path: under it a
 #: dense block costs less than building the trees (measured crossover 2¹⁹–2²¹, by β).
 DENSE_PAIRS = 1 << 20
 #: Pair values evaluated per chunk: 2¹⁸ float64 = 2 MiB, reused across chunks, so that the
@@ -48,9 +49,9 @@ def _as_points_and_centers(points: Any, centers: Any) -> tuple[torch.Tensor, tor
     if p.ndim != c.ndim:
         raise ValueError(f"points: has {p.ndim} dimensions but centers has {c.ndim}; batched inputs must both be 3-D")
     if p.shape[-1] != c.shape[-1]:
-        raise ValueError(f"points: dimension {p.shape[-1]} differs from the centres' dimension {c.shape[-1]}")
+        raise ValueError(f"points: dimension {p.shape[-1]} differs from the centers' dimension {c.shape[-1]}")
     if p.ndim == 3 and p.shape[0] != c.shape[0]:
-        raise ValueError(f"points: batch size {p.shape[0]} differs from the centres' batch size {c.shape[0]}")
+        raise ValueError(f"points: batch size {p.shape[0]} differs from the centers' batch size {c.shape[0]}")
     return p, c
 
 
@@ -83,7 +84,7 @@ def _log_density_dense(points: torch.Tensor, centers: torch.Tensor, log_w: torch
     """Unnormalised log Σ_j w_j exp(−‖t−μ_j‖²/(2β²)), exact, in cache-sized row blocks.
 
     Works batched: points (..., k, d), centers (..., n, d), log_w (..., n).
-    Coordinates are shifted to the centres' mean, which keeps the expansion
+    Coordinates are shifted to the centers' mean, which keeps the expansion
     ‖t−μ‖² = ‖t‖² − 2 t·μ + ‖μ‖² accurate at small β. One workspace buffer is
     reused for every block.
     """
@@ -97,7 +98,7 @@ def _log_density_dense(points: torch.Tensor, centers: torch.Tensor, log_w: torch
 
 
 #: Largest error, in the exponent ‖t − μ‖²/(2β²), that the matrix-product expansion may make;
-#: beyond it (coordinates far from the centres' mean relative to β) squared distances are
+#: beyond it (coordinates far from the centers' mean relative to β) squared distances are
 #: computed from explicit differences.
 EXPANSION_ERROR_MAX = 1e-10
 
@@ -108,8 +109,8 @@ def _dense_block(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tenso
     c = centers - shift
     p = points - shift
     inv2b2 = 0.5 / (beta * beta)
-    # The expansion's rounding error is about 4 ε (‖t‖² + ‖μ‖²) / (2β²): fine near the centres'
-    # mean, not for centres at ±1e6 with β = 0.005, where only differences keep the digits.
+    # The expansion's rounding error is about 4 ε (‖t‖² + ‖μ‖²) / (2β²): fine near the centers'
+    # mean, not for centers at ±1e6 with β = 0.005, where only differences keep the digits.
     scale = float((p * p).sum(-1).max()) + float((c * c).sum(-1).max())
     explicit = 4 * torch.finfo(p.dtype).eps * scale * inv2b2 > EXPANSION_ERROR_MAX
     col = (log_w - inv2b2 * (c * c).sum(-1)).unsqueeze(-2)  # (..., 1, n)
@@ -141,8 +142,8 @@ def drop_zero_weights(centers: torch.Tensor, weights: torch.Tensor) -> tuple[tor
     return (centers, weights) if bool(keep.all()) else (centers[keep], weights[keep])
 
 
-def merge_identical_centres(centers: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The same mixture with fewer components: identical centres (n, d) merged into one
+def merge_identical_centers(centers: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same mixture with fewer components: identical centers (n, d) merged into one
     carrying their summed weight, and components of weight 0 dropped."""
     centers, weights = drop_zero_weights(centers, weights)
     # Distinct values of a generic projection prove the rows distinct (the common case), cheaply.
@@ -182,11 +183,11 @@ def mixture_log_density(
     """Log-density of an isotropic Gaussian mixture at each point, in nats.
 
     ``log g(t_i) = log Σ_j w_j N(t_i; μ_j, β² I_d)`` for points ``t`` of shape
-    (k, d) (or (k,) in one dimension) and centres ``μ`` of shape (n, d);
-    ``weights`` default to 1/n. Batched input, points (B, k, d) with centres
+    (k, d) (or (k,) in one dimension) and centers ``μ`` of shape (n, d);
+    ``weights`` default to 1/n. Batched input, points (B, k, d) with centers
     (B, n, d) and weights (B, n), gives B independent mixtures (dense path).
 
-    Computed in float64 on the centres' device. Terms are dropped only where
+    Computed in float64 on the centers' device. Terms are dropped only where
     their total is provably below e^(−log_tolerance) of the density, so the
     result is low by at most that relative amount (4e−18 by default).
     ``rtol > 0`` allows, like scikit-learn's ``KernelDensity(rtol=...)``, a
@@ -209,4 +210,7 @@ def mixture_log_density(
         return dens - 0.5 * d * math.log(2.0 * math.pi * b * b)
 
 
-__all__ = ["mixture_log_density", "logsumexp_rows_", "merge_identical_centres", "LOG_TOLERANCE"]
+#: Deprecated spelling (ipcore 0.1); centers is the one spelling.
+merge_identical_centres = renamed_function(merge_identical_centers, "merge_identical_centres")
+
+__all__ = ["mixture_log_density", "logsumexp_rows_", "merge_identical_centers", "LOG_TOLERANCE"]

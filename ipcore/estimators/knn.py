@@ -71,14 +71,14 @@ def bsy_weights(d: int, k: int) -> np.ndarray:
 def _whitened(x: np.ndarray, cov: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """(z, ½ ln det C): the samples decorrelated to unit variance (by ``cov``, default their own
     covariance C), and the entropy they lose by it."""
-    centred = x - x.mean(0)
+    centered = x - x.mean(0)
     if cov is None:
-        cov = np.atleast_2d(np.cov(centred, rowvar=False))
+        cov = np.atleast_2d(np.cov(centered, rowvar=False))
     values, vectors = np.linalg.eigh(cov)
     if values.min() <= 1e-12 * max(values.max(), 1e-300):
         raise ValueError(f"x: its covariance is singular (eigenvalues down to {values.min():.3g}): the samples lie in "
                          "a lower-dimensional subspace, where a d-dimensional entropy is −∞")
-    return centred @ (vectors / np.sqrt(values)) @ vectors.T, 0.5 * float(np.log(values).sum())
+    return centered @ (vectors / np.sqrt(values)) @ vectors.T, 0.5 * float(np.log(values).sum())
 
 
 def _entropy_terms(x: np.ndarray, k: int, weighted: bool) -> np.ndarray:

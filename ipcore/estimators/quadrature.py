@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from ipcore.deprecation import renamed_keywords
 from ipcore.validation import Array, Beta, Flag, Integer, Optional, as_tensor, check_weights, validate_params
-from ipcore.estimators.kernel import merge_identical_centres, mixture_log_density
+from ipcore.estimators.kernel import merge_identical_centers, mixture_log_density
 
 # Gauss–Kronrod 15-point nodes on [0, 1] (symmetric about 0) and weights, and
 # the embedded 7-point Gauss weights (QUADPACK qk15).
@@ -40,7 +41,7 @@ KRONROD_WEIGHTS = np.concatenate([_WGK[:-1], _WGK[::-1]])
 GAUSS_WEIGHTS = np.zeros(15)
 GAUSS_WEIGHTS[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
 
-#: Half-width of the support kept around each centre, in units of β: the mass
+#: Half-width of the support kept around each center, in units of β: the mass
 #: of −g log g beyond 14 β is below 1e-40.
 SUPPORT_HALF_WIDTH = 14.0
 
@@ -94,10 +95,10 @@ def adaptive_gauss_kronrod(
     return value, error
 
 
-def _initial_panels(centres: np.ndarray, beta: float) -> np.ndarray:
+def _initial_panels(centers: np.ndarray, beta: float) -> np.ndarray:
     """Panels of width ≈ β covering the union of [μ − 14β, μ + 14β]."""
-    lo = np.sort(centres) - SUPPORT_HALF_WIDTH * beta
-    hi = np.sort(centres) + SUPPORT_HALF_WIDTH * beta
+    lo = np.sort(centers) - SUPPORT_HALF_WIDTH * beta
+    hi = np.sort(centers) + SUPPORT_HALF_WIDTH * beta
     # Merge overlapping intervals (sorted by start; running max of ends).
     run_hi = np.maximum.accumulate(hi)
     starts = np.concatenate([[True], lo[1:] > run_hi[:-1]])
@@ -111,13 +112,14 @@ def _initial_panels(centres: np.ndarray, beta: float) -> np.ndarray:
     return np.stack([left, left + width[seg]], axis=1)
 
 
-@validate_params(points=Array(ndim=(1, 2), max_abs=1e100), beta=Beta(), weights=Optional(Array(ndim=(1,))),
+@renamed_keywords(points="centers")
+@validate_params(centers=Array(ndim=(1, 2), max_abs=1e100), beta=Beta(), weights=Optional(Array(ndim=(1,))),
                  return_error=Flag())
-def mixture_entropy_1d(points: Any, beta: float, weights: Any = None, *, return_error: bool = False):
+def mixture_entropy_1d(centers: Any, beta: float, weights: Any = None, *, return_error: bool = False):
     """Exact differential entropy of a 1-D Gaussian mixture, in nats.
 
-    ``h(g) = −∫ g(t) ln g(t) dt`` with ``g = Σ_j w_j N(μ_j, β²)``, the ``points``
-    μ_j (shape (n,)) and ``weights`` w_j (default 1/n). Identical points are
+    ``h(g) = −∫ g(t) ln g(t) dt`` with ``g = Σ_j w_j N(μ_j, β²)``, the ``centers``
+    μ_j (shape (n,)) and ``weights`` w_j (default 1/n). Identical centers are
     merged first. The integral is computed by adaptive Gauss–Kronrod
     quadrature over the union of [μ_j − 14β, μ_j + 14β] to an absolute
     tolerance of 1e-11 nats; ``return_error=True`` also returns the
@@ -128,14 +130,14 @@ def mixture_entropy_1d(points: Any, beta: float, weights: Any = None, *, return_
     T = μ(X) + N(0, β²) is ``mixture_entropy_1d(μ, β) − ½ ln(2πeβ²)``.
     """
     b = beta
-    mu = as_tensor(points, "points", ndim=(1, 2), device=torch.device("cpu"))
+    mu = as_tensor(centers, "centers", ndim=(1, 2), device=torch.device("cpu"))
     if mu.ndim == 2:
         if mu.shape[1] != 1:
-            raise ValueError(f"points: expected shape (n,) or (n, 1) for a 1-D mixture, got {tuple(mu.shape)}")
+            raise ValueError(f"centers: expected shape (n,) or (n, 1) for a 1-D mixture, got {tuple(mu.shape)}")
         mu = mu[:, 0]
     w = check_weights(weights, mu.shape[0], device=mu.device)
     # Fewer components (and so fewer panels), identical density.
-    uniq, w_uniq = merge_identical_centres(mu[:, None], w)
+    uniq, w_uniq = merge_identical_centers(mu[:, None], w)
     uniq = uniq[:, 0] - uniq[:, 0].mean()  # h is shift-invariant; near 0 the panels keep every digit of β
 
     def integrand(t: np.ndarray) -> np.ndarray:
@@ -156,24 +158,25 @@ def gaussian_entropy(dim: int, beta: float) -> float:
 MAX_NODES_2D = 1 << 26
 
 
-def _square_panels(centres: np.ndarray, beta: float) -> np.ndarray:
-    """Lower-left corners (P, 2) of the panels of side β, on one lattice, that meet some centre's
+def _square_panels(centers: np.ndarray, beta: float) -> np.ndarray:
+    """Lower-left corners (P, 2) of the panels of side β, on one lattice, that meet some center's
     square [μ − 14β, μ + 14β]²."""
     reach = int(math.ceil(SUPPORT_HALF_WIDTH)) + 1
-    origin = centres.min(0)
-    cells = np.floor((centres - origin) / beta).astype(np.int64)
+    origin = centers.min(0)
+    cells = np.floor((centers - origin) / beta).astype(np.int64)
     offsets = np.arange(-reach, reach + 1)
     grid = np.stack(np.meshgrid(offsets, offsets, indexing="ij"), -1).reshape(-1, 2)
     every = np.unique((cells[:, None, :] + grid[None]).reshape(-1, 2), axis=0)
     return origin + every * beta
 
 
-@validate_params(points=Array(ndim=(2,), max_abs=1e100), beta=Beta(), weights=Optional(Array(ndim=(1,))),
+@renamed_keywords(points="centers")
+@validate_params(centers=Array(ndim=(2,), max_abs=1e100), beta=Beta(), weights=Optional(Array(ndim=(1,))),
                  return_error=Flag())
-def mixture_entropy_2d(points: Any, beta: float, weights: Any = None, *, return_error: bool = False):
+def mixture_entropy_2d(centers: Any, beta: float, weights: Any = None, *, return_error: bool = False):
     """Exact differential entropy of a 2-D Gaussian mixture, in nats.
 
-    ``h(g) = −∬ g(t) ln g(t) dt`` with ``g = Σ_j w_j N(μ_j, β² I_2)``, the ``points``
+    ``h(g) = −∬ g(t) ln g(t) dt`` with ``g = Σ_j w_j N(μ_j, β² I_2)``, the ``centers``
     μ_j (shape (n, 2)) and ``weights`` w_j (default 1/n), by the tensor product of the
     15-point Kronrod rule on square panels of side β that cover the union of the squares
     [μ_j − 14β, μ_j + 14β]² (−g ln g is analytic, and at this panel size the rule is exact
@@ -184,16 +187,16 @@ def mixture_entropy_2d(points: Any, beta: float, weights: Any = None, *, return_
     of a channel T = μ(X) + N(0, β² I_2) is ``mixture_entropy_2d(μ, β) − ln(2πeβ²)``.
     """
     b = beta
-    mu = as_tensor(points, "points", ndim=2, device=torch.device("cpu"))
+    mu = as_tensor(centers, "centers", ndim=2, device=torch.device("cpu"))
     if mu.shape[1] != 2:
-        raise ValueError(f"points: expected shape (n, 2) for a 2-D mixture, got {tuple(mu.shape)}")
+        raise ValueError(f"centers: expected shape (n, 2) for a 2-D mixture, got {tuple(mu.shape)}")
     w = check_weights(weights, mu.shape[0], device=mu.device)
-    uniq, w_uniq = merge_identical_centres(mu, w)
+    uniq, w_uniq = merge_identical_centers(mu, w)
     uniq = uniq - uniq.mean(0)
     corners = _square_panels(uniq.numpy(), b)
     n_nodes = len(corners) * KRONROD_NODES.size ** 2
     if n_nodes > MAX_NODES_2D:
-        raise ValueError(f"beta: {b:g} is too small for the spread of the points: the quadrature would need "
+        raise ValueError(f"beta: {b:g} is too small for the spread of the centers: the quadrature would need "
                          f"{n_nodes:.2e} nodes (at most {MAX_NODES_2D:.1e}); use the Monte Carlo "
                          f"gaussian_mixture_entropy instead")
     half = 0.5 * b
@@ -214,23 +217,23 @@ def mixture_entropy_2d(points: Any, beta: float, weights: Any = None, *, return_
     return (value, error) if return_error else value
 
 
-@validate_params(centres=Array(ndim=(1, 2, 3), max_abs=1e100), beta=Beta())
-def channel_information(centres: Any, beta: float) -> float:
+@validate_params(centers=Array(ndim=(1, 2, 3), max_abs=1e100), beta=Beta())
+def channel_information(centers: Any, beta: float) -> float:
     """Exact I(X;T) of T = μ(X) + N(0, β² I), X uniform on m values, in nats, by quadrature.
 
         I(X;T) = h(g) − (d/2) ln(2πeβ²),   g = (1/m) Σ_j N(μ_j, β² I_d),
 
-    for ``centres`` μ_j of shape (m,) or (m, d) with d ≤ 2. A (G, m, d) array is G
+    for ``centers`` μ_j of shape (m,) or (m, d) with d ≤ 2. A (G, m, d) array is G
     independent blocks (X = (X_1, …, X_G), T_g = μ_g(X_g) + noise), whose informations add.
-    Between 0 and G ln m; → G ln m as the centres separate.
+    Between 0 and G ln m; → G ln m as the centers separate.
     """
-    c = np.asarray(centres, dtype=np.float64)
+    c = np.asarray(centers, dtype=np.float64)
     if c.ndim == 1:
         c = c[:, None]
     blocks = c if c.ndim == 3 else c[None]
     d = blocks.shape[2]
     if d > 2:
-        raise ValueError(f"centres: quadrature is exact in 1 or 2 dimensions per block, got {d}; "
+        raise ValueError(f"centers: quadrature is exact in 1 or 2 dimensions per block, got {d}; "
                          f"split the layer into independent blocks of 1 or 2 units, shape (G, m, d)")
     entropy = mixture_entropy_1d if d == 1 else mixture_entropy_2d
     return float(sum(entropy(block, beta) for block in blocks)

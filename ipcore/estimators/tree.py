@@ -4,8 +4,8 @@ Computes, for every point t, the unnormalised log-sum
 
     log Σ_j w_j exp(−‖t − μ_j‖² / (2β²))                      (nats)
 
-within a relative error ``eps`` of the sum, visiting only the centres that
-matter. The centres go into a balanced kd-tree (median splits along the
+within a relative error ``eps`` of the sum, visiting only the centers that
+matter. The centers go into a balanced kd-tree (median splits along the
 widest coordinate, leaves of ``LEAF_SIZE``). Each point, in parallel:
 
 1. descends to the leaf nearest to it, leaving the farther sibling of every
@@ -24,7 +24,7 @@ widest coordinate, leaves of ``LEAF_SIZE``). Each point, in parallel:
    are pushed.
 
 Sums are kept relative to the largest term seen so far, so nothing
-underflows: a point far from every centre still gets a finite log-density.
+underflows: a point far from every center still gets a finite log-density.
 Exact mode is eps = e^(−40): the result is low by at most 4e−18 relative.
 """
 
@@ -35,7 +35,7 @@ import math
 import numba as nb
 import numpy as np
 
-#: Centres per leaf. Larger leaves mean fewer node visits and more terms per visit;
+#: Centers per leaf. Larger leaves mean fewer node visits and more terms per visit;
 #: 64 was fastest over the benchmark cases (16 and 32: 5–30 % slower at n = 40 960).
 LEAF_SIZE = 64
 #: Points handed to a thread at a time (they are in tree order, so neighbours share cache).
@@ -145,16 +145,16 @@ def _box_gap_sq(lo: np.ndarray, hi: np.ndarray, node: int, t: np.ndarray) -> flo
 
 @nb.njit(cache=True, parallel=True)
 def tree_log_sums(
-    points: np.ndarray, centres_t: np.ndarray, log_w: np.ndarray, node_log_w: np.ndarray,
+    points: np.ndarray, centers_t: np.ndarray, log_w: np.ndarray, node_log_w: np.ndarray,
     lo: np.ndarray, hi: np.ndarray, depth: int, inv2b2: float, log_eps: float, approximate: bool,
 ) -> np.ndarray:
     """log Σ_j w_j exp(−‖t − μ_j‖² inv2b2) at every point, within relative error e^log_eps.
 
-    ``centres_t`` (d, n) and ``log_w`` are in tree order (see :func:`kd_order`),
+    ``centers_t`` (d, n) and ``log_w`` are in tree order (see :func:`kd_order`),
     ``node_log_w`` is the log total weight of every node. Algorithm: module docstring.
     """
     k, d = points.shape
-    n = centres_t.shape[1]
+    n = centers_t.shape[1]
     out = np.empty(k)
     first_leaf = (1 << depth) - 1
     eps = math.exp(log_eps)
@@ -188,7 +188,7 @@ def tree_log_sums(
                     for c in range(d):
                         tc = t[c]
                         for j in range(size):
-                            diff = tc - centres_t[c, start + j]
+                            diff = tc - centers_t[c, start + j]
                             dist[j] += diff * diff
                     threshold = log_lower + log_eps  # terms below it are within the budget
                     top_term = -np.inf
@@ -256,21 +256,21 @@ def node_log_weights(log_w_sorted: np.ndarray, depth: int) -> np.ndarray:
     return np.log(weight)
 
 
-def log_sums(points: np.ndarray, centres: np.ndarray, log_w: np.ndarray, beta: float, log_eps: float,
+def log_sums(points: np.ndarray, centers: np.ndarray, log_w: np.ndarray, beta: float, log_eps: float,
              approximate: bool, threads: int) -> np.ndarray:
     """Unnormalised ``log Σ_j w_j exp(−‖t − μ_j‖²/(2β²))`` at each point, within relative error e^log_eps.
 
-    ``points`` (k, d), ``centres`` (n, d) float64; ``log_w`` (n,) finite (no zero
+    ``points`` (k, d), ``centers`` (n, d) float64; ``log_w`` (n,) finite (no zero
     weights), summing to 1 in probability. ``threads`` caps numba's threads.
     """
-    depth = tree_depth(centres.shape[0])
-    order = kd_order(centres, depth)
-    lo, hi = node_boxes(centres, order, depth)
+    depth = tree_depth(centers.shape[0])
+    order = kd_order(centers, depth)
+    lo, hi = node_boxes(centers, order, depth)
     sorted_log_w = np.ascontiguousarray(log_w[order])
     # Points in tree order too: neighbours then run on one thread and share what they touch.
     point_order = kd_order(points, tree_depth(points.shape[0], POINTS_PER_TASK))
     sorted_points = np.ascontiguousarray(points[point_order])
-    args = (np.ascontiguousarray(centres[order].T), sorted_log_w, node_log_weights(sorted_log_w, depth), lo, hi,
+    args = (np.ascontiguousarray(centers[order].T), sorted_log_w, node_log_weights(sorted_log_w, depth), lo, hi,
             depth, 0.5 / (beta * beta), log_eps, approximate)
     sums = np.empty(points.shape[0])
     previous = nb.get_num_threads()

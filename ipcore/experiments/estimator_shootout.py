@@ -32,6 +32,7 @@ import plotly.graph_objects as go
 
 from ipcore.cache import cached
 from ipcore.config import progress_bar
+from ipcore.deprecation import renamed_keywords
 from ipcore.data import NoisyLayer, correlated_gaussians, noisy_layer
 from ipcore.estimators import (binned_entropy, channel_information, gaussian_entropy, kde_entropy_bounds,
                                knn_entropy, knn_mutual_information, ksg_mutual_information, mine_mutual_information,
@@ -95,25 +96,25 @@ def gaussian_rows(mi: float, seed: int, *, n: int, dim: int, mine_steps: int, bi
 
 
 @functools.lru_cache(maxsize=None)
-def _layer_and_truth(dim: int, beta: float, points: int) -> tuple[NoisyLayer, float]:
+def _layer_and_truth(dim: int, beta: float, n_inputs: int) -> tuple[NoisyLayer, float]:
     """One layer per dimension (blocks of 2 units above d = 1), and its exact I(X;T): the
     quadrature once, not once per sample size and seed."""
-    layer = noisy_layer(dim, beta, points=points, block=1 if dim == 1 else 2, seed=0)
-    return layer, channel_information(layer.centres, beta)
+    layer = noisy_layer(dim, beta, n_inputs=n_inputs, block=1 if dim == 1 else 2, seed=0)
+    return layer, channel_information(layer.centers, beta)
 
 
-def layer_rows(dim: int, n: int, seed: int, *, beta: float, points: int, mine_steps: int | None) -> list[dict]:
+def layer_rows(dim: int, n: int, seed: int, *, beta: float, n_inputs: int, mine_steps: int | None) -> list[dict]:
     """Every estimator of :data:`LAYER_ESTIMATORS` on n samples of the noisy layer of dimension
     ``dim`` (MINE only when ``mine_steps`` is given); also the SP estimate without its control
     variate, whose standard error the chapter compares."""
-    layer, truth = _layer_and_truth(dim, beta, points)
+    layer, truth = _layer_and_truth(dim, beta, n_inputs)
     x, s, t = layer.sample(n, seed=seed)
     noise = gaussian_entropy(dim, beta)
     common = {"n": n, "d": dim, "seed": seed}
     sp, t_sp = _timed(lambda: sp_mutual_information(s, beta, seed=seed))
     plain = sp_mutual_information(s, beta, seed=seed, control_variate=False)
     knn, t_knn = _timed(lambda: knn_entropy(t, k=5))
-    (_, upper), t_kde = _timed(lambda: kde_entropy_bounds(s, beta * beta))
+    (_, upper), t_kde = _timed(lambda: kde_entropy_bounds(s, beta=beta))
     binned, t_bin = _timed(lambda: binned_entropy(s, bins=30, range=(-1.0, 1.0)))
     rows = [_row("noisy layer", "SP", truth, sp.mi, sp.mi_std, t_sp, **common),
             _row("noisy layer", "SP, no control variate", truth, plain.mi, plain.mi_std, math.nan, **common),
@@ -126,7 +127,8 @@ def layer_rows(dim: int, n: int, seed: int, *, beta: float, points: int, mine_st
     return rows
 
 
-def run(profile: str, *, gaussian_dim: int = 2, beta: float = 0.1, points: int = 8, bin_width: float = 0.5,
+@renamed_keywords(points="n_inputs")
+def run(profile: str, *, gaussian_dim: int = 2, beta: float = 0.1, n_inputs: int = 8, bin_width: float = 0.5,
         first_seed: int = 0, progress: bool = True) -> pd.DataFrame:
     """All rows of both tasks at the resolution of ``profile``, one cached unit per sample.
 
@@ -134,7 +136,7 @@ def run(profile: str, *, gaussian_dim: int = 2, beta: float = 0.1, points: int =
     seconds (one call), n, d, seed; ``error`` = estimate − truth.
     """
     settings = profile_settings(profile)
-    check_chapter_parameters(gaussian_dim=gaussian_dim, beta=beta, points=points, bin_width=bin_width,
+    check_chapter_parameters(gaussian_dim=gaussian_dim, beta=beta, n_inputs=n_inputs, bin_width=bin_width,
                              first_seed=first_seed)
     seeds = range(first_seed, first_seed + settings["seeds"])
     units: list[tuple[str, dict, Callable[[], list[dict]]]] = []
@@ -147,7 +149,7 @@ def run(profile: str, *, gaussian_dim: int = 2, beta: float = 0.1, points: int =
     for dim in settings["dims"]:
         for n in settings["sizes"]:
             for seed in seeds:
-                params = {"dim": dim, "n": n, "seed": seed, "beta": beta, "points": points,
+                params = {"dim": dim, "n": n, "seed": seed, "beta": beta, "n_inputs": n_inputs,
                           "mine_steps": settings["mine_steps"] if n == largest else None}
                 units.append(("shootout_layer", params, lambda p=params: layer_rows(**p)))
     rows: list[dict] = []
@@ -158,12 +160,13 @@ def run(profile: str, *, gaussian_dim: int = 2, beta: float = 0.1, points: int =
     return table
 
 
-def check_chapter_parameters(*, gaussian_dim: int, beta: float, points: int, bin_width: float, first_seed: int) -> None:
+@renamed_keywords(points="n_inputs")
+def check_chapter_parameters(*, gaussian_dim: int, beta: float, n_inputs: int, bin_width: float, first_seed: int) -> None:
     """Raise ``ValueError`` naming the first bad parameter of the chapter."""
     check_positive_int(gaussian_dim, "gaussian_dim")
     check_beta(beta)
-    if check_positive_int(points, "points") < 2:
-        raise ValueError(f"points: a layer needs 2 input values or more, got {points}")
+    if check_positive_int(n_inputs, "n_inputs") < 2:
+        raise ValueError(f"n_inputs: a layer needs 2 input values or more, got {n_inputs}")
     check_number(bin_width, "bin_width")
     check_seed(first_seed, "first_seed")
 

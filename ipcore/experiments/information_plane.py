@@ -24,6 +24,7 @@ figure does not invalidate the cached runs.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
@@ -173,7 +174,7 @@ def _measure(config: PlaneConfig, layer_names: list[str], labels: np.ndarray, ti
             snap.metrics["mi_x"] = np.stack([h for h, _ in results], axis=1)  # (N, L)
             snap.metrics["mi_y"] = np.stack([i for _, i in results], axis=1)
             if config.kde_variance is not None:
-                kde = [kde_information_batch(t, labels, config.kde_variance, lower=False) for t in clean]
+                kde = [kde_information_batch(t, labels, beta=math.sqrt(config.kde_variance), lower=False) for t in clean]
                 snap.metrics["mi_x_kde"] = np.stack([k["mi_x_upper"] for k in kde], axis=1)
                 snap.metrics["mi_y_kde"] = np.stack([k["mi_y_upper"] for k in kde], axis=1)
         else:

@@ -72,7 +72,7 @@ def histogram_slider_figure(runs: Mapping[float, MNISTRun], *, active: float, he
     betas = sorted(runs)
     first = runs[betas[0]]
     cols = shown_epochs(first)
-    centres = 0.5 * (first.edges[1:] + first.edges[:-1])
+    centers = 0.5 * (first.edges[1:] + first.edges[:-1])
     width = float(first.edges[1] - first.edges[0])
 
     def traces(beta: float):
@@ -80,7 +80,7 @@ def histogram_slider_figure(runs: Mapping[float, MNISTRun], *, active: float, he
         for r, _ in enumerate(LAYER_NAMES, start=1):
             for c, e in enumerate(cols, start=1):
                 for name, data, colour in (("same class", run.within, WITHIN), ("different classes", run.across, ACROSS)):
-                    yield go.Bar(x=centres, y=data[e, r - 1], width=width, name=name, legendgroup=name,
+                    yield go.Bar(x=centers, y=data[e, r - 1], width=width, name=name, legendgroup=name,
                                  showlegend=r == 1 and c == 1, marker={"color": colour}, opacity=0.6), r, c
 
     titles = [f"{layer}, epoch {int(first.epochs[e])}" for layer in LAYER_NAMES for e in cols]
@@ -101,12 +101,12 @@ def histogram_grid(run: MNISTRun, title: str) -> plt.Figure:
     cols = shown_epochs(run)
     fig, axes = plt.subplots(len(LAYER_NAMES), len(cols), figsize=(3.0 * len(cols), 2.1 * len(LAYER_NAMES)),
                              sharex=True, squeeze=False)
-    centres = 0.5 * (run.edges[1:] + run.edges[:-1])
+    centers = 0.5 * (run.edges[1:] + run.edges[:-1])
     for r, layer in enumerate(LAYER_NAMES):
         for c, e in enumerate(cols):
             ax = axes[r, c]
-            ax.fill_between(centres, run.within[e, r], step="mid", alpha=0.5, color=WITHIN, label="same class")
-            ax.fill_between(centres, run.across[e, r], step="mid", alpha=0.5, color=ACROSS, label="different classes")
+            ax.fill_between(centers, run.within[e, r], step="mid", alpha=0.5, color=WITHIN, label="same class")
+            ax.fill_between(centers, run.across[e, r], step="mid", alpha=0.5, color=ACROSS, label="different classes")
             ax.set_title(f"{layer}, epoch {int(run.epochs[e])}", fontsize=9)
             ax.tick_params(labelsize=7)
     axes[-1, 0].set_xlabel("cosine similarity")

@@ -12,6 +12,7 @@ error is E_g = ‖W_o − W_tot‖²_F + σ_o² (for X ~ N(0, I)). All informati
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
@@ -154,7 +155,7 @@ def information(run: LinearRun, variance: float = 1.0) -> pd.DataFrame:
         subsets = {"relevant": list(range(config.relevant)), "irrelevant": list(range(config.relevant, config.n_inputs))}
     tables = []
     for name, w in zip(run.layers[:-1], run.products[:-1]):
-        values = linear_layer_information(w, np.eye(config.n_inputs), variance, teacher=run.teacher,
+        values = linear_layer_information(w, np.eye(config.n_inputs), beta=math.sqrt(variance), teacher=run.teacher,
                                           teacher_noise=config.teacher_noise, subsets=subsets)
         tables.append(pd.DataFrame({"epoch": run.epochs, "layer": name, **values}))
     return pd.concat(tables, ignore_index=True)

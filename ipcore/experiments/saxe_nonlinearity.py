@@ -345,7 +345,7 @@ def run_mnist_plane(config: MNISTPlaneConfig = MNISTPlaneConfig(), *, device: st
             t = torch.as_tensor(snap.clean[name], dtype=torch.float64)
             if name == "output":
                 t = torch.softmax(t, dim=-1)
-            kde = kde_information_batch(t[None], y_me, config.kde_variance, lower=False)  # batched: the dense kernel
+            kde = kde_information_batch(t[None], y_me, beta=math.sqrt(config.kde_variance), lower=False)  # batched: the dense kernel
             snap.metrics[f"mi_x_{i}"], snap.metrics[f"mi_y_{i}"] = float(kde["mi_x_upper"][0]), float(kde["mi_y_upper"][0])
         snap.clean = {}
         timings["estimation"] = timings.get("estimation", 0.0) + time.perf_counter() - started

@@ -36,13 +36,13 @@ SATURATED_INFORMATION = -(0.25 * math.log(0.25) + 0.75 * math.log(0.75))
 
 @dataclass
 class SingleNeuronRun:
-    """A training trajectory: per recorded epoch, w, b, the loss and the four centres tanh(w x + b)."""
+    """A training trajectory: per recorded epoch, w, b, the loss and the four centers tanh(w x + b)."""
 
     epochs: np.ndarray  # (E,)
     w: np.ndarray  # (E,)
     b: np.ndarray  # (E,)
     loss: np.ndarray  # (E,)
-    centres: np.ndarray  # (E, 4): S = tanh(w x_i + b)
+    centers: np.ndarray  # (E, 4): S = tanh(w x_i + b)
 
 
 def _logistic_loss_on_preactivation(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -83,7 +83,7 @@ def train_single_neuron(
         w=np.array([float(s.parameters["linear.weight"].ravel()[0]) for s in snaps]),
         b=np.array([float(s.parameters["linear.bias"].ravel()[0]) for s in snaps]),
         loss=np.array([h["loss"] for h in history]),
-        centres=np.stack([s.clean["noise"][:, 0] for s in snaps]),
+        centers=np.stack([s.clean["noise"][:, 0] for s in snaps]),
     )
 
 
@@ -96,8 +96,8 @@ def information_curves(run: SingleNeuronRun, betas: Sequence[float]) -> pd.DataF
     for beta in betas:
         beta = check_beta(beta, "betas")
         h_noise = gaussian_entropy(1, beta)
-        for epoch, centres in zip(run.epochs, run.centres):
-            rows.append((int(epoch), beta, mixture_entropy_1d(centres, beta) - h_noise))
+        for epoch, centers in zip(run.epochs, run.centers):
+            rows.append((int(epoch), beta, mixture_entropy_1d(centers, beta) - h_noise))
     return pd.DataFrame(rows, columns=["epoch", "beta", "mi"])
 
 
@@ -105,7 +105,7 @@ def density_over_epochs(run: SingleNeuronRun, beta: float, grid: np.ndarray) -> 
     """p_T(t) on ``grid`` at every recorded epoch: shape (E, len(grid))."""
     beta = check_beta(beta)
     grid_t = torch.as_tensor(np.asarray(grid, dtype=np.float64))
-    dens = [torch.exp(mixture_log_density(grid_t, c, beta)).numpy() for c in run.centres]
+    dens = [torch.exp(mixture_log_density(grid_t, c, beta)).numpy() for c in run.centers]
     return np.stack(dens)
 
 

@@ -1,0 +1,136 @@
+"""Old names that keep working for one release, with a :class:`DeprecationWarning`.
+
+The one place that renames public functions, keyword arguments and attributes: each shim
+warns once per call site (Python's default filter) naming the replacement, then does
+exactly what the new name does.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import warnings
+from typing import Any, Callable, TypeVar
+
+from ipcore.validation import check_number
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The release after which the old names go.
+REMOVED_IN = "0.3"
+
+
+def warn_deprecated(old: str, new: str, *, stacklevel: int = 3) -> None:
+    """Warn that ``old`` is deprecated in favour of ``new`` (a :class:`DeprecationWarning`)."""
+    warnings.warn(f"{old} is deprecated and will be removed in ipcore {REMOVED_IN}; use {new}",
+                  DeprecationWarning, stacklevel=stacklevel)
+
+
+def renamed_function(new: F, old_name: str) -> F:
+    """``new`` under its old name ``old_name``: same signature, warns on each call.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> def gaussian_entropy_nats(d): return d
+    >>> old = renamed_function(gaussian_entropy_nats, "old_entropy")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = old(3)
+    >>> value, caught[0].category.__name__
+    (3, 'DeprecationWarning')
+    """
+    @functools.wraps(new)
+    def shim(*args: Any, **kwargs: Any) -> Any:
+        warn_deprecated(f"{old_name}()", f"{new.__name__}()")
+        return new(*args, **kwargs)
+
+    shim.__name__ = shim.__qualname__ = old_name
+    shim.__doc__ = f"Deprecated alias of :func:`{new.__module__}.{new.__name__}`."
+    shim.__wrapped__ = new  # type: ignore[attr-defined]
+    return shim  # type: ignore[return-value]
+
+
+def renamed_keywords(**renames: str) -> Callable[[F], F]:
+    """Accept old keyword names: ``@renamed_keywords(points="centers")`` maps ``points=`` to
+    ``centers=`` with a warning; passing both is a :class:`TypeError`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @renamed_keywords(points="centers")
+    ... def count(centers): return len(centers)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     n = count(points=[1, 2])
+    >>> n, str(caught[0].message).startswith("count(points=...) is deprecated")
+    (2, True)
+    """
+    def decorate(func: F) -> F:
+        params = inspect.signature(func).parameters
+        for old, new in renames.items():
+            if new not in params or old in params:
+                raise TypeError(f"renamed_keywords: {func.__name__} must take {new!r} and not {old!r}")
+
+        @functools.wraps(func)
+        def shim(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{func.__name__}() got both {old!r} (deprecated) and {new!r}; pass {new!r}")
+                    warn_deprecated(f"{func.__name__}({old}=...)", f"{new}=...")
+                    kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return shim  # type: ignore[return-value]
+
+    return decorate
+
+
+def renamed_attribute(new: str, old: str) -> property:
+    """A read-only property ``old`` that returns attribute ``new``, with a warning."""
+    def getter(self: Any) -> Any:
+        warn_deprecated(f"{type(self).__name__}.{old}", f".{new}")
+        return getattr(self, new)
+
+    return property(getter, doc=f"Deprecated alias of ``{new}``.")
+
+
+def variance_to_beta(position: int) -> Callable[[F], F]:
+    """For a function that took the noise *variance* σ² (argument ``position``, 0-based, or
+    keyword ``variance``) and now takes the noise standard deviation as keyword-only ``beta``:
+    old calls keep working, with a warning, as ``beta = sqrt(variance)``.
+
+    Only the old positional slot and keyword are converted, so an old call can never be
+    read silently as a β.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> @variance_to_beta(1)
+    ... def noise_std(t, *, beta): return beta
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     noise_std([0.0], 0.25), noise_std([0.0], variance=0.04), noise_std([0.0], beta=0.3)
+    (0.5, 0.2, 0.3)
+    """
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def shim(*args: Any, **kwargs: Any) -> Any:
+            variance = kwargs.pop("variance", None)
+            if len(args) > position:
+                if variance is not None:
+                    raise TypeError(f"{func.__name__}() got the variance twice")
+                variance, args = args[position], args[:position] + args[position + 1:]
+            if variance is not None:
+                if "beta" in kwargs:
+                    raise TypeError(f"{func.__name__}() got both a variance (deprecated) and beta; pass beta only")
+                warn_deprecated(f"{func.__name__}(..., variance)",
+                                f"{func.__name__}(..., beta=sqrt(variance)): beta is the noise standard deviation")
+                kwargs["beta"] = math.sqrt(check_number(variance, "variance"))
+            return func(*args, **kwargs)
+
+        return shim  # type: ignore[return-value]
+
+    return decorate
