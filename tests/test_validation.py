@@ -199,22 +199,41 @@ def test_gradient_statistics_before_any_update_are_nan_with_the_weight_norm(memb
 
 
 def test_every_chapter_means_something_by_each_profile_and_nothing_else():
-    """One set of profile names, checked in one place; each chapter module says what they mean."""
+    """One set of profile names, checked in one place; one registry says what each chapter means by them."""
     import importlib
     import pkgutil
 
     import ipcore.experiments
     from ipcore.config import PROFILE_NAMES
+    from ipcore.experiments.profiles import REGISTRY, chapter_settings
     from ipcore.validation import check_profile
 
-    tables = {}
     for info in pkgutil.iter_modules(ipcore.experiments.__path__):
         module = importlib.import_module(f"ipcore.experiments.{info.name}")
         if hasattr(module, "PROFILES"):
-            tables[info.name] = module.PROFILES
-    assert len(tables) >= 12
-    for name, table in tables.items():
+            assert REGISTRY[info.name] is module.PROFILES, info.name  # registered, not a table of its own
+    assert len(REGISTRY) >= 12
+    for name, table in REGISTRY.items():
         assert tuple(table) == PROFILE_NAMES, name
+        for profile in PROFILE_NAMES:
+            settings = chapter_settings(name, profile)
+            settings.clear()  # a copy: the registry keeps its own
+            assert chapter_settings(name, profile), name
     assert check_profile("paper") == "paper"
     with pytest.raises(ValueError, match=r"profile: must be one of \['paper', 'smoke'\], got 'full'"):
         check_profile("full")
+    with pytest.raises(ValueError, match="^study: "):
+        chapter_settings("no_such_chapter", "smoke")
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ({"smoke": {"epochs": 1}}, "must be"),
+    ({"paper": {"epochs": 1}, "smoke": {"epochs": 2}}, "must be"),
+    ({"smoke": {"epochs": 1}, "paper": {"epochs": 2, "lr": 0.1}}, "same parameters"),
+    ({"smoke": {"run": {"epochs": 1}}, "paper": {"run": {"lr": 0.1}}}, "same parameters"),
+])
+def test_a_profile_table_that_means_different_things_is_refused(table, message):
+    from ipcore.experiments.profiles import register_profiles
+
+    with pytest.raises(ValueError, match=message):
+        register_profiles("bad_study", table)

@@ -35,12 +35,13 @@ from ipcore.config import progress_bar
 from ipcore.data import correlated_gaussians, gaussian_blobs, mnist_splits, rectangles
 from ipcore.estimators import (autoencoder_compression, knn_label_information, knn_mutual_information, labels_entropy,
                                pca_compression)
+from ipcore.experiments.profiles import chapter_settings, register_profiles
 from ipcore.experiments.mnist import chunked_cross_entropy, chunked_logits
 from ipcore.experiments.saxe_nonlinearity import Plane, plane_slider_figure
 from ipcore.nets import CompressionCNN, Recorder, log_spaced_epochs, train
 from ipcore.nets.training import Snapshot
 from ipcore.seeding import derive_seed
-from ipcore.validation import check_profile, check_choice, check_number, check_positive_int, check_seed
+from ipcore.validation import check_choice, check_number, check_positive_int, check_seed
 
 #: The image tasks: the latent dimension per side, the image's side in pixels, the drawing.
 IMAGE_TASKS: dict[str, dict[str, Any]] = {
@@ -56,7 +57,7 @@ MODULES = ["ipcore.estimators", "ipcore.data", "ipcore.nets", "ipcore.experiment
 
 #: ``smoke`` runs in about a minute on two cores; ``paper`` is Butakov et al.'s grid and sample
 #: sizes for the images (their 2000 autoencoder epochs cut to 150) and a CNN of 60 epochs.
-PROFILES: dict[str, dict[str, Any]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"mi_grid": (0.0, 2.0, 4.0, 6.0), "n": 1000, "n_train": 2000, "ae_epochs": 40, "seeds": 1,
               "cnn": {"n_train": 2000, "epochs": 6, "n_log": 4, "n_record": 1000, "x_ae_epochs": 10,
                       "layer_ae_epochs": 8}},
@@ -64,12 +65,12 @@ PROFILES: dict[str, dict[str, Any]] = {
               "seeds": 1,
               "cnn": {"n_train": 8000, "epochs": 60, "n_log": 16, "n_record": 2000, "x_ae_epochs": 100,
                       "layer_ae_epochs": 40}},
-}
+})
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_profile(profile)])
+    return chapter_settings(__name__, profile)
 
 
 # ------------------------------------------------------------------------------ the images

@@ -37,17 +37,18 @@ from ipcore.data import NoisyLayer, correlated_gaussians, noisy_layer
 from ipcore.estimators import (binned_entropy, channel_information, gaussian_entropy, kde_entropy_bounds,
                                knn_entropy, knn_mutual_information, ksg_mutual_information, mine_mutual_information,
                                sp_mutual_information)
+from ipcore.experiments.profiles import chapter_settings, register_profiles
 from ipcore.plotting import beta_slider_figure
-from ipcore.validation import check_profile, check_beta, check_number, check_positive_int, check_seed
+from ipcore.validation import check_beta, check_number, check_positive_int, check_seed
 
 #: ``smoke`` is small enough for CI (about a minute); ``paper`` has n = 5000, the size
 #: Butakov et al. used, three seeds and the MI grid of their figures.
-PROFILES: dict[str, dict[str, Any]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"mi_grid": (0.0, 2.5, 5.0, 7.5, 10.0), "n": 1000, "seeds": 1, "mine_steps": 300,
               "sizes": (250, 1000), "dims": (1, 2, 4)},
     "paper": {"mi_grid": tuple(np.linspace(0.0, 10.0, 11)), "n": 5000, "seeds": 3, "mine_steps": 4000,
               "sizes": (250, 500, 1000, 2000, 5000), "dims": (1, 2, 4, 6, 10)},
-}
+})
 #: The estimators of each task, in the order of the figures' legends.
 GAUSSIAN_ESTIMATORS = ("kNN", "KSG", "MINE", "binning")
 LAYER_ESTIMATORS = ("SP", "kNN", "KDE upper bound", "binning (clean layer)", "MINE")
@@ -60,7 +61,7 @@ MODULES = ["ipcore.estimators", "ipcore.data.known_mi", "ipcore.experiments.esti
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_profile(profile)])
+    return chapter_settings(__name__, profile)
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:

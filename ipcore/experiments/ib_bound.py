@@ -28,20 +28,21 @@ from scipy.special import expit
 
 from ipcore.bottleneck import IBConvergenceWarning, IBCurve, binary_joint, ib_curve
 from ipcore.data.szt import ICOSAHEDRON, SZT_THRESHOLD, szt
-from ipcore.validation import check_profile, check_number, check_positive_int, check_positive_numbers
+from ipcore.experiments.profiles import chapter_settings, register_profiles
+from ipcore.validation import check_number, check_positive_int, check_positive_numbers
 
 #: Resolution of each profile: the β grid's step in log₂ β (IDNNs: 0.1) and the iteration limit.
-PROFILES: dict[str, dict[str, Any]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"log2_step": 0.3, "max_iter": 1500, "toy_betas": 24},
     "paper": {"log2_step": 0.1, "max_iter": 3000, "toy_betas": 60},
-}
+})
 IB_COLOUR, DUAL_COLOUR, HARD_COLOUR = "#3b528b", "#e8743b", "#5f5f5f"
 LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500", "#e8743b"]
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_profile(profile)])
+    return chapter_settings(__name__, profile)
 
 
 def check_chapter_parameters(*, sharpness: float, beta_min: float, beta_max: float, beta: float,

@@ -20,12 +20,13 @@ import plotly.graph_objects as go
 
 from ipcore.data import load_mnist
 from ipcore.nets.infinite_width import InfiniteEnsemble, ensemble_information
-from ipcore.validation import check_profile, check_number, check_positive_int, check_positive_numbers, check_seed
+from ipcore.experiments.profiles import chapter_settings, register_profiles
+from ipcore.validation import check_number, check_positive_int, check_positive_numbers, check_seed
 
-PROFILES: dict[str, dict[str, Any]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"train_size": 20, "test_size": 20, "n_times": 25, "n_samples": 200},
     "paper": {"train_size": 100, "test_size": 100, "n_times": 60, "n_samples": 1000},
-}
+})
 COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500", "#e8743b"]
 QUANTITIES = {
     "information": "I(X;Z) bounds",
@@ -37,7 +38,7 @@ QUANTITIES = {
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_profile(profile)])
+    return chapter_settings(__name__, profile)
 
 
 def check_chapter_parameters(*, train_size: int | None, test_size: int | None, weight_stds: Sequence[float],

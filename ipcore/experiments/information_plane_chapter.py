@@ -16,7 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from matplotlib.colors import LogNorm
 
-from ipcore.validation import check_profile, check_beta, check_beta_grid
+from ipcore.experiments.profiles import chapter_settings, register_profiles
+from ipcore.validation import check_beta, check_beta_grid
 from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
 from ipcore.plotting import beta_slider_figure
 
@@ -31,14 +32,14 @@ COMPRESSION_SHOWN = 0.05
 #: slider grid) and that grid. ``smoke`` (CI) trains 600 (400) epochs at 7.5× the paper's
 #: learning rate, so that fitting, compression and the fall of the gradient SNR all happen in
 #: seconds.
-PROFILES: dict[str, dict[str, Any]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"deterministic": {"n_networks": 4, "epochs": 600, "lr": 3e-3, "n_log": 70},
               "noisy": {"n_networks": 2, "epochs": 400, "lr": 3e-3, "n_log": 12, "replicas": 8},
               "betas": (0.005, 0.05)},
     "paper": {"deterministic": {"n_networks": 50, "epochs": 10000, "lr": 4e-4, "n_log": 400},
               "noisy": {"n_networks": 10, "epochs": 10000, "lr": 4e-4, "n_log": 30, "replicas": 30},
               "betas": (0.005, 0.01, 0.02, 0.05, 0.1)},
-}
+})
 
 
 def chapter_configs(profile: str, *, beta: float, betas: Sequence[float] | None = None, n_networks: int | None = None,
@@ -46,7 +47,7 @@ def chapter_configs(profile: str, *, beta: float, betas: Sequence[float] | None 
     """The chapter's deterministic config and its noisy configs keyed by β (the slider grid
     ``betas``, or the profile's, which must contain ``beta``). ``overrides`` (split, schedule,
     binning, batch size, seed, …) apply to all; None counts take the profile's."""
-    settings = PROFILES[check_profile(profile)]
+    settings = chapter_settings(__name__, profile)
     grid = check_beta_grid(settings["betas"] if betas is None else betas, check_beta(beta))
     det = {**settings["deterministic"], **({} if n_networks is None else {"n_networks": n_networks})}
     noisy = {**settings["noisy"], **({} if noisy_networks is None else {"n_networks": noisy_networks})}
@@ -57,7 +58,7 @@ def chapter_configs(profile: str, *, beta: float, betas: Sequence[float] | None 
 def chapter_config(profile: str, **overrides: Any) -> PlaneConfig:
     """One ensemble at ``profile``: the deterministic settings when ``beta`` is 0 (the default),
     the noisy ones otherwise, with ``overrides`` (validated by :class:`PlaneConfig`)."""
-    settings = PROFILES[check_profile(profile)]
+    settings = chapter_settings(__name__, profile)
     beta = overrides.get("beta", 0.0)
     return PlaneConfig(**{**settings["deterministic" if beta == 0 else "noisy"], **overrides})
 

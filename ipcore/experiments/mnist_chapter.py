@@ -10,25 +10,30 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ipcore.config import progress_bar
-from ipcore.validation import check_profile
+from ipcore.experiments.profiles import chapter_settings, register_profiles
+from ipcore.validation import check_profile  # noqa: F401 (the chapter checks its profile through ch.check_profile)
 from ipcore.experiments.mnist import LAYER_NAMES, MNISTConfig, MNISTRun, run_mnist
 from ipcore.plotting import beta_slider_figure, live_control, log_slider
 
-#: Run parameters per profile. ``smoke`` (CI): 2 000 training images, 4 epochs, 300 measured
-#: images. ``paper``: every training image found, 20 epochs, 1 000 measured images.
-PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {"epochs": 4, "n_train": 2000, "n_record": 300, "replicas": 10, "lr": 3e-3},
-    "paper": {"epochs": 20, "n_train": None, "n_record": 1000, "replicas": 20, "lr": 1e-3},
-}
-#: β of the noisy networks behind the histogram slider (β = 0 is the deterministic network).
-BETA_GRID: dict[str, tuple[float, ...]] = {"smoke": (0.05, 0.1, 0.2), "paper": (0.05, 0.1, 0.2, 0.4)}
+#: Run parameters per profile, and ``betas``: the β of the noisy networks behind the histogram
+#: slider (β = 0 is the deterministic network). ``smoke`` (CI): 2 000 training images, 4 epochs,
+#: 300 measured images. ``paper``: every training image found, 20 epochs, 1 000 measured images.
+PROFILES = register_profiles(__name__, {
+    "smoke": {"epochs": 4, "n_train": 2000, "n_record": 300, "replicas": 10, "lr": 3e-3, "betas": (0.05, 0.1, 0.2)},
+    "paper": {"epochs": 20, "n_train": None, "n_record": 1000, "replicas": 20, "lr": 1e-3,
+              "betas": (0.05, 0.1, 0.2, 0.4)},
+})
+#: The slider grid of each profile (a view of ``PROFILES``).
+BETA_GRID: dict[str, tuple[float, ...]] = {profile: settings["betas"] for profile, settings in PROFILES.items()}
 WITHIN, ACROSS = "#3b528b", "#e8743b"
 
 
 
 def chapter_config(profile: str, **overrides: Any) -> MNISTConfig:
     """The :class:`MNISTConfig` of ``profile`` with ``overrides`` (validated by MNISTConfig)."""
-    return MNISTConfig(**{**PROFILES[check_profile(profile)], **overrides})
+    settings = chapter_settings(__name__, profile)
+    del settings["betas"]
+    return MNISTConfig(**{**settings, **overrides})
 
 
 def run_all(configs: Mapping[Any, MNISTConfig], *, device: str | None = None, data_path: str | None = None,

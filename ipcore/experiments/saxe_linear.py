@@ -27,19 +27,20 @@ from ipcore.estimators.closed_forms import linear_layer_information
 from ipcore.nets.models import DeepLinearNetwork
 from ipcore.nets.training import Recorder, Snapshot, log_spaced_epochs, train
 from ipcore.seeding import derive_seed, make_generator, seed_everything
-from ipcore.validation import (check_profile, check_int, check_number, check_positive_int, check_positive_numbers,
+from ipcore.experiments.profiles import chapter_settings, register_profiles
+from ipcore.validation import (check_int, check_number, check_positive_int, check_positive_numbers,
                                check_seed)
 
-PROFILES: dict[str, dict[str, Any]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"epochs": 2000, "n_log": 40, "sample_sizes": (50, 100, 400), "many_samples": 4},
     "paper": {"epochs": 20000, "n_log": 150, "sample_sizes": (25, 50, 100, 200, 400, 1000), "many_samples": 10},
-}
+})
 LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500", "#e8743b"]
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_profile(profile)])
+    return chapter_settings(__name__, profile)
 
 
 @dataclass(frozen=True)

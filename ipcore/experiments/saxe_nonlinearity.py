@@ -33,13 +33,14 @@ from ipcore.config import progress_bar, resolve_device
 from ipcore.data.mnist import load_mnist, mnist_splits
 from ipcore.estimators import (SZT_EDGES, binned_neuron_information, kde_information_batch, labels_entropy,
                                noisy_neuron_information)
+from ipcore.experiments.profiles import chapter_settings, register_profiles
 from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
 from ipcore.experiments.mnist import chunked_cross_entropy, chunked_logits
 from ipcore.experiments.saxe_linear import compression
 from ipcore.nets.models import ACTIVATIONS, NoisyMLP
 from ipcore.nets.training import SCHEDULES, Recorder, Snapshot, logging_schedule, train
 from ipcore.plotting import PlacedTrace, beta_slider_figure
-from ipcore.validation import (check_profile, check_choice, check_int, check_number, check_positive_int, check_positive_numbers,
+from ipcore.validation import (check_choice, check_int, check_number, check_positive_int, check_positive_numbers,
                                check_seed)
 
 #: The activations Saxe et al. compare; the first two saturate on both sides, the last two on one.
@@ -59,19 +60,19 @@ SZT_SETUP: dict[str, Any] = {"batch_size": 256, "optimizer": "adam", "init": "tr
 #: MNIST networks 30 epochs on 4 000 images at 50× its rate, so that fitting and (for tanh)
 #: compression happen in seconds. ``paper`` keeps the authors' learning rates; its MNIST
 #: networks train 1 000 epochs, not their 10 000 (see the chapter).
-PROFILES: dict[str, dict[str, Any]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"neuron": {"n_weights": 25, "sigmas": (0.05, 0.1, 0.2)},
               "szt": {"n_networks": 2, "epochs": 400, "lr": 3e-3, "schedule": "log10", "n_log": 8},
               "mnist": {"n_train": 4000, "n_measure": 1500, "epochs": 30, "lr": 0.05, "n_log": 8}},
     "paper": {"neuron": {"n_weights": 80, "sigmas": (0.01, 0.02, 0.05, 0.1, 0.2)},
               "szt": {"n_networks": 10, "epochs": 10000, "lr": 4e-4, "schedule": "log10", "n_log": 60},
               "mnist": {"n_train": None, "n_measure": 10000, "epochs": 1000, "lr": 0.001, "n_log": 30}},
-}
+})
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return {k: dict(v) for k, v in PROFILES[check_profile(profile)].items()}
+    return chapter_settings(__name__, profile)
 
 
 # ------------------------------------------------------------------------------ one neuron

@@ -21,11 +21,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ipcore.experiments.profiles import chapter_settings, register_profiles
 from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
 from ipcore.experiments.information_plane_chapter import snr, snr_transition
 from ipcore.experiments.saxe_linear import compression
 from ipcore.experiments.saxe_nonlinearity import LAYER_COLOURS, SZT_SETUP, Plane, check_activations, szt_planes
-from ipcore.validation import check_profile, check_choice, check_number, check_positive_int, check_seed
+from ipcore.validation import check_choice, check_number, check_positive_int, check_seed
 
 #: The two regimes: the training batch size (None: the whole training set).
 REGIMES: dict[str, int | None] = {"mini-batch": 256, "full batch": None}
@@ -34,15 +35,15 @@ MEASUREMENT_BATCH = 256
 
 #: ``smoke`` trains 400 epochs at 7.5× the paper's learning rate (binning only); ``paper``
 #: trains ibsgd's 10 000 epochs at its rate, 10 networks per activation and regime.
-PROFILES: dict[str, dict[str, Any]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"n_networks": 2, "epochs": 400, "lr": 3e-3, "schedule": "log10", "n_log": 16},
     "paper": {"n_networks": 10, "epochs": 10000, "lr": 4e-4, "schedule": "log10", "n_log": 60},
-}
+})
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_profile(profile)])
+    return chapter_settings(__name__, profile)
 
 
 def configs(profile: str, activations: Sequence[str] = ("tanh", "relu"), *, n_networks: int | None = None,

@@ -21,7 +21,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ipcore.validation import check_profile, check_beta, check_number, check_positive_int
+from ipcore.experiments.profiles import chapter_settings, register_profiles
+from ipcore.validation import check_beta, check_number, check_positive_int
 from ipcore.estimators import gaussian_entropy, mixture_entropy_1d, mixture_log_density
 from ipcore.nets.models import SingleNeuron
 from ipcore.nets.training import Recorder, log_spaced_epochs, train
@@ -115,15 +116,15 @@ def density_over_epochs(run: SingleNeuronRun, beta: float, grid: np.ndarray) -> 
 
 #: Resolution of each profile: ``smoke`` runs in seconds in CI, ``paper`` is
 #: the full-resolution figure.
-PROFILES: dict[str, dict[str, int]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"n_records": 40, "n_grid": 241, "n_slider": 7},
     "paper": {"n_records": 120, "n_grid": 321, "n_slider": 11},
-}
+})
 
 
 def profile_settings(profile: str) -> dict[str, int]:
     """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_profile(profile)])
+    return chapter_settings(__name__, profile)
 
 
 def check_chapter_parameters(

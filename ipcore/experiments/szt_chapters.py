@@ -19,23 +19,22 @@ from matplotlib.colors import LogNorm
 
 from ipcore.estimators.clustering import labels_entropy, nearest_neighbour_distances, diameter_clusters
 from ipcore.config import progress_bar
-from ipcore.validation import check_profile
+from ipcore.experiments.profiles import chapter_settings, register_profiles
+from ipcore.validation import check_profile  # noqa: F401 (the chapters check their profile through ch.check_profile)
 from ipcore.estimators import binned_entropy
 from ipcore.experiments.szt import SZTConfig, SZTRun, run_szt
 from ipcore.plotting import beta_slider_figure, information_lines, live_control, log_slider
 
-#: Run parameters per profile. ``paper`` is the paper's setting; ``smoke`` (CI) runs 500
-#: epochs with a 25× larger learning rate, so that the same fit-then-compress dynamics
-#: happen in 500 epochs instead of 10 000, and keeps R = 10 noisy passes per input.
-PROFILES: dict[str, dict[str, Any]] = {
-    "smoke": {"epochs": 500, "n_log": 20, "lr": 0.01, "replicas": 10},
-    "paper": {"epochs": 10000, "n_log": 100, "lr": 4e-4, "replicas": 100},
-}
-#: β values of the precomputed slider grid per profile.
-BETA_GRID: dict[str, tuple[float, ...]] = {
-    "smoke": (0.005, 0.02, 0.1),
-    "paper": (0.005, 0.01, 0.02, 0.05, 0.1),
-}
+#: Run parameters per profile and the β values of the precomputed slider grid (``betas``).
+#: ``paper`` is the paper's setting; ``smoke`` (CI) runs 500 epochs with a 25× larger
+#: learning rate, so that the same fit-then-compress dynamics happen in 500 epochs instead of
+#: 10 000, and keeps R = 10 noisy passes per input.
+PROFILES = register_profiles(__name__, {
+    "smoke": {"epochs": 500, "n_log": 20, "lr": 0.01, "replicas": 10, "betas": (0.005, 0.02, 0.1)},
+    "paper": {"epochs": 10000, "n_log": 100, "lr": 4e-4, "replicas": 100, "betas": (0.005, 0.01, 0.02, 0.05, 0.1)},
+})
+#: The slider grid of each profile (a view of ``PROFILES``).
+BETA_GRID: dict[str, tuple[float, ...]] = {profile: settings["betas"] for profile, settings in PROFILES.items()}
 LN_4096 = math.log(4096)
 LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500"]
 CLASS_COLOURS = ["#3b528b", "#e8743b"]
@@ -44,7 +43,9 @@ CLASS_COLOURS = ["#3b528b", "#e8743b"]
 
 def chapter_config(profile: str, **overrides: Any) -> SZTConfig:
     """The :class:`SZTConfig` of ``profile`` with ``overrides`` (which are validated by SZTConfig)."""
-    return SZTConfig(**{**PROFILES[check_profile(profile)], **overrides})
+    settings = chapter_settings(__name__, profile)
+    del settings["betas"]
+    return SZTConfig(**{**settings, **overrides})
 
 
 def run_all(configs: Mapping[Any, SZTConfig], *, progress: bool = True) -> dict[Any, SZTRun]:

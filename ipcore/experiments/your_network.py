@@ -11,18 +11,19 @@ from typing import Any
 import torch
 
 from ipcore.data import mnist_splits
-from ipcore.validation import check_profile, check_number, check_positive_int, check_seed
+from ipcore.experiments.profiles import chapter_settings, register_profiles
+from ipcore.validation import check_number, check_positive_int, check_seed
 
 #: ``smoke``: 2 000 training images, 4 epochs, 300 measured; ``paper``: 8 000, 30 epochs, 1 000.
-PROFILES: dict[str, dict[str, Any]] = {
+PROFILES = register_profiles(__name__, {
     "smoke": {"n_train": 2000, "epochs": 4, "n_measure": 300, "replicas": 4},
     "paper": {"n_train": 8000, "epochs": 30, "n_measure": 1000, "replicas": 10},
-}
+})
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
     """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
-    return dict(PROFILES[check_profile(profile)])
+    return chapter_settings(__name__, profile)
 
 
 def check_chapter_parameters(*, beta: float, lr: float, batch_size: int, seed: int) -> None:
