@@ -35,7 +35,22 @@ CACHE_ENV = "IPCORE_CACHE"
 
 
 def cache_root() -> Path:
-    """The cache folder (created on first use)."""
+    """The cache folder (created on first use).
+
+    Returns
+    -------
+    pathlib.Path
+        ``$IPCORE_CACHE`` if set, else ``~/.cache/ipcore``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from pathlib import Path
+    >>> from unittest import mock
+    >>> with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, {"IPCORE_CACHE": tmp}):
+    ...     cache_root() == Path(tmp)
+    True
+    """
     root = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "ipcore")
     root.mkdir(parents=True, exist_ok=True)
     return root
@@ -51,7 +66,32 @@ def _source_files(module_name: str) -> list[tuple[str, Path]]:
 
 
 def code_version(modules: Iterable[str]) -> str:
-    """SHA-256 of the source of the named modules or packages (e.g. ``["ipcore.nets.training", "ipcore.estimators"]``)."""
+    """SHA-256 of the source of the named modules or packages (e.g. ``["ipcore.nets.training", "ipcore.estimators"]``).
+
+    A package counts with every ``.py`` file in its folder, so that a new
+    submodule cannot be forgotten. Order and repetitions of the names do not matter.
+
+    Parameters
+    ----------
+    modules : iterable of str
+        Importable module or package names.
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits.
+
+    Raises
+    ------
+    ImportError
+        If a name cannot be imported.
+
+    Examples
+    --------
+    >>> version = code_version(["ipcore.seeding", "ipcore.config"])
+    >>> len(version), version == code_version(["ipcore.config", "ipcore.seeding", "ipcore.config"])
+    (64, True)
+    """
     digest = hashlib.sha256()
     for name in sorted(set(modules)):
         for label, path in _source_files(name):
@@ -75,13 +115,62 @@ def _canonical(value: Any) -> Any:
 
 
 def cache_key(params: dict[str, Any], modules: Iterable[str]) -> str:
-    """Key of a result: its parameters (canonical JSON) and the version of its code."""
+    """Key of a result: its parameters (canonical JSON) and the version of its code.
+
+    Parameters
+    ----------
+    params : dict
+        The parameters of the computation: nested dicts, lists, tuples, ``None``,
+        bools, ints, strings, floats (keyed by their exact ``repr``) and arrays
+        (keyed by their values).
+    modules : iterable of str
+        The modules whose source computes the result (:func:`ipcore.cache.code_version`).
+
+    Returns
+    -------
+    str
+        32 hexadecimal digits (a truncated SHA-256).
+
+    Raises
+    ------
+    ValueError
+        If ``params`` holds a value of another type (the message starts with ``parameters:``).
+
+    Examples
+    --------
+    >>> key = cache_key({"beta": 0.1, "seed": 0}, modules=["ipcore.seeding"])
+    >>> len(key), key == cache_key({"seed": 0, "beta": 0.1}, modules=["ipcore.seeding"])
+    (32, True)
+    >>> key == cache_key({"beta": 0.1, "seed": 1}, modules=["ipcore.seeding"])
+    False
+    >>> cache_key({"betas": {0.1}}, modules=[])
+    Traceback (most recent call last):
+    ...
+    ValueError: parameters: cannot key a cache entry on a set ({0.1})
+    """
     text = json.dumps({"params": _canonical(params), "code": code_version(modules)}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def process_alive(pid: int) -> bool:
-    """Whether a process of this id runs (on this machine)."""
+    """Whether a process of this id runs (on this machine).
+
+    Parameters
+    ----------
+    pid : int
+        A process id.
+
+    Returns
+    -------
+    bool
+        True for a running process, this user's or another's.
+
+    Examples
+    --------
+    >>> import os
+    >>> process_alive(os.getpid()), process_alive(99_999_999)  # beyond any system's largest pid
+    (True, False)
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -97,14 +186,49 @@ HOST = socket.gethostname().replace(".", "_") or "localhost"
 
 def process_token() -> str:
     """``<pid>@<host>``: who writes a temporary, so that a cache folder shared by several
-    machines never has one machine delete another's temporaries as orphans."""
+    machines never has one machine delete another's temporaries as orphans.
+
+    Returns
+    -------
+    str
+        This process's id and :data:`HOST`, the machine's name with dots replaced by ``_``.
+
+    Examples
+    --------
+    >>> import os
+    >>> process_token() == f"{os.getpid()}@{HOST}"
+    True
+    """
     return f"{os.getpid()}@{HOST}"
 
 
 def remove_orphaned(folder: Path, prefix: str) -> list[Path]:
     """Delete the files of ``folder`` named ``<prefix><pid>[@<host>].<anything>`` whose process has
     exited (what a killed run leaves: temporaries, kernel sockets); returns them. Files of
-    another host are left alone: whether their process lives cannot be seen from here."""
+    another host are left alone: whether their process lives cannot be seen from here.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The folder to sweep (not its subfolders).
+    prefix : str
+        What the names start with before the process id.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files deleted.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     for owner in (os.getpid(), 99_999_999, "99999999@elsewhere"):
+    ...         _ = Path(tmp, f"result.pt.{owner}.tmp").write_bytes(b"")
+    ...     [path.name for path in remove_orphaned(Path(tmp), "result.pt.")]
+    ['result.pt.99999999.tmp']
+    """
     removed = []
     for path in Path(folder).glob(f"{glob.escape(prefix)}*"):
         pid, _, host = path.name[len(prefix):].split(".", 1)[0].partition("@")
@@ -126,11 +250,38 @@ _NUMPY_GLOBALS = {"numpy.ndarray", "numpy.dtype", "numpy._core.multiarray._recon
 
 
 class CacheWarning(UserWarning):
-    """A cache entry could not be read or written; the computation goes on without it."""
+    """A cache entry could not be read or written; the computation goes on without it.
+
+    Examples
+    --------
+    A damaged result is set aside, with this warning, and counts as absent:
+
+    >>> import tempfile, warnings
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     run = CachedRun("demo", {"beta": 0.1}, modules=[], root=Path(tmp))
+    ...     run.result_path.parent.mkdir()
+    ...     _ = run.result_path.write_bytes(b"half a file")
+    ...     with warnings.catch_warnings(record=True) as caught:
+    ...         warnings.simplefilter("always")
+    ...         print(run.done, caught[0].category.__name__)
+    False CacheWarning
+    """
 
 
 class CorruptEntry(ValueError):
-    """A cache file that is truncated, altered, of another format, or names a class ipcore does not store."""
+    """A cache file that is truncated, altered, of another format, or names a class ipcore does not store.
+
+    A :class:`ValueError`; its message starts with the file's path.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> checked_payload(b"not a cache entry", Path("entry.pt"))
+    Traceback (most recent call last):
+    ...
+    ipcore.cache.CorruptEntry: entry.pt: not an ipcore cache entry (empty, truncated, or written by another program)
+    """
 
 
 def atomic_save(obj: Any, path: Path) -> None:
@@ -138,6 +289,33 @@ def atomic_save(obj: Any, path: Path) -> None:
     ``path``, then rename it into place: ``path`` holds the old entry or the whole new one, never part.
 
     A full disk raises ``OSError`` (ENOSPC) saying "no space left on <folder>", with no partial file left.
+
+    Parameters
+    ----------
+    obj : object
+        What to store: tensors, numpy arrays, plain containers and numbers, and
+        instances of ipcore's own classes (what :func:`ipcore.cache.safe_load` reads back).
+    path : pathlib.Path
+        The entry's file; its folder is created.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written (a full disk: "no space left on <folder>").
+
+    Examples
+    --------
+    >>> import tempfile, torch
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "demo" / "entry.pt"
+    ...     atomic_save({"mi": torch.tensor([0.5, 1.0]), "epochs": 3}, path)
+    ...     print(path.read_bytes().startswith(MAGIC), safe_load(path)["epochs"], sorted(p.name for p in path.parent.iterdir()))
+    True 3 ['entry.pt']
     """
     buffer = io.BytesIO()
     torch.save(obj, buffer)
@@ -185,7 +363,41 @@ def _numpy_dtype_classes() -> list[type]:
 
 def checked_payload(raw: bytes, path: Path) -> bytes:
     """The torch.save stream inside an entry's bytes, after its checksum is checked (raises
-    :class:`CorruptEntry` naming ``path``). Nothing is unpickled here."""
+    :class:`CorruptEntry` naming ``path``). Nothing is unpickled here.
+
+    Parameters
+    ----------
+    raw : bytes
+        The entry file's contents.
+    path : pathlib.Path
+        The file, named in the error.
+
+    Returns
+    -------
+    bytes
+        The payload: ``raw`` after :data:`MAGIC` and the digest, or ``raw`` itself for an
+        entry written before checksums existed (a bare torch.save zip).
+
+    Raises
+    ------
+    CorruptEntry
+        If the checksum does not match, or ``raw`` is not an ipcore cache entry.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "entry.pt"
+    ...     atomic_save([1, 2, 3], path)
+    ...     raw = path.read_bytes()
+    >>> checked_payload(raw, path).startswith(b"PK")  # a torch.save zip
+    True
+    >>> checked_payload(raw[:-1], Path("entry.pt"))
+    Traceback (most recent call last):
+    ...
+    ipcore.cache.CorruptEntry: entry.pt: checksum mismatch (the file was truncated or altered)
+    """
     head = len(MAGIC) + _DIGEST_BYTES
     if raw.startswith(MAGIC):
         payload = raw[head:]
@@ -203,6 +415,40 @@ def safe_load(path: Path) -> Any:
 
     Entries written before checksums existed (a bare torch.save file) are read the same
     way, without the checksum. Raises :class:`CorruptEntry` naming ``path`` for anything else.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The entry's file.
+
+    Returns
+    -------
+    object
+        What was stored.
+
+    Raises
+    ------
+    CorruptEntry
+        If the file is truncated, altered, of another format, or names a class
+        that ipcore does not store (a crafted file cannot run code).
+    OSError
+        If the file cannot be read.
+
+    Examples
+    --------
+    >>> import fractions, tempfile
+    >>> from pathlib import Path
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "entry.pt"
+    >>> atomic_save({"beta": 0.1, "layers": [1, 2]}, path)
+    >>> safe_load(path)
+    {'beta': 0.1, 'layers': [1, 2]}
+    >>> atomic_save(fractions.Fraction(1, 3), path)  # a class outside ipcore
+    >>> safe_load(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ipcore.cache.CorruptEntry: .../entry.pt: names ['fractions.Fraction'], which ipcore does not store; not loaded
+    >>> tmp.cleanup()
     """
     payload = checked_payload(path.read_bytes(), path)
     try:
@@ -220,7 +466,39 @@ def safe_load(path: Path) -> Any:
 
 
 def set_aside(path: Path, why: str) -> Path:
-    """Move a bad entry to ``<kind>/corrupt/`` (kept for inspection, out of the way) and warn, naming it."""
+    """Move a bad entry to ``<kind>/corrupt/`` (kept for inspection, out of the way) and warn, naming it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The bad entry, in its ``<kind>`` folder.
+    why : str
+        What is wrong with it, the start of the warning.
+
+    Returns
+    -------
+    pathlib.Path
+        Where it went: ``<kind>/corrupt/<name>.<unix time>``.
+
+    Warns
+    -----
+    CacheWarning
+        ``"<why>; set aside as <target>, recomputing"``.
+
+    Examples
+    --------
+    >>> import tempfile, warnings
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "demo" / "entry.pt"
+    ...     path.parent.mkdir()
+    ...     _ = path.write_bytes(b"junk")
+    ...     with warnings.catch_warnings(record=True) as caught:
+    ...         warnings.simplefilter("always")
+    ...         target = set_aside(path, "entry.pt: damaged")
+    ...     print(path.exists(), target.parent.name, target.read_bytes(), caught[0].category.__name__)
+    False corrupt b'junk' CacheWarning
+    """
     folder = path.parent / "corrupt"
     folder.mkdir(exist_ok=True)
     target = folder / f"{path.name}.{int(time.time())}"
@@ -236,12 +514,47 @@ def set_aside(path: Path, why: str) -> Path:
 class CachedRun:
     """The cache entry (result and checkpoint) of one computation.
 
-    >>> run = CachedRun("szt", params, modules=["ipcore.nets.training", "ipcore.nets.models"])
-    >>> if run.done: result = run.load()
+    The result is ``<root>/<kind>/<key>.pt``, the checkpoint ``<key>.ckpt.pt`` beside it
+    (with the segment files of its :attr:`APPEND_ONLY` list), the key being
+    :func:`ipcore.cache.cache_key` of ``params`` and ``modules``. Temporaries left
+    by killed runs of the same key are removed when the entry is opened.
 
     A corrupt entry is set aside with a :class:`CacheWarning` and treated as absent; a
     write that fails (a full disk) warns and leaves the previous entry as it was, so
     the computation in progress is never lost to its cache.
+
+    Parameters
+    ----------
+    kind : str
+        The kind of computation, a plain name (an identifier): the entry's folder.
+    params : dict
+        Its parameters (what :func:`ipcore.cache.cache_key` accepts).
+    modules : iterable of str
+        The modules whose code computes it; a change in their source changes the key.
+    root : pathlib.Path, optional
+        The cache folder; :func:`ipcore.cache.cache_root` by default.
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not a plain name, or ``params`` holds a value that cannot be keyed.
+
+    See Also
+    --------
+    :func:`ipcore.cache.cached` : Load or compute and store, in one call.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     run = CachedRun("szt", {"beta": 0.1}, modules=["ipcore.seeding"], root=Path(tmp))
+    ...     print(run.done)
+    ...     run.save({"mi": 1.5})
+    ...     again = CachedRun("szt", {"beta": 0.1}, modules=["ipcore.seeding"], root=Path(tmp))
+    ...     print(again.done, again.load(), again.result_path.parent.name)
+    False
+    True {'mi': 1.5} szt
     """
 
     _MISSING = object()
@@ -288,7 +601,19 @@ class CachedRun:
     @property
     def stored(self) -> bool:
         """Whether a result file is there whose checksum matches: cheaper than :attr:`done` (it
-        does not unpickle a large result), for a scheduler deciding what is left to compute."""
+        does not unpickle a large result), for a scheduler deciding what is left to compute.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     run = CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp))
+        ...     before = run.stored
+        ...     run.save([1, 2, 3])
+        ...     print(before, run.stored)
+        False True
+        """
         try:
             checked_payload(self.result_path.read_bytes(), self.result_path)
         except (OSError, CorruptEntry):
@@ -297,12 +622,48 @@ class CachedRun:
 
     @property
     def done(self) -> bool:
-        """Whether a valid result is stored (it is read, and checked, once)."""
+        """Whether a valid result is stored (it is read, and checked, once).
+
+        A damaged result is set aside with a :class:`CacheWarning` and counts as absent.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     run = CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp))
+        ...     before = run.done
+        ...     run.save({"mi": 0.3})
+        ...     print(before, CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp)).done)
+        False True
+        """
         if self._result is self._MISSING:
             self._result = self._read(self.result_path)
         return self._result is not self._MISSING
 
     def load(self) -> Any:
+        """The stored result.
+
+        Returns
+        -------
+        object
+            What :meth:`save` stored.
+
+        Raises
+        ------
+        FileNotFoundError
+            If no valid result is stored (see :attr:`done`).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     run = CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp))
+        ...     run.save({"mi": 0.3})
+        ...     print(CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp)).load())
+        {'mi': 0.3}
+        """
         if not self.done:
             raise FileNotFoundError(f"{self.result_path}: no valid result stored")
         return self._result
@@ -317,6 +678,31 @@ class CachedRun:
             return False
 
     def save(self, result: Any) -> None:
+        """Store ``result`` atomically and delete the checkpoint, which it supersedes.
+
+        A write that fails (a full disk) warns with a :class:`CacheWarning` and leaves
+        the previous entry and the checkpoint as they were.
+
+        Parameters
+        ----------
+        result : object
+            What to store (see :func:`ipcore.cache.atomic_save`).
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     run = CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp))
+        ...     run.save_checkpoint({"epoch": 5})
+        ...     run.save({"mi": 0.3})
+        ...     print(run.done, run.checkpoint_path.exists())
+        True False
+        """
         if self._write(result, self.result_path):
             self._result = result
             self.checkpoint_path.unlink(missing_ok=True)
@@ -326,7 +712,25 @@ class CachedRun:
 
     def load_checkpoint(self) -> Any | None:
         """The last checkpoint, its append-only list reassembled from its segments; None if there
-        is none, or if it or a segment it names is damaged (set aside with a warning)."""
+        is none, or if it or a segment it names is damaged (set aside with a warning).
+
+        Returns
+        -------
+        object or None
+            What :meth:`save_checkpoint` was last given, or ``None``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     run = CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp))
+        ...     print(run.load_checkpoint())
+        ...     run.save_checkpoint({"epoch": 2, "snapshots": ["a", "b"]})
+        ...     print(CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp)).load_checkpoint())
+        None
+        {'epoch': 2, 'snapshots': ['a', 'b']}
+        """
         state = self._read(self.checkpoint_path)
         if state is self._MISSING:
             return None
@@ -348,7 +752,36 @@ class CachedRun:
 
     def save_checkpoint(self, state: Any) -> None:
         """Write ``state`` as the checkpoint: what its :attr:`APPEND_ONLY` list gained since the
-        last save goes to a new segment file first, then the rest, naming the segments."""
+        last save goes to a new segment file first, then the rest, naming the segments.
+
+        A write that fails (a full disk) warns with a :class:`CacheWarning` and leaves
+        the previous checkpoint whole.
+
+        Parameters
+        ----------
+        state : object
+            The state to resume from; for a dict, its ``"snapshots"`` list may only
+            grow from one save to the next (a shorter one starts the segments again).
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        The second save writes only the new snapshot:
+
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     run = CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp))
+        ...     run.save_checkpoint({"epoch": 1, "snapshots": [10]})
+        ...     run.save_checkpoint({"epoch": 2, "snapshots": [10, 20]})
+        ...     print(sorted(path.name.split(".", 1)[1] for path in run.checkpoint_path.parent.iterdir()))
+        ...     print(run.load_checkpoint())
+        ['ckpt.pt', 'ckpt.seg0-1.pt', 'ckpt.seg1-2.pt']
+        {'epoch': 2, 'snapshots': [10, 20]}
+        """
         items = state.get(self.APPEND_ONLY) if isinstance(state, dict) else None
         if not isinstance(items, list):
             self._write(state, self.checkpoint_path)
@@ -364,7 +797,49 @@ class CachedRun:
 
 
 def cached(kind: str, params: dict[str, Any], compute: Callable[[], Any], *, modules: Iterable[str]) -> Any:
-    """``compute()``'s result, loaded from the cache when the same parameters and code ran before."""
+    """``compute()``'s result, loaded from the cache when the same parameters and code ran before.
+
+    Parameters
+    ----------
+    kind : str
+        The kind of computation, a plain name (the entry's folder).
+    params : dict
+        Its parameters, the key of the entry with ``modules``.
+    compute : callable
+        Computes the result, called without arguments on a miss.
+    modules : iterable of str
+        The modules whose code computes it.
+
+    Returns
+    -------
+    object
+        The stored result, or ``compute()``'s (then stored).
+
+    Raises
+    ------
+    ValueError
+        If ``kind`` is not a plain name, or ``params`` holds a value that cannot be keyed.
+
+    See Also
+    --------
+    :class:`ipcore.cache.CachedRun` : The entry, for checkpoints and finer control.
+
+    Examples
+    --------
+    The second call loads what the first computed:
+
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> calls = []
+    >>> def compute():
+    ...     calls.append(1)
+    ...     return {"mi": 0.7}
+    >>> with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, {"IPCORE_CACHE": tmp}):
+    ...     first = cached("demo", {"beta": 0.1}, compute, modules=["ipcore.seeding"])
+    ...     second = cached("demo", {"beta": 0.1}, compute, modules=["ipcore.seeding"])
+    >>> first == second == {"mi": 0.7}, len(calls)
+    (True, 1)
+    """
     run = CachedRun(kind, params, modules=modules)
     if run.done:
         return run.load()

@@ -22,13 +22,54 @@ REMOVED_IN = "0.3"
 
 
 def warn_deprecated(old: str, new: str, *, stacklevel: int = 3) -> None:
-    """Warn that ``old`` is deprecated in favour of ``new`` (a :class:`DeprecationWarning`)."""
+    """Warn that ``old`` is deprecated in favour of ``new`` (a :class:`DeprecationWarning`).
+
+    Parameters
+    ----------
+    old : str
+        The deprecated spelling, as the user wrote it (``"f(points=...)"``).
+    new : str
+        What to write instead.
+    stacklevel : int, default 3
+        Passed to :func:`warnings.warn`: 3 points at the caller of the shim that warns.
+
+    Returns
+    -------
+    None
+
+    Warns
+    -----
+    DeprecationWarning
+        ``"<old> is deprecated and will be removed in ipcore <REMOVED_IN>; use <new>"``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_deprecated("old_name()", "new_name()", stacklevel=2)
+    >>> print(caught[0].message)
+    old_name() is deprecated and will be removed in ipcore 0.3; use new_name()
+    """
     warnings.warn(f"{old} is deprecated and will be removed in ipcore {REMOVED_IN}; use {new}",
                   DeprecationWarning, stacklevel=stacklevel)
 
 
 def renamed_function(new: F, old_name: str) -> F:
     """``new`` under its old name ``old_name``: same signature, warns on each call.
+
+    Parameters
+    ----------
+    new : callable
+        The function under its new name.
+    old_name : str
+        The name it had.
+
+    Returns
+    -------
+    callable
+        A function named ``old_name`` that warns with a :class:`DeprecationWarning`,
+        then returns ``new(*args, **kwargs)``.
 
     Examples
     --------
@@ -55,6 +96,22 @@ def renamed_function(new: F, old_name: str) -> F:
 def renamed_keywords(**renames: str) -> Callable[[F], F]:
     """Accept old keyword names: ``@renamed_keywords(points="centers")`` maps ``points=`` to
     ``centers=`` with a warning; passing both is a :class:`TypeError`.
+
+    Parameters
+    ----------
+    **renames : str
+        Old keyword name → new keyword name.
+
+    Returns
+    -------
+    callable
+        The decorator.
+
+    Raises
+    ------
+    TypeError
+        When decorating, if the function does not take a new name or still takes an
+        old one; when calling, if both the old and the new keyword are given.
 
     Examples
     --------
@@ -89,7 +146,32 @@ def renamed_keywords(**renames: str) -> Callable[[F], F]:
 
 
 def renamed_attribute(new: str, old: str) -> property:
-    """A read-only property ``old`` that returns attribute ``new``, with a warning."""
+    """A read-only property ``old`` that returns attribute ``new``, with a warning.
+
+    Parameters
+    ----------
+    new : str
+        The attribute's name.
+    old : str
+        Its deprecated name, the name the property is assigned to in the class body.
+
+    Returns
+    -------
+    property
+        Reading it warns with a :class:`DeprecationWarning`, then returns ``getattr(self, new)``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> class Layer:
+    ...     centers = [0.0, 1.0]
+    ...     centres = renamed_attribute("centers", "centres")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = Layer().centres
+    >>> value, str(caught[0].message).startswith("Layer.centres is deprecated")
+    ([0.0, 1.0], True)
+    """
     def getter(self: Any) -> Any:
         warn_deprecated(f"{type(self).__name__}.{old}", f".{new}")
         return getattr(self, new)
@@ -104,6 +186,23 @@ def variance_to_beta(position: int) -> Callable[[F], F]:
 
     Only the old positional slot and keyword are converted, so an old call can never be
     read silently as a β.
+
+    Parameters
+    ----------
+    position : int
+        The 0-based position the variance had among the positional arguments.
+
+    Returns
+    -------
+    callable
+        The decorator.
+
+    Raises
+    ------
+    TypeError
+        When calling, if the variance is given twice, or both a variance and ``beta``.
+    ValueError
+        When calling, if the variance is not a finite number > 0 (the message starts with ``variance:``).
 
     Examples
     --------

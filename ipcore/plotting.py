@@ -42,6 +42,56 @@ def beta_slider_figure(
     styling). ``static_traces`` stay visible at every step. ``label`` names
     the slider's quantity (β by default; e.g. a bin width); its values may also
     be names (strings, e.g. activations), shown as they are.
+
+    Parameters
+    ----------
+    betas : sequence of float or sequence of str
+        The slider's values, one step each, in order.
+    traces_for_beta : callable
+        ``traces_for_beta(value)`` returns the (trace, row, col) triples of that step.
+    rows, cols : int, default 1
+        The grid of subplots.
+    subplot_titles : sequence of str, optional
+        One title per subplot.
+    static_traces : iterable of (trace, row, col), default ()
+        Traces shown at every step (references, data).
+    active : int, default 0
+        Index of the step shown first.
+    title : callable, default ``lambda b: f"β = {b:g}"``
+        The figure's title at each step.
+    label : str, default "β"
+        The quantity the slider sets, shown before its current value.
+    height : int, default 450
+        The figure's height in pixels.
+    **subplot_kwargs
+        Passed to :func:`plotly.subplots.make_subplots` (``shared_yaxes`` …).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The figure, the traces of step ``active`` visible.
+
+    Raises
+    ------
+    ValueError
+        If ``betas`` is empty or ``active`` does not index it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import plotly.graph_objects as go
+    >>> u = np.linspace(-1.0, 1.0, 5)
+    >>> def density(beta):
+    ...     return [(go.Scatter(x=u, y=np.exp(-u**2 / (2 * beta**2)), name=f"β = {beta:g}"), 1, 1)]
+    >>> fig = beta_slider_figure([0.1, 1.0], density)
+    >>> len(fig.data), [trace.visible for trace in fig.data], fig.layout.title.text
+    (2, [True, False], 'β = 0.1')
+    >>> [step.label for step in fig.layout.sliders[0].steps]
+    ['0.1', '1']
+    >>> beta_slider_figure([], density)
+    Traceback (most recent call last):
+    ...
+    ValueError: betas: give at least one β for the slider
     """
     if len(betas) == 0:
         raise ValueError("betas: give at least one β for the slider")
@@ -83,6 +133,28 @@ def show_figure(fig: go.Figure) -> None:
     library, which every page loads once from the book's own ``_static``
     folder (no CDN). Elsewhere (JupyterLab, papermill outputs) Plotly's own
     renderer is used.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The figure.
+
+    Returns
+    -------
+    None
+        The figure is displayed (in a book build, when ``$IPCORE_BOOK_PROFILE`` is
+        set, as an :class:`IPython.display.HTML` object).
+
+    Examples
+    --------
+    As in a book build (outside a notebook, the display shows the object's repr):
+
+    >>> import os
+    >>> from unittest import mock
+    >>> import plotly.graph_objects as go
+    >>> with mock.patch.dict(os.environ, {"IPCORE_BOOK_PROFILE": "smoke"}):
+    ...     show_figure(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])))
+    <IPython.core.display.HTML object>
     """
     import os
 
@@ -106,7 +178,41 @@ def information_lines(
     ax: plt.Axes | None = None,
     logx: bool = True,
 ) -> plt.Axes:
-    """Seaborn line plot of an information curve per ``hue`` value, with horizontal reference lines."""
+    """Seaborn line plot of an information curve per ``hue`` value, with horizontal reference lines.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A tidy table with columns ``x``, ``y`` and ``hue``.
+    x : str, default "epoch"
+        The column on the horizontal axis.
+    y : str, default "mi"
+        The column on the vertical axis (``"mi"``: labelled I(X;T) in nats).
+    hue : str, default "beta"
+        The column whose values get one line each (viridis colours).
+    references : dict of str to float, optional
+        Label → value of dashed horizontal reference lines (e.g. ``{"ln 2": 0.693}``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new 6.4 × 3.8 inch figure by default.
+    logx : bool, default True
+        A logarithmic horizontal axis (rows with ``x`` ≤ 0 are left out).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"epoch": [1, 10, 100] * 2, "mi": [0.1, 0.5, 0.9, 0.2, 0.6, 1.0],
+    ...                       "beta": [0.1] * 3 + [0.2] * 3})
+    >>> ax = information_lines(table, references={"ln 2": 0.693})
+    >>> ax.get_ylabel(), ax.get_xscale(), [text.get_text() for text in ax.get_legend().get_texts()]
+    ('I(X;T) [nats]', 'log', ['0.1', '0.2'])
+    >>> plt.close(ax.figure)
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.8))
     data = table.copy()
@@ -126,7 +232,35 @@ def information_lines(
 def information_plane(table: pd.DataFrame, *, layers: Sequence[str] | None = None, ax: plt.Axes | None = None,
                       x: str = "mi_x", y: str = "mi_y") -> plt.Figure:
     """The information plane of a tidy table (columns layer, epoch, ``x``, ``y``): one line per
-    layer through its epochs, the points coloured by epoch (log scale), nats on both axes."""
+    layer through its epochs, the points coloured by epoch (log scale), nats on both axes.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``layer``, ``epoch``, ``x`` (I(X;T)) and ``y`` (I(T;Y)), in nats.
+    layers : sequence of str, optional
+        The layers to draw, in this order; all, in order of appearance, by default.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new 6 × 4.4 inch figure by default.
+    x, y : str, default "mi_x", "mi_y"
+        The columns of I(X;T) and I(T;Y).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure, with its colour bar of epoch + 1.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"layer": ["1"] * 3 + ["2"] * 3, "epoch": [0, 10, 100] * 2,
+    ...                       "mi_x": [1.0, 2.0, 2.5, 0.5, 1.0, 1.2], "mi_y": [0.1, 0.5, 0.6, 0.1, 0.4, 0.5]})
+    >>> fig = information_plane(table)
+    >>> len(fig.axes), fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()  # the plane and its colour bar
+    (2, 'I(X;T) [nats]', 'I(T;Y) [nats]')
+    >>> plt.close(fig)
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.0, 4.4))
     order = list(layers) if layers is not None else list(dict.fromkeys(table["layer"]))
@@ -147,7 +281,44 @@ def information_plane_slider(tables: Mapping[str, pd.DataFrame], *, label: str =
                              x: str = "mi_x", y: str = "mi_y", height: int = 480) -> go.Figure:
     """Interactive information planes of several tidy tables (columns layer, epoch, ``x``, ``y``,
     in nats), a slider over the keys of ``tables``: a line per layer through its epochs, the
-    points coloured by epoch (hover for the values). Axes fixed across the slider."""
+    points coloured by epoch (hover for the values). Axes fixed across the slider.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        One table per slider step, columns ``layer``, ``epoch``, ``x`` and ``y``.
+    label : str, default "model"
+        What the slider chooses, shown before its current value.
+    x, y : str, default "mi_x", "mi_y"
+        The columns of I(X;T) and I(T;Y).
+    height : int, default 480
+        The figure's height in pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The figure, the first table's traces visible.
+
+    Raises
+    ------
+    ValueError
+        If ``tables`` is empty.
+
+    See Also
+    --------
+    :func:`ipcore.plotting.beta_slider_figure` : The slider figure it builds on.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"layer": ["1"] * 3 + ["2"] * 3, "epoch": [0, 10, 100] * 2,
+    ...                       "mi_x": [1.0, 2.0, 2.5, 0.5, 1.0, 1.2], "mi_y": [0.1, 0.5, 0.6, 0.1, 0.4, 0.5]})
+    >>> fig = information_plane_slider({"tanh": table, "relu": table}, label="activation")
+    >>> len(fig.data), [step.label for step in fig.layout.sliders[0].steps], fig.layout.title.text
+    (4, ['tanh', 'relu'], 'information plane: tanh')
+    >>> fig.layout.xaxis.title.text, fig.layout.yaxis.title.text
+    ('I(X;T) [nats]', 'I(T;Y) [nats]')
+    """
     if not tables:
         raise ValueError("tables: give at least one table")
     everything = pd.concat(list(tables.values()))
@@ -179,6 +350,25 @@ def thumbnail(fig, *, close: bool = False) -> None:
     Stored with myst-nb's ``glue`` under the key ``thumbnail`` without being
     displayed again; ``close=True`` also keeps a figure made only for the
     thumbnail off the page. A no-op where myst-nb is not installed.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    close : bool, default False
+        Whether to close the figure afterwards, so that it is not shown on the page.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> thumbnail(fig, close=True)
+    >>> plt.fignum_exists(fig.number)
+    False
     """
     try:
         from myst_nb import glue
@@ -195,6 +385,30 @@ def log_slider(value: float, *, low: float, high: float, description: str = "β"
 
     A FloatLogSlider snaps to ``min + k·step`` in log10; anchoring the grid at
     ``value`` keeps the chapter's β exact (0.005, not 0.005012) until the reader moves it.
+
+    Parameters
+    ----------
+    value : float
+        The initial value, > 0; one of the grid's values.
+    low, high : float
+        The range, > 0; the slider's ends are the grid values just inside it.
+    description : str, default "β"
+        The slider's label.
+    per_decade : int, default 20
+        Grid values per factor of 10.
+
+    Returns
+    -------
+    ipywidgets.FloatLogSlider
+        The slider (base 10; ``min``, ``max`` and ``step`` in log10).
+
+    Examples
+    --------
+    >>> slider = log_slider(0.005, low=1e-3, high=1.0)
+    >>> slider.value, slider.description, slider.step
+    (0.005, 'β', 0.05)
+    >>> round(10 ** slider.min, 5), round(10 ** slider.max, 4)  # grid values inside [low, high]
+    (0.00112, 0.9976)
     """
     import ipywidgets as widgets
 
@@ -221,6 +435,35 @@ def live_control(
     ``ValueError`` for a bad value, say) is printed in the output, in one line,
     and the control stays usable. The first figure is drawn at once, so a
     saved notebook (and the static book) shows the control in that state.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(**values)`` returns a Matplotlib figure (closed after it is shown).
+    controls : mapping of str to ipywidgets widget
+        ``draw``'s keyword names → value widgets (sliders, dropdowns …).
+    button : str, optional
+        A button's label: redraw only when it is clicked, not on every change.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The controls (and the button) in a row, the figure below them.
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> import ipywidgets as widgets
+    >>> import matplotlib.pyplot as plt
+    >>> def draw(beta):
+    ...     fig, ax = plt.subplots()
+    ...     ax.set_title(f"β = {beta:g}")
+    ...     return fig
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel, the first figure is printed
+    ...     control = live_control(draw, {"beta": widgets.FloatSlider(value=0.1)}, button="Train")
+    >>> row, output = control.children
+    >>> [type(widget).__name__ for widget in row.children], type(output).__name__
+    (['FloatSlider', 'Button'], 'Output')
     """
     import ipywidgets as widgets
     from IPython.display import display

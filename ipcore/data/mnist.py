@@ -42,7 +42,24 @@ MIRRORS = (
 
 
 class MNISTNotFound(FileNotFoundError):
-    """No folder held the MNIST files and none could be downloaded."""
+    """No folder held the MNIST files and none could be downloaded.
+
+    A :class:`FileNotFoundError`; its message lists the folders searched and
+    says how to provide the files.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> issubclass(MNISTNotFound, FileNotFoundError)
+    True
+    >>> with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, {"IPCORE_CACHE": tmp, "IPCORE_DATA": ""}):
+    ...     try:
+    ...         load_mnist("test", path=tmp, download=False)  # an empty folder
+    ...     except MNISTNotFound as exc:
+    ...         print(str(exc).splitlines()[0])
+    MNIST test files (t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) not found; looked in:
+    """
 
 
 @validate_params(path=PathLike(), md5=Optional(Unchecked("compared with the file's digest")))
@@ -52,6 +69,47 @@ def read_idx(path: str | os.PathLike, *, md5: str | None = None) -> np.ndarray:
     Checks the md5 of a ``.gz`` file when ``md5`` is given, the magic number
     (unsigned bytes, 1–3 dimensions) and that the data has exactly the size
     the header announces. Every failure is a ``ValueError`` naming the file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The IDX file; gzipped when its name ends in ``.gz``.
+    md5 : str, optional
+        The published md5 (hex) of a ``.gz`` file; not checked when ``None`` or
+        when the file is not gzipped.
+
+    Returns
+    -------
+    ndarray of uint8
+        The array, of the shape its header announces (1 to 3 dimensions).
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a file, or the file has the wrong md5, a bad magic
+        number, a damaged gzip stream, or not exactly the bytes its header
+        announces (the message names the file).
+
+    Examples
+    --------
+    A 2 × 3 IDX file: magic number 0x00000803 (unsigned bytes, 2 dimensions),
+    the dimensions as big-endian 32-bit integers, then the data.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> header = bytes([0, 0, 0x08, 2]) + (2).to_bytes(4, "big") + (3).to_bytes(4, "big")
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "tiny-idx2-ubyte"
+    >>> _ = path.write_bytes(header + bytes(range(6)))
+    >>> read_idx(path)
+    array([[0, 1, 2],
+           [3, 4, 5]], dtype=uint8)
+    >>> _ = path.write_bytes(header + bytes(range(5)))  # one byte short
+    >>> read_idx(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: .../tiny-idx2-ubyte: holds 17 bytes but its header (2, 3) needs 18; the file is truncated or corrupt
+    >>> tmp.cleanup()
     """
     path = Path(path)
     if not path.is_file():
@@ -82,7 +140,27 @@ def read_idx(path: str | os.PathLike, *, md5: str | None = None) -> np.ndarray:
 
 
 def candidate_folders(path: str | os.PathLike | None = None) -> list[Path]:
-    """The folders searched, in order (see the module docstring)."""
+    """The folders searched, in order (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        An explicit folder, searched first.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``path``; ``$IPCORE_DATA/mnist`` and ``$IPCORE_DATA`` when that is set;
+        ``<cache>/data/mnist`` (created with the cache folder if absent).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, {"IPCORE_CACHE": tmp, "IPCORE_DATA": "/data"}):
+    ...     [folder.as_posix().replace(tmp, "<cache>") for folder in candidate_folders("mine")]
+    ['mine', '/data/mnist', '/data', '<cache>/data/mnist']
+    """
     folders: list[Path] = []
     if path is not None:
         folders.append(Path(path))
@@ -106,7 +184,26 @@ def _download(stem: str, md5: str, folder: Path) -> Path:
 
 @dataclass(frozen=True)
 class MNIST:
-    """Images uint8 (N, 28, 28), labels int64 (N,), and the files they came from."""
+    """Images uint8 (N, 28, 28), labels int64 (N,), and the files they came from.
+
+    What :func:`ipcore.data.load_mnist` returns.
+
+    Parameters
+    ----------
+    images : ndarray of uint8, shape (N, 28, 28)
+        The images, pixel values 0–255.
+    labels : ndarray of int64, shape (N,)
+        The digits, 0–9.
+    source : str
+        The folder the IDX files were read from.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = MNIST(np.zeros((2, 28, 28), np.uint8), np.array([3, 7]), source="nowhere")
+    >>> data.images.shape, data.labels.tolist(), data.source
+    ((2, 28, 28), [3, 7], 'nowhere')
+    """
 
     images: np.ndarray
     labels: np.ndarray
@@ -119,7 +216,52 @@ def load_mnist(split: str = "test", *, path: str | os.PathLike | None = None, do
 
     Searches ``path``, ``$IPCORE_DATA`` and the user cache; downloads into the cache
     only if no folder has the files and ``download`` is true. Raises
-    :class:`MNISTNotFound` saying where it looked and how to provide the files.
+    :class:`ipcore.data.MNISTNotFound` saying where it looked and how to provide the files.
+
+    Parameters
+    ----------
+    split : str, default "test"
+        ``"train"`` or ``"test"``.
+    path : str or os.PathLike, optional
+        A folder holding the IDX files (gzipped or not), searched first.
+    download : bool, default True
+        Whether to download the files into the user cache when no folder has them.
+
+    Returns
+    -------
+    MNIST
+        ``images`` uint8 (N, 28, 28), ``labels`` int64 (N,) and ``source``, the
+        folder they were read from.
+
+    Raises
+    ------
+    MNISTNotFound
+        If ``path`` is not a folder, or no folder has the files and they are not
+        downloaded (``download=False``, or the download failed).
+    ValueError
+        If ``split`` is not ``"train"`` or ``"test"``, or a file is corrupt,
+        truncated or of the wrong shape (the message names it).
+
+    See Also
+    --------
+    :func:`ipcore.data.mnist_splits` : Training and validation sets.
+
+    Examples
+    --------
+    With the files in ``$IPCORE_DATA`` or the user cache (else they are downloaded):
+
+    >>> load_mnist("test").images.shape  # doctest: +SKIP
+    (10000, 28, 28)
+
+    A ``path`` that is not a folder is an error, before any search or download:
+
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> with tempfile.TemporaryDirectory() as tmp, mock.patch.dict(os.environ, {"IPCORE_CACHE": tmp}):
+    ...     load_mnist("test", path="no/such/folder")
+    Traceback (most recent call last):
+    ...
+    ipcore.data.mnist.MNISTNotFound: path: no/such/folder is not a folder (it should hold t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz)
     """
     images_stem, images_md5, labels_stem, labels_md5, n = FILES[check_choice(split, "split", FILES)]
     folders = candidate_folders(path)
@@ -165,6 +307,46 @@ def mnist_splits(*, path: str | os.PathLike | None = None, val_fraction: float =
 
     Returns a dict with ``x_train``, ``y_train``, ``x_val``, ``y_val`` (uint8 / int64 arrays),
     ``standard`` (bool) and ``note`` (one sentence saying which split this is).
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        A folder holding the IDX files, searched first (see :func:`ipcore.data.load_mnist`).
+    val_fraction : float, default 0.2
+        Fraction of the test images held out for validation when only they are
+        found, in (0, 1).
+    seed : int, default 0
+        Seed of that split, an integer in [0, 2⁶³).
+    download : bool, default True
+        Whether missing files may be downloaded into the user cache.
+
+    Returns
+    -------
+    dict
+        ``x_train``, ``x_val`` (uint8, (n, 28, 28)), ``y_train``, ``y_val`` (int64,
+        (n,)), ``standard`` (bool: the standard split) and ``note`` (str).
+
+    Raises
+    ------
+    MNISTNotFound
+        If the test files are not found (and not downloaded).
+    ValueError
+        If ``val_fraction``, ``seed`` or ``download`` is invalid, or a file is
+        corrupt (the message names it).
+
+    Examples
+    --------
+    Where only the 10 000 test images are found, they are split 8000 / 2000:
+
+    >>> mnist_splits(download=False)["x_train"].shape  # doctest: +SKIP
+    (8000, 28, 28)
+
+    The arguments are checked before any file is read:
+
+    >>> mnist_splits(val_fraction=1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: val_fraction: must be a finite number in (0, 1), got 1.0
     """
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction: must be in (0, 1), got {val_fraction}")
