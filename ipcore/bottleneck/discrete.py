@@ -59,16 +59,82 @@ _LOG_TINY = math.log(1e-300)
 
 
 class IBConvergenceWarning(UserWarning):
-    """Some β of an IB curve reached the iteration limit before the encoder settled."""
+    """Some β of an IB curve reached the iteration limit before the encoder settled.
+
+    Issued by :func:`~ipcore.bottleneck.ib_curve`, listing those β; ``IBCurve.converged``
+    says which they are. Raise ``max_iter`` or ``tol``, or leave out the β next to a
+    bifurcation (where the iteration slows down).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from ipcore.bottleneck import IBConvergenceWarning, binary_joint, ib_curve
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     curve = ib_curve(binary_joint([0.05, 0.3, 0.7]), betas=[5.0], max_iter=1)
+    >>> caught[0].category is IBConvergenceWarning, curve.converged.tolist()
+    (True, [False])
+    """
 
 
 @dataclass
 class IBCurve:
     """The IB (or dualIB) solutions over β, in nats; arrays are per β, in ascending β.
 
-    ``i_ty`` is I(T;Y) of the joint p(t, y) = Σ_x p(t|x) p(x, y) (the Markov chain T – X – Y);
-    ``i_ty_decoder`` is Σ_t p(t) Σ_y q(y|t) ln(q(y|t)/p(y)) with the solver's own decoder q
-    (the same number for the IB; the geometric-mean decoder's for the dualIB).
+    Returned by :func:`~ipcore.bottleneck.ib_curve`. ``i_ty`` is I(T;Y) of the joint
+    p(t, y) = Σ_x p(t|x) p(x, y) (the Markov chain T – X – Y); ``i_ty_decoder`` is
+
+        Σ_t p(t) Σ_y q(y|t) ln(q(y|t)/p(y))
+
+    with the solver's own decoder q (the same number for the IB; the geometric-mean
+    decoder's for the dualIB).
+
+    Parameters
+    ----------
+    beta : numpy.ndarray
+        The trade-offs β, ascending.
+    i_xt : numpy.ndarray
+        I(X;T) per β.
+    i_ty : numpy.ndarray
+        I(T;Y) per β, through the Markov chain T – X – Y.
+    i_ty_decoder : numpy.ndarray
+        I(T;Y) per β with the solver's decoder.
+    n_clusters : numpy.ndarray
+        Clusters with p(t) > 0 after merging those with equal decoders, per β.
+    free_energy : numpy.ndarray
+        F_β = I(X;T) + β E d(x, t) of the reported solution, per β.
+    converged : numpy.ndarray
+        bool per β: the encoder changed by less than ``tol`` before ``max_iter``.
+    iterations : numpy.ndarray
+        The iterations each β took.
+    annealing : numpy.ndarray
+        ``"down"`` or ``"up"`` per β: the pass whose solution is reported.
+    dual : bool
+        Whether these are dualIB solutions.
+    h_x : float
+        H(X).
+    h_y : float
+        H(Y).
+    i_xy : float
+        I(X;Y), the bound of I(T;Y).
+    x_index : numpy.ndarray
+        (n_x,) row of the merged problem that each x belongs to (−1: p(x) = 0).
+    critical_beta : float
+        The IB's first critical β, 1/ρ² (:func:`~ipcore.bottleneck.ib_critical_beta`; the
+        IB's also for a dual curve).
+    encoders : list of numpy.ndarray or None, default None
+        p(t|x̃) per β, merged x̃ (``None`` when computed with ``keep_encoders=False``).
+    decoders : list of numpy.ndarray or None, default None
+        The solver's p(y|t) per β.
+
+    Examples
+    --------
+    >>> from ipcore.bottleneck import binary_joint, ib_curve
+    >>> curve = ib_curve(binary_joint([0.1, 0.9]), betas=[1.0, 2.0, 10.0])
+    >>> curve.beta.tolist(), curve.n_clusters.tolist(), bool(curve.converged.all())
+    ([1.0, 2.0, 10.0], [1, 2, 2], True)
+    >>> round(curve.h_x, 4), round(curve.i_xy, 4)             # ln 2, and I(X;Y)
+    (0.6931, 0.3681)
     """
 
     beta: np.ndarray
@@ -84,14 +150,39 @@ class IBCurve:
     h_x: float
     h_y: float
     i_xy: float
-    x_index: np.ndarray  #: (n_x,) row of the merged problem that each x belongs to (−1: p(x) = 0)
+    x_index: np.ndarray  #: (n_x,) row of the merged problem that each x belongs to, −1 where p(x) = 0
     critical_beta: float  #: the IB's first critical β, 1/ρ² (:func:`ib_critical_beta`; the IB's also for a dual curve)
     encoders: list[np.ndarray] | None = field(default=None, repr=False)  #: p(t|x̃) per β, merged x̃
     decoders: list[np.ndarray] | None = field(default=None, repr=False)  #: the solver's p(y|t) per β
 
     @validate_params(beta=Real(low=0, open_low=True))
     def nearest(self, beta: float) -> int:
-        """Index of the computed β nearest to ``beta`` on a log scale (what :meth:`encoder` and :meth:`decoder` use)."""
+        """Index of the computed β nearest to ``beta`` on a log scale (what :meth:`encoder` and :meth:`decoder` use).
+
+        Parameters
+        ----------
+        beta : float
+            A trade-off β > 0.
+
+        Returns
+        -------
+        int
+            The index i minimising abs(ln β_i − ln ``beta``).
+
+        Raises
+        ------
+        ValueError
+            If ``beta`` is not a finite number > 0.
+
+        Examples
+        --------
+        3 is nearer to 2 than to 10 on a log scale (ln 1.5 < ln 3.33):
+
+        >>> from ipcore.bottleneck import binary_joint, ib_curve
+        >>> curve = ib_curve(binary_joint([0.1, 0.9]), betas=[1.0, 2.0, 10.0])
+        >>> curve.nearest(3.0), curve.nearest(5.0), curve.nearest(1e-3)
+        (1, 2, 0)
+        """
         return int(np.argmin(np.abs(np.log(self.beta) - math.log(beta))))
 
     def _kept(self, what: list[np.ndarray] | None) -> list[np.ndarray]:
@@ -100,18 +191,93 @@ class IBCurve:
         return what
 
     def encoder(self, beta: float) -> np.ndarray:
-        """p(t|x) at the computed β nearest to ``beta``: (n_x, clusters), rows sum to 1 (NaN rows where p(x) = 0)."""
+        """p(t|x) at the computed β nearest to ``beta``: (n_x, clusters), rows sum to 1 (NaN rows where p(x) = 0).
+
+        Parameters
+        ----------
+        beta : float
+            A trade-off β > 0; the nearest computed one (:meth:`nearest`) is used.
+
+        Returns
+        -------
+        numpy.ndarray
+            The encoder, one row per x of the original ``p_xy`` (inputs merged for solving
+            share their row).
+
+        Raises
+        ------
+        ValueError
+            If ``beta`` is not a finite number > 0, or the curve was computed with
+            ``keep_encoders=False`` (both named ``beta``).
+
+        Examples
+        --------
+        Below the critical β the encoder is one cluster; far above it, each x has its own:
+
+        >>> from ipcore.bottleneck import binary_joint, ib_curve
+        >>> curve = ib_curve(binary_joint([0.1, 0.9]), betas=[1.0, 10.0])
+        >>> curve.encoder(1.0).shape
+        (2, 1)
+        >>> curve.encoder(10.0).max(axis=1).round(6).tolist(), curve.encoder(10.0).sum(axis=1).round(6).tolist()
+        ([1.0, 1.0], [1.0, 1.0])
+        """
         merged = self._kept(self.encoders)[self.nearest(beta)]
         full = merged[np.maximum(self.x_index, 0)]
         full[self.x_index < 0] = np.nan  # p(t|x) is not defined where x never occurs
         return full
 
     def decoder(self, beta: float) -> np.ndarray:
-        """The solver's p(y|t) at the computed β nearest to ``beta``: (clusters, n_y)."""
+        """The solver's p(y|t) at the computed β nearest to ``beta``: (clusters, n_y).
+
+        Parameters
+        ----------
+        beta : float
+            A trade-off β > 0; the nearest computed one (:meth:`nearest`) is used.
+
+        Returns
+        -------
+        numpy.ndarray
+            The decoder, one row per cluster, rows summing to 1 (the IB's arithmetic mean,
+            the dualIB's normalised geometric mean).
+
+        Raises
+        ------
+        ValueError
+            If ``beta`` is not a finite number > 0, or the curve was computed with
+            ``keep_encoders=False`` (both named ``beta``).
+
+        Examples
+        --------
+        With one cluster per x, the decoder's rows are the p(y|x):
+
+        >>> import numpy as np
+        >>> from ipcore.bottleneck import binary_joint, ib_curve
+        >>> curve = ib_curve(binary_joint([0.1, 0.9]), betas=[1.0, 10.0])
+        >>> np.sort(curve.decoder(10.0)[:, 1]).round(4).tolist()
+        [0.1, 0.9]
+        >>> curve.decoder(1.0).round(4).tolist()                  # one cluster: p(y)
+        [[0.5, 0.5]]
+        """
         return self._kept(self.decoders)[self.nearest(beta)]
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per β: beta, i_xt, i_ty, i_ty_decoder, n_clusters, converged, iterations, annealing."""
+        """The curve as a table: one row per β.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns beta, i_xt, i_ty, i_ty_decoder, n_clusters, converged, iterations,
+            annealing (information in nats).
+
+        Examples
+        --------
+        >>> from ipcore.bottleneck import binary_joint, ib_curve
+        >>> table = ib_curve(binary_joint([0.1, 0.9]), betas=[1.0, 2.0, 10.0]).to_frame()
+        >>> list(table.columns)
+        ['beta', 'i_xt', 'i_ty', 'i_ty_decoder', 'n_clusters', 'converged', 'iterations', 'annealing']
+        >>> table.i_xt.round(3).tolist()
+        [0.0, 0.483, 0.693]
+        """
         return pd.DataFrame({"beta": self.beta, "i_xt": self.i_xt, "i_ty": self.i_ty,
                              "i_ty_decoder": self.i_ty_decoder, "n_clusters": self.n_clusters,
                              "converged": self.converged, "iterations": self.iterations,
@@ -255,14 +421,98 @@ def ib_curve(
 ) -> IBCurve:
     """The IB (``dual=False``) or dualIB (``dual=True``) curve of ``p_xy`` over ``betas``, in nats.
 
-    ``p_xy`` is the joint distribution, rows x, columns y (non-negative, summing to 1).
-    ``betas`` defaults to :data:`SZT_BETAS`. ``n_clusters`` caps the clusters (default: one
-    per distinct p(y|x)); ``anneal`` chooses the passes (see the module); each β is iterated
-    until the encoder changes by less than ``tol`` (max-abs) or ``max_iter`` iterations, and
-    an :class:`IBConvergenceWarning` lists the β that did not settle. Clusters whose decoders
-    agree within ``merge_tol`` are merged between β steps; ``seed`` draws the perturbations of
-    the upward pass. The dualIB needs p(y|x) > 0 wherever p(x) > 0 (its distortion is
-    D_KL[p(y|t) ‖ p(y|x)]).
+    For each trade-off β > 0 the IB looks for an encoder p(t|x) that minimises
+
+        F_β = I(X;T) + β E_{p(x,t)} d(x, t),
+
+    with the distortion d(x, t) = D_KL[p(y|x) ‖ p(y|t)] (Tishby, Pereira & Bialek, 1999);
+    since E d = I(X;Y) − I(T;Y) for the consistent decoder, this is the Lagrangian
+    I(X;T) − β I(T;Y) up to a constant. Its stationary points satisfy the self-consistent
+    equations
+
+        p(t|x) = p(t) exp(−β d(x, t)) / Z(x, β),
+        p(t)   = Σ_x p(x) p(t|x),
+        p(y|t) = Σ_x p(y|x) p(x|t),
+
+    iterated Blahut–Arimoto style until the encoder stops changing. The dualIB (Piran,
+    Shwartz-Ziv & Tishby, 2020) switches the distortion to D_KL[p(y|t) ‖ p(y|x)] and its
+    decoder to the normalised geometric mean p(y|t) ∝ Π_x p(y|x)^{p(x|t)}.
+
+    The curve is traced by annealing: downward from one cluster per x at the largest β
+    (clusters merge as β falls), and upward from one cluster at the smallest β (each cluster
+    split in two, slightly perturbed, at every step, so that a bifurcation can happen). Per
+    β the solution with the lower F_β is reported. Inputs x with the same p(y|x) are merged
+    first, which is exact.
+
+    Parameters
+    ----------
+    p_xy : array-like of shape (n_x, n_y)
+        The joint distribution, rows x, columns y (non-negative, summing to 1 within 1e-9).
+    betas : array-like of shape (n_β,) or None, default None
+        The trade-offs β > 0 (sorted here); ``None``: ``ipcore.bottleneck.SZT_BETAS``
+        (IDNNs' grid, β = 2^k for k from log₂ 0.8 to log₂ 300 in steps of 0.1).
+    dual : bool, default False
+        The dualIB instead of the IB. It needs p(y|x) > 0 wherever p(x) > 0 (its distortion
+        is D_KL[p(y|t) ‖ p(y|x)]).
+    n_clusters : int or None, default None
+        Caps the clusters, ≥ 1 (``None``: one per distinct p(y|x)).
+    anneal : str, default "both"
+        The passes: ``"down"``, ``"up"`` or ``"both"`` (``ipcore.bottleneck.ANNEALING``; the
+        better per β kept).
+    tol : float, default 1e-8
+        Each β is iterated until the encoder changes by less than this (max-abs), in (0, 1].
+    max_iter : int, default 3000
+        … or for at most this many iterations, ≥ 1.
+    merge_tol : float, default 1e-7
+        Clusters whose decoders agree within this are merged between β steps, in (0, 1].
+    seed : int, default 0
+        Draws the perturbations of the upward pass (and the start of a capped downward one).
+    keep_encoders : bool, default True
+        Keep every β's encoder and decoder (:meth:`~ipcore.bottleneck.IBCurve.encoder`).
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    IBCurve
+        The solutions per β, in ascending β.
+
+    Raises
+    ------
+    ValueError
+        If ``p_xy`` is not a 2-D non-negative array summing to 1 (or, for the dualIB, has a
+        p(y|x) = 0 where p(x) > 0); ``betas`` is not a 1-D array of finite numbers > 0;
+        ``dual``, ``keep_encoders`` or ``progress`` is not a bool; ``n_clusters`` or
+        ``max_iter`` not an integer ≥ 1; ``anneal`` not one of the three; ``tol`` or
+        ``merge_tol`` not in (0, 1]; ``seed`` not an integer in [0, 2⁶³).
+
+    Warns
+    -----
+    IBConvergenceWarning
+        Listing the β that did not settle within ``max_iter`` iterations.
+
+    See Also
+    --------
+    ipcore.bottleneck.ib_critical_beta : where the curve leaves the trivial solution.
+
+    Examples
+    --------
+    X uniform on {0, 1} and Y = X flipped with probability 0.1: below the critical β
+    1/(1 − 2·0.1)² = 1.5625 the solution is trivial; far above it, T keeps all of X and
+    I(T;Y) reaches I(X;Y):
+
+    >>> from ipcore.bottleneck import binary_joint, ib_curve
+    >>> curve = ib_curve(binary_joint([0.1, 0.9]), betas=[1.0, 2.0, 10.0])
+    >>> round(curve.critical_beta, 4)
+    1.5625
+    >>> curve.i_xt.round(3).tolist(), curve.i_ty.round(3).tolist(), round(curve.i_xy, 3)
+    ([0.0, 0.483, 0.693], [0.0, 0.282, 0.368], 0.368)
+
+    The dualIB's decoder carries at least as much about Y here:
+
+    >>> dual = ib_curve(binary_joint([0.1, 0.9]), betas=[1.0, 2.0, 10.0], dual=True)
+    >>> bool((dual.i_ty >= curve.i_ty - 1e-9).all()), bool((dual.i_ty <= dual.i_xy + 1e-9).all())
+    (True, True)
     """
     joint = as_joint_distribution(p_xy, "p_xy").cpu()
     grid = np.sort(np.asarray(SZT_BETAS if betas is None else betas, dtype=np.float64).reshape(-1))
@@ -335,7 +585,33 @@ def ib_critical_beta(p_xy: Any) -> float:
     A small perturbation f of the trivial encoder changes F_β at second order by
     ½(E[f²] − β E[E[f|Y]²]), so the trivial solution is stable while β < 1/λ₂, with
     λ₂ = ρ², ρ the second singular value of p(x, y)/√(p(x) p(y)) (the maximal
-    correlation of X and Y). Returns 1/ρ² (``inf`` when X and Y are independent).
+    correlation of X and Y).
+
+    Parameters
+    ----------
+    p_xy : array-like of shape (n_x, n_y)
+        The joint distribution, rows x, columns y (non-negative, summing to 1 within 1e-9).
+
+    Returns
+    -------
+    float
+        1/ρ² (``inf`` when X and Y are independent).
+
+    Raises
+    ------
+    ValueError
+        If ``p_xy`` is not a finite 2-D non-negative array summing to 1.
+
+    Examples
+    --------
+    For a binary symmetric channel with flip probability ε and uniform X, ρ = 1 − 2ε:
+
+    >>> import numpy as np
+    >>> from ipcore.bottleneck import binary_joint, ib_critical_beta
+    >>> round(ib_critical_beta(binary_joint([0.1, 0.9])), 6)            # 1 / 0.8²
+    1.5625
+    >>> ib_critical_beta(np.full((2, 3), 1 / 6))                        # independent
+    inf
     """
     joint = as_joint_distribution(p_xy, "p_xy").cpu()
     px, py = joint.sum(1), joint.sum(0)
@@ -350,7 +626,35 @@ def ib_critical_beta(p_xy: Any) -> float:
 def binary_joint(p_y1: Any, p_x: Any = None) -> np.ndarray:
     """p(x, y) for y ∈ {0, 1} from p(y = 1 | x) (one value per x in [0, 1]) and p(x) (uniform by default).
 
-    Column 0 is y = 0, column 1 is y = 1: p(x, 1) = p(x) p(y=1|x).
+    Column 0 is y = 0, column 1 is y = 1:
+
+        p(x, 1) = p(x) p(y=1|x),   p(x, 0) = p(x) (1 − p(y=1|x)).
+
+    Parameters
+    ----------
+    p_y1 : array-like of shape (n_x,)
+        p(y = 1 | x) for each x, in [0, 1].
+    p_x : array-like of shape (n_x,) or None, default None
+        p(x), positive and summing to 1 within 1e-9 (``None``: uniform).
+
+    Returns
+    -------
+    numpy.ndarray
+        p(x, y) of shape (n_x, 2), float64.
+
+    Raises
+    ------
+    ValueError
+        If ``p_y1`` is not a finite 1-D array of probabilities in [0, 1], or ``p_x`` is not a
+        finite 1-D array of values > 0 with one per x and summing to 1.
+
+    Examples
+    --------
+    >>> from ipcore.bottleneck import binary_joint
+    >>> binary_joint([0.1, 0.9]).round(12).tolist()
+    [[0.45, 0.05], [0.05, 0.45]]
+    >>> binary_joint([0.0, 1.0], p_x=[0.25, 0.75]).tolist()
+    [[0.25, 0.0], [0.0, 0.75]]
     """
     p1 = np.asarray(p_y1, dtype=np.float64)
     if ((p1 < 0) | (p1 > 1)).any():

@@ -1,11 +1,14 @@
 """The information probe: I(X;T_ℓ) and I(T_ℓ;Y) of chosen layers of any model, while it trains.
 
->>> probe = InformationProbe(model, x_measure, y_measure, layers=["conv2", "fc1"], beta=0.1)
->>> for epoch in range(epochs):
-...     train_one_epoch(model)          # your own loop; the noise is on while it trains
-...     probe.record(epoch)             # representations → estimates, replicas dropped
->>> probe.table()                       # epoch, layer, mi_x, mi_x_std, mi_y, mi_y_std (nats)
->>> probe.plane()                       # the information plane
+In outline (``model``, ``x_measure``, ``y_measure`` and ``train_one_epoch`` are yours; the
+runnable examples are in :class:`InformationProbe`'s docstring)::
+
+    probe = InformationProbe(model, x_measure, y_measure, layers=["conv2", "fc1"], beta=0.1)
+    for epoch in range(epochs):
+        train_one_epoch(model)          # your own loop; the noise is on while it trains
+        probe.record(epoch)             # representations → estimates, replicas dropped
+    probe.table()                       # epoch, layer, mi_x, mi_x_std, mi_y, mi_y_std (nats)
+    probe.plane()                       # the information plane
 
 At each record, the measured inputs X (m of them, equally likely) go through the model
 once with the noise off (the clean representations S_ℓ, for binning and the KDE bounds) and
@@ -52,14 +55,86 @@ RECORD_CHUNK = 4096
 class InformationProbe:
     """Noise after ``layers`` of ``model``, and the information of those layers at each record.
 
-    ``inputs`` (m, …) are the measured inputs X (uniform over them), ``labels`` (m,) their
-    classes (None: I(T;Y) is not estimated). ``layers``: module names (see
-    ``dict(model.named_modules())``) or a module type. ``beta``: the noise std after each
-    chosen layer (0: deterministic, then ``estimator`` must be "binning" or "kde").
-    ``replicas``: noisy passes per input for the conditional entropies of ``"sp"``.
-    ``seed`` seeds the noise and the Monte Carlo draws. ``train_noise=False``: the noise is on
-    only while recording (a network trained without it, measured as a noisy one).
-    :meth:`remove` takes the noise off.
+    Each chosen layer's output S_ℓ becomes T_ℓ = S_ℓ + β Z, Z ~ N(0, I) (through
+    :func:`~ipcore.nets.add_noise`, in training and evaluation alike). At each
+    :meth:`record` the measured inputs X (m of them, equally likely) go through the model
+    once with the noise off (the clean S_ℓ) and R times with the noise on (each layer's S_ℓ
+    with the noise of the layers before it: the replicas of the sample-propagation
+    estimator); the estimates are taken at once and the representations dropped. The
+    estimators, all in nats:
+
+    - ``"sp"``, sample propagation (Goldfeld et al. 2019), for noisy layers (β > 0):
+      I(X;T_ℓ) = h(T_ℓ) − (1/m) Σ_i h(T_ℓ | X = x_i), each a Gaussian-mixture entropy
+      (:func:`~ipcore.estimators.sp_mutual_information`; h(T|X) = (d/2) ln(2πeβ²) exactly
+      for the first noisy layer), and I(T_ℓ;Y) by :func:`~ipcore.estimators.sp_label_information`;
+    - ``"binning"`` (Shwartz-Ziv & Tishby) on the clean S_ℓ with bins of ``bin_width``:
+      I(X; Bin S) = H(Bin S) and I(Bin S; Y);
+    - ``"kde"``: Kolchinsky & Tracey's upper bounds on the clean S_ℓ with noise variance
+      ``kde_variance`` (Saxe et al.).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Any model; its class is not changed.
+    inputs : torch.Tensor
+        The measured inputs X, (m, …) with m ≥ 2, uniform over them.
+    labels : array-like of shape (m,) or None, default None
+        Their integer classes (``None``: I(T;Y) is not estimated).
+    layers : list of str, or type
+        Module names (see ``dict(model.named_modules())``) or a module type.
+    beta : float
+        The noise standard deviation β ≥ 0 after each chosen layer (0: deterministic, then
+        ``estimator`` must be ``"binning"`` or ``"kde"``).
+    estimator : str, default "sp"
+        ``"sp"``, ``"binning"`` or ``"kde"`` (``ipcore.measure.ESTIMATORS``).
+    replicas : int, default 10
+        Noisy passes per input for the conditional entropies of ``"sp"``, ≥ 1.
+    bin_width : float or None, default None
+        The bin width of ``"binning"``, > 0 (needed there).
+    kde_variance : float or None, default None
+        The noise variance of ``"kde"``'s kernel, > 0 (needed there).
+    n_mc : int, default 10
+        Monte Carlo draws per mixture component of ``"sp"``, ≥ 1.
+    seed : int, default 0
+        Seeds the noise and the Monte Carlo draws.
+    train_noise : bool, default True
+        ``False``: the noise is on only while recording (a network trained without it,
+        measured as a noisy one).
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an ``nn.Module`` or ``inputs`` not a ``torch.Tensor``.
+    ValueError
+        If ``inputs`` has fewer than 2 rows; ``labels`` are not integers, one per input;
+        ``layers`` names a module the model does not have (the message lists them);
+        ``beta`` is negative, not finite, or outside [1e-100, 1e100] other than 0;
+        ``estimator`` is not one of the three, or is ``"sp"`` with β = 0, ``"binning"``
+        without ``bin_width`` (named ``bin_width``) or ``"kde"`` without ``kde_variance``
+        (named ``kde_variance``); ``replicas`` or ``n_mc`` is not an integer ≥ 1;
+        ``bin_width`` or ``kde_variance`` is not > 0; ``seed`` is not an integer in
+        [0, 2⁶³); or ``train_noise`` is not a bool.
+
+    Examples
+    --------
+    With noise far smaller than the distances between the m inputs' representations,
+    I(X;T) is ln m, and I(T;Y) is H(Y):
+
+    >>> import math, torch
+    >>> from torch import nn
+    >>> from ipcore import InformationProbe
+    >>> _ = torch.manual_seed(0)
+    >>> model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
+    >>> x = torch.randn(20, 2)
+    >>> y = (x[:, 0] > 0).long()
+    >>> probe = InformationProbe(model, x, y, layers=["1"], beta=1e-3, replicas=3, n_mc=5)
+    >>> row = probe.record(epoch=0).iloc[0]
+    >>> round(float(row.mi_x), 3), round(math.log(20), 3)
+    (2.996, 2.996)
+    >>> p1 = float(y.double().mean())
+    >>> round(float(row.mi_y), 3), round(-p1 * math.log(p1) - (1 - p1) * math.log(1 - p1), 3)
+    (0.647, 0.647)
+    >>> probe.remove()
     """
 
     @validate_params(model=InstanceOf((nn.Module,)), inputs=InstanceOf((torch.Tensor,)),
@@ -90,6 +165,18 @@ class InformationProbe:
 
     @property
     def layers(self) -> list[str]:
+        """The names of the chosen layers, in the order they were given (or the model's, for a type).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from torch import nn
+        >>> from ipcore import InformationProbe
+        >>> model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 4), nn.ReLU())
+        >>> probe = InformationProbe(model, torch.randn(5, 2), layers=nn.ReLU, beta=0.1)
+        >>> probe.layers
+        ['1', '3']
+        """
         return list(self.noise.layers)
 
     def _passes(self, x: torch.Tensor, *, noise: bool) -> dict[str, np.ndarray]:
@@ -107,7 +194,48 @@ class InformationProbe:
 
     @validate_params(epoch=Integer(low=0))
     def record(self, epoch: int) -> pd.DataFrame:
-        """Estimate every chosen layer's information now; returns this epoch's rows (also kept)."""
+        """Estimate every chosen layer's information now; returns this epoch's rows (also kept).
+
+        The model is put in eval mode for the passes (no gradient), then back in the mode it
+        was in. ``"sp"`` seeds its Monte Carlo draws with ``seed`` and ``epoch``.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch the rows are filed under, ≥ 0.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per chosen layer: ``epoch``, ``layer``, ``estimator``, ``dim`` (the layer's
+            width, flattened), ``mi_x`` = I(X;T), ``mi_x_std``, ``mi_y`` = I(T;Y),
+            ``mi_y_std`` (nats; NaN where not estimated: the standard deviations of the
+            Monte Carlo estimates exist for ``"sp"`` only, I(T;Y) only with labels).
+
+        Raises
+        ------
+        ValueError
+            If ``epoch`` is not an integer ≥ 0; a chosen layer did not run in the forward
+            pass or did not return one tensor (named ``layers``); or the estimator is
+            ``"kde"`` and the probe has no labels (named ``labels``).
+
+        Examples
+        --------
+        With bins so narrow that every input has its own, I(X; Bin S) = H(Bin S) = ln m:
+
+        >>> import math, torch
+        >>> from torch import nn
+        >>> from ipcore import InformationProbe
+        >>> _ = torch.manual_seed(0)
+        >>> model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))
+        >>> probe = InformationProbe(model, torch.randn(16, 2), torch.arange(16) % 2, layers=["1"],
+        ...                          beta=0.0, estimator="binning", bin_width=1e-6)
+        >>> rows = probe.record(0)
+        >>> rows[["epoch", "layer", "estimator", "dim"]].values.tolist()
+        [[0, '1', 'binning', 8]]
+        >>> round(float(rows.mi_x[0]), 6) == round(math.log(16), 6), round(float(rows.mi_y[0]), 6) == round(math.log(2), 6)
+        (True, True)
+        """
         was_training = self.model.training
         self.model.eval()
         try:
@@ -151,12 +279,71 @@ class InformationProbe:
         return row
 
     def table(self) -> pd.DataFrame:
-        """Every record so far: epoch, layer, estimator, dim, mi_x, mi_x_std, mi_y, mi_y_std (nats)."""
+        """Every record so far: epoch, layer, estimator, dim, mi_x, mi_x_std, mi_y, mi_y_std (nats).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows of every :meth:`record`, in order (empty, with these columns, before the
+            first).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from torch import nn
+        >>> from ipcore import InformationProbe
+        >>> model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 3), nn.Tanh())
+        >>> probe = InformationProbe(model, torch.randn(8, 2), torch.arange(8) % 2, layers=nn.Tanh,
+        ...                          beta=0.0, estimator="binning", bin_width=0.1)
+        >>> len(probe.table())
+        0
+        >>> for epoch in range(3):
+        ...     _ = probe.record(epoch)
+        >>> table = probe.table()
+        >>> table.shape, table.layer.tolist()[:2]
+        ((6, 8), ['1', '3'])
+        """
         columns = ["epoch", "layer", "estimator", "dim", "mi_x", "mi_x_std", "mi_y", "mi_y_std"]
         return pd.DataFrame(self.rows, columns=columns)
 
     def plane(self, ax: plt.Axes | None = None) -> plt.Figure:
-        """The information plane of the records so far (one line per layer, points coloured by epoch)."""
+        """The information plane of the records so far (one line per layer, points coloured by epoch).
+
+        I(X;T) on the x axis, I(T;Y) on the y axis, in nats; the colour scale is
+        logarithmic in epoch + 1.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes or None, default None
+            Axes to draw on (``None``: a new figure).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            The figure drawn on.
+
+        Raises
+        ------
+        ValueError
+            If nothing has been recorded yet (named ``probe``), or the probe has no labels
+            (named ``labels``).
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> import torch
+        >>> from torch import nn
+        >>> from ipcore import InformationProbe
+        >>> model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+        >>> probe = InformationProbe(model, torch.randn(8, 2), torch.arange(8) % 2, layers=["1"],
+        ...                          beta=0.0, estimator="binning", bin_width=0.1)
+        >>> for epoch in (0, 1):
+        ...     _ = probe.record(epoch)
+        >>> fig = probe.plane()
+        >>> fig.axes[0].get_xlabel(), fig.axes[0].get_ylabel()
+        ('I(X;T) [nats]', 'I(T;Y) [nats]')
+        >>> plt.close(fig)
+        """
         if not self.rows:
             raise ValueError("probe: nothing recorded yet; call record(epoch) first")
         if self.labels is None:
@@ -164,7 +351,25 @@ class InformationProbe:
         return information_plane(self.table(), layers=self.layers, ax=ax)
 
     def remove(self) -> None:
-        """Take the noise hooks off the model (it computes what it did before)."""
+        """Take the noise hooks off the model (it computes what it did before).
+
+        The records so far are kept; recording again is not possible.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from torch import nn
+        >>> from ipcore import InformationProbe
+        >>> model = nn.Sequential(nn.Linear(2, 4), nn.Tanh())
+        >>> x = torch.randn(6, 2)
+        >>> before = model(x)
+        >>> probe = InformationProbe(model, x, layers=["1"], beta=0.5)
+        >>> torch.equal(model(x), before)
+        False
+        >>> probe.remove()
+        >>> torch.equal(model(x), before)
+        True
+        """
         self.noise.remove()
 
     def __repr__(self) -> str:

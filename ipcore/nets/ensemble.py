@@ -70,11 +70,56 @@ class EnsembleGaussianNoise(GaussianNoise):
 
 
 class EnsembleMLP(nn.Module):
-    """N fully connected noisy networks of the same widths and activation.
+    """N fully connected noisy networks of the same widths and activation, as one module.
 
-    Layer names and structure follow :class:`~ipcore.nets.models.NoisyMLP`
+    The parameters of the N networks are stacked with a leading member dimension (weight ℓ
+    has shape (N, out, in)), and member i computes what its network computes:
+
+        S_ℓ,i = a(W_ℓ,i T_{ℓ−1},i + b_ℓ,i),   T_ℓ,i = S_ℓ,i + N(0, β_i² I).
+
+    Layer names and structure follow :class:`~ipcore.nets.NoisyMLP`
     (``hidden.ℓ`` = linear, activation, noise; then ``output``), so the recorder
-    and everything keyed on layer names treat both alike. ``members`` is N.
+    and everything keyed on layer names treat both alike. Build one with
+    :func:`~ipcore.nets.ensemble_of_mlps`.
+
+    Parameters
+    ----------
+    networks : sequence of NoisyMLP
+        The N networks, of one widths and activation (their β may differ); their current
+        parameters are copied.
+
+    Attributes
+    ----------
+    members : int
+        N, the number of networks.
+    widths : tuple of int
+        The widths shared by the members.
+    activation : str
+        The activation shared by the members.
+    betas : list of float
+        The noise standard deviation β_i of each member.
+
+    Raises
+    ------
+    ValueError
+        If ``networks`` is empty, holds something that is not a :class:`~ipcore.nets.NoisyMLP`,
+        or networks of different widths or activations.
+
+    Examples
+    --------
+    A batch of shape (b, in) is shared by every member; the output is (N, b, out), and
+    member i computes what network i does:
+
+    >>> import torch
+    >>> from ipcore.nets import EnsembleMLP, NoisyMLP
+    >>> _ = torch.manual_seed(0)
+    >>> nets = [NoisyMLP((4, 3, 2)) for _ in range(3)]
+    >>> ensemble = EnsembleMLP(nets)
+    >>> x = torch.randn(5, 4)
+    >>> ensemble.members, tuple(ensemble(x).shape)
+    (3, (3, 5, 2))
+    >>> torch.allclose(ensemble(x)[2], nets[2](x), atol=1e-6)
+    True
     """
 
     @validate_params(networks=Unchecked("each checked to be a NoisyMLP of the first one's shape below"))
@@ -105,17 +150,77 @@ class EnsembleMLP(nn.Module):
         self.output = stacked(per_layer[-1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Every member's outputs (logits) for its batch, or for one batch shared by all.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Inputs of shape (N, b, in) (each member its own batch) or (b, in) (one batch for
+            every member); converted to the ensemble's dtype.
+
+        Returns
+        -------
+        torch.Tensor
+            Outputs of shape (N, b, out).
+
+        Examples
+        --------
+        >>> import torch
+        >>> from ipcore.nets import ensemble_of_mlps
+        >>> ensemble = ensemble_of_mlps([0, 1], widths=(4, 3, 2))
+        >>> tuple(ensemble(torch.zeros(2, 6, 4)).shape), tuple(ensemble(torch.zeros(6, 4)).shape)
+        ((2, 6, 2), (2, 6, 2))
+        """
         t = x.to(self.output.weight.dtype)
         for layer in self.hidden:
             t = layer(t)
         return self.output(t)
 
     def linears(self) -> list[EnsembleLinear]:
-        """The stacked linear maps, input to output."""
+        """The stacked linear maps, input to output.
+
+        Returns
+        -------
+        list of EnsembleLinear
+            One per layer; each holds ``weight`` (N, out, in) and ``bias`` (N, out).
+
+        Examples
+        --------
+        >>> from ipcore.nets import ensemble_of_mlps
+        >>> ensemble = ensemble_of_mlps([0, 1, 2], widths=(4, 3, 2))
+        >>> [tuple(m.weight.shape) for m in ensemble.linears()]
+        [(3, 3, 4), (3, 2, 3)]
+        """
         return [layer[0] for layer in self.hidden] + [self.output]
 
     def member(self, i: int) -> NoisyMLP:
-        """A :class:`NoisyMLP` with member ``i``'s current parameters (a copy)."""
+        """A :class:`~ipcore.nets.NoisyMLP` with member ``i``'s current parameters (a copy).
+
+        Parameters
+        ----------
+        i : int
+            The member's index, 0 ≤ i < N.
+
+        Returns
+        -------
+        NoisyMLP
+            A new network of the ensemble's widths, activation, dtype and member i's β;
+            changing it leaves the ensemble as it is.
+
+        Raises
+        ------
+        ValueError
+            If ``i`` is not in [0, N − 1].
+
+        Examples
+        --------
+        >>> import torch
+        >>> from ipcore.nets import ensemble_of_mlps
+        >>> ensemble = ensemble_of_mlps([0, 1], widths=(4, 3, 2), betas=[0.0, 0.1])
+        >>> net = ensemble.member(1)
+        >>> net.beta, torch.equal(net.output.weight, ensemble.output.weight[1])
+        (0.1, True)
+        """
         if not 0 <= i < self.members:
             raise ValueError(f"i: must index the members (0..{self.members - 1}), got {i}")
         dtype = self.output.weight.dtype
@@ -141,9 +246,55 @@ def ensemble_of_mlps(
 ) -> EnsembleMLP:
     """The ensemble of the networks ``torch.manual_seed(seed); NoisyMLP(...)`` for each seed.
 
-    ``betas``: one β for every member, or one per seed (N settings of one shape).
     Member i's initial parameters are exactly those of the single network of
     seed ``seeds[i]``; the global generator is left as it was.
+
+    Parameters
+    ----------
+    seeds : sequence of int
+        One seed per member (N ≥ 1 of them), each in [0, 2⁶³).
+    widths : sequence of int, default (12, 10, 7, 5, 4, 3, 2)
+        (input, hidden…, output) widths, as for :class:`~ipcore.nets.NoisyMLP`.
+    activation : str, default "tanh"
+        The hidden activation: ``"tanh"``, ``"relu"``, ``"softsign"``, ``"softplus"`` or ``"linear"``.
+    betas : float or sequence of float, default 0.0
+        One noise standard deviation β for every member, or one per seed (N settings of
+        one shape).
+    dtype : torch.dtype, default torch.float32
+        ``torch.float32`` or ``torch.float64``.
+    init : str, default "pytorch"
+        The weight initialisation, as for :class:`~ipcore.nets.NoisyMLP`: ``"pytorch"``,
+        ``"trunc_normal_fan_in"``, ``"trunc_normal_fan_out"`` or ``"glorot_uniform"``.
+
+    Returns
+    -------
+    EnsembleMLP
+        The N networks, stacked.
+
+    Raises
+    ------
+    ValueError
+        If ``seeds`` is empty or holds a value that is not a seed, ``betas`` holds an invalid
+        noise standard deviation or has neither one value nor one per seed, or ``widths``,
+        ``activation``, ``dtype`` or ``init`` is not valid (as for :class:`~ipcore.nets.NoisyMLP`).
+
+    See Also
+    --------
+    ipcore.nets.train : trains an ensemble as it trains one network.
+
+    Examples
+    --------
+    Member i starts as the single network of seed ``seeds[i]``:
+
+    >>> import torch
+    >>> from ipcore.nets import NoisyMLP, ensemble_of_mlps
+    >>> ensemble = ensemble_of_mlps([7, 8], widths=(4, 3, 2), betas=[0.0, 0.5])
+    >>> _ = torch.manual_seed(8)
+    >>> single = NoisyMLP((4, 3, 2))
+    >>> torch.equal(ensemble.member(1).hidden[0][0].weight, single.hidden[0][0].weight)
+    True
+    >>> ensemble.betas
+    [0.0, 0.5]
     """
     seeds = [check_seed(s, "seeds") for s in seeds]
     check_positive_int(len(seeds), "seeds (their number)")

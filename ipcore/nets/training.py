@@ -40,10 +40,47 @@ from ipcore.validation import check_seed
 
 @validate_params(last_epoch=Integer(low=1), num=Integer(low=1), include_zero=Flag())
 def log_spaced_epochs(last_epoch: int, num: int = 100, *, include_zero: bool = False) -> np.ndarray:
-    """``unique(round(logspace(0, log10(last_epoch), num)))``, optionally with epoch 0.
+    """Log-spaced epochs from 1 to ``last_epoch``, optionally with epoch 0.
 
-    With ``last_epoch = 9999`` and ``num = 100`` these are the paper's 84
-    logged epochs (Goldfeld et al.).
+    The epochs are
+
+        unique(round(logspace(0, log10(last_epoch), num))),
+
+    so fewer than ``num`` where rounding makes neighbours equal. With ``last_epoch = 9999``
+    and ``num = 100`` these are the paper's 84 logged epochs (Goldfeld et al.).
+
+    Parameters
+    ----------
+    last_epoch : int
+        The last epoch, ≥ 1.
+    num : int, default 100
+        The number of log-spaced points before rounding, ≥ 1.
+    include_zero : bool, default False
+        Whether to put epoch 0 (before training) first.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted unique int64 epochs.
+
+    Raises
+    ------
+    ValueError
+        If ``last_epoch`` or ``num`` is not an integer ≥ 1, or ``include_zero`` is not a bool.
+
+    See Also
+    --------
+    ipcore.nets.logging_schedule : the named schedules.
+
+    Examples
+    --------
+    Five points between 1 and 100 are the powers 10^(k/2), rounded:
+
+    >>> from ipcore.nets import log_spaced_epochs
+    >>> log_spaced_epochs(100, 5).tolist()
+    [1, 3, 10, 32, 100]
+    >>> len(log_spaced_epochs(9999, 100)), log_spaced_epochs(9999, 100, include_zero=True)[:3].tolist()
+    (84, [0, 1, 2])
     """
     last = last_epoch  # the declaration checks both
     epochs = np.unique(np.round(np.logspace(0, np.log10(last), num)).astype(np.int64))
@@ -52,19 +89,75 @@ def log_spaced_epochs(last_epoch: int, num: int = 100, *, include_zero: bool = F
 
 @validate_params(epochs=Integer(low=1), num=Integer(low=1))
 def log2_spaced_epochs(epochs: int, num: int = 400) -> np.ndarray:
-    """IDNNs' schedule (Shwartz-Ziv & Tishby): ``unique(int(logspace₂(0, log₂ epochs, num))) − 1``.
+    """IDNNs' schedule (Shwartz-Ziv & Tishby): log-spaced in base 2, minus one.
 
-    Epochs in [0, epochs − 1], where epoch e is recorded after e epochs of
-    training (IDNNs takes activations at the start of a logged epoch). With
-    ``epochs = 8000, num = 400`` (their defaults) these are 274 epochs.
+    The epochs are
+
+        unique(int(logspace₂(0, log₂ epochs, num))) − 1,
+
+    in [0, epochs − 1], where epoch e is recorded after e epochs of training (IDNNs takes
+    activations at the start of a logged epoch). With ``epochs = 8000, num = 400`` (their
+    defaults) these are 274 epochs.
+
+    Parameters
+    ----------
+    epochs : int
+        The number of training epochs, ≥ 1.
+    num : int, default 400
+        The number of log-spaced points before truncation, ≥ 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted unique int64 epochs in [0, epochs − 1].
+
+    Raises
+    ------
+    ValueError
+        If ``epochs`` or ``num`` is not an integer ≥ 1.
+
+    Examples
+    --------
+    With one point per power of two the epochs are 2^k − 1:
+
+    >>> from ipcore.nets import log2_spaced_epochs
+    >>> log2_spaced_epochs(16, 5).tolist()
+    [0, 1, 3, 7, 15]
+    >>> len(log2_spaced_epochs(8000, 400))
+    274
     """
     return np.unique(np.logspace(0, np.log2(epochs), num, base=2).astype(np.int64)) - 1
 
 
 @validate_params(epochs=Integer(low=1))
 def piecewise_epochs(epochs: int) -> np.ndarray:
-    """Saxe et al.'s schedule (ibsgd): every epoch below 20, every 5th below 100, every 20th
-    below 2000, then every 100th; 211 epochs for ``epochs = 10000``, all below ``epochs``."""
+    """Saxe et al.'s schedule (ibsgd): every epoch below 20, every 5th below 100, every 20th below 2000, then every 100th.
+
+    All below ``epochs``; 211 epochs for ``epochs = 10000``.
+
+    Parameters
+    ----------
+    epochs : int
+        The number of training epochs, ≥ 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted int64 epochs in [0, epochs − 1].
+
+    Raises
+    ------
+    ValueError
+        If ``epochs`` is not an integer ≥ 1.
+
+    Examples
+    --------
+    >>> from ipcore.nets import piecewise_epochs
+    >>> piecewise_epochs(36).tolist()[18:]
+    [18, 19, 20, 25, 30, 35]
+    >>> len(piecewise_epochs(10000))
+    211
+    """
     steps = np.concatenate([np.arange(0, 20), np.arange(20, 100, 5), np.arange(100, 2000, 20),
                             np.arange(2000, max(epochs, 2000), 100)])
     return steps[steps < epochs].astype(np.int64)
@@ -80,8 +173,47 @@ SCHEDULES: dict[str, str] = {
 
 @validate_params(name=Unchecked("checked as 'schedule' below"), epochs=Integer(low=1), num=Integer(low=1))
 def logging_schedule(name: str, epochs: int, num: int = 100) -> np.ndarray:
-    """The epochs (in [0, epochs − 1]) at which the schedule ``name`` of :data:`SCHEDULES` records;
-    ``num`` is the number of log-spaced points (ignored by ``piecewise``)."""
+    """The epochs (in [0, epochs − 1]) at which the named logging schedule records.
+
+    The schedules (``ipcore.nets.training.SCHEDULES``):
+
+    - ``"log10"``: log-spaced, base 10, with epoch 0 (Goldfeld et al.; 84 epochs of 10 000
+      for 100 points), :func:`~ipcore.nets.log_spaced_epochs` up to ``epochs − 1``;
+    - ``"log2"``: log-spaced, base 2, minus one (IDNNs, Shwartz-Ziv & Tishby; 274 epochs of
+      8000 for 400 points), :func:`~ipcore.nets.log2_spaced_epochs`;
+    - ``"piecewise"``: every epoch < 20, every 5th < 100, every 20th < 2000, then every
+      100th (ibsgd, Saxe et al.), :func:`~ipcore.nets.piecewise_epochs`.
+
+    Parameters
+    ----------
+    name : str
+        ``"log10"``, ``"log2"`` or ``"piecewise"``.
+    epochs : int
+        The number of training epochs, ≥ 1.
+    num : int, default 100
+        The number of log-spaced points (ignored by ``"piecewise"``), ≥ 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted unique int64 epochs in [0, epochs − 1].
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of the schedules (named ``schedule``), or ``epochs`` or ``num``
+        is not an integer ≥ 1.
+
+    Examples
+    --------
+    >>> from ipcore.nets import logging_schedule
+    >>> logging_schedule("log10", 11, num=5).tolist()
+    [0, 1, 2, 3, 6, 10]
+    >>> logging_schedule("log2", 16, num=5).tolist()
+    [0, 1, 3, 7, 15]
+    >>> all(logging_schedule(name, 50).max() < 50 for name in ("log10", "log2", "piecewise"))
+    True
+    """
     check_choice(name, "schedule", SCHEDULES)
     if name == "log10":
         return log_spaced_epochs(epochs - 1, num, include_zero=True) if epochs > 1 else np.array([0])
@@ -126,17 +258,66 @@ class Snapshot:
 class Recorder:
     """Records hidden representations of ``inputs`` at scheduled epochs.
 
+    Forward hooks on the model's :class:`~ipcore.nets.GaussianNoise` layers keep, at each
+    record, every noise layer ℓ's clean S_ℓ of all inputs (noise off), and optionally R
+    noisy-pass replicas (noise on in the layers before ℓ, the clean S_ℓ kept): the centres
+    of the sample-propagation estimator. :func:`~ipcore.nets.train` calls :meth:`record` at
+    the epochs of ``schedule``; each record appends a ``Snapshot`` (``epoch``, ``clean``,
+    ``replicas``, ``parameters``, ``metrics``; numpy arrays in the model's dtype) to
+    ``snapshots``.
+
     Parameters
     ----------
-    model: any module containing :class:`~ipcore.nets.models.GaussianNoise` layers
-        (one network, or an ensemble, whose members all see the same inputs).
-    inputs: the whole data set X (m, ...), pushed through at each record.
-    schedule: epochs at which to record (0 = before training).
-    replicas: R noisy passes per input to keep for the conditional entropies.
-    record_parameters: also keep a copy of the model's parameters.
-    reduce: applied to each snapshot when it is taken (e.g. to estimate and drop replicas).
-    outputs: names of further modules whose output is kept in the clean pass
+    model : nn.Module
+        Any module containing :class:`~ipcore.nets.GaussianNoise` layers (one network, or an
+        ensemble, whose members all see the same inputs).
+    inputs : torch.Tensor
+        The whole data set X (m, ...), pushed through at each record.
+    schedule : sequence of int
+        Epochs at which to record (0 = before training); :func:`~ipcore.nets.train` checks
+        that they lie in [0, epochs].
+    replicas : int, default 0
+        R ≥ 0 noisy passes per input to keep for the conditional entropies.
+    record_parameters : bool, default False
+        Also keep a copy of the model's parameters.
+    reduce : callable or None, default None
+        Applied to each snapshot when it is taken (e.g. to estimate and drop replicas).
+    outputs : sequence of str, default ()
+        Names of further modules whose output is kept in the clean pass
         (e.g. ``"output"``, the logits, to measure the softmax layer).
+
+    Attributes
+    ----------
+    snapshots : list of Snapshot
+        The records so far. Per layer, ``clean`` is (m, d) for one network and (N, m, d)
+        for an ensemble; ``replicas`` (m, R, d) or (N, m, R, d).
+    layers : dict of str to GaussianNoise
+        The recorded noise layers by name.
+    members : int or None
+        N for an ensemble, ``None`` for one network.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an ``nn.Module``, ``inputs`` not a ``torch.Tensor``, or ``reduce``
+        neither ``None`` nor callable.
+    ValueError
+        If ``replicas`` is not an integer ≥ 0, ``record_parameters`` not a bool, ``outputs``
+        names a module the model does not have, or the model has no
+        :class:`~ipcore.nets.GaussianNoise` layer (named ``model``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ipcore.nets import NoisyMLP, Recorder
+    >>> _ = torch.manual_seed(0)
+    >>> net = NoisyMLP((4, 3, 2), beta=0.1)
+    >>> recorder = Recorder(net, torch.randn(10, 4), schedule=[0], replicas=5, outputs=["output"])
+    >>> snapshot = recorder.record(0)
+    >>> {name: x.shape for name, x in snapshot.clean.items()}
+    {'hidden.0.2': (10, 3), 'output': (10, 2)}
+    >>> snapshot.replicas["hidden.0.2"].shape              # (m, R, d)
+    (10, 5, 3)
     """
 
     @validate_params(model=InstanceOf((nn.Module,)), inputs=InstanceOf((torch.Tensor,)),
@@ -196,7 +377,39 @@ class Recorder:
 
     @torch.no_grad()
     def record(self, epoch: int, metrics: dict[str, Any] | None = None) -> Snapshot:
-        """Push all inputs through now and store a :class:`Snapshot`."""
+        """Push all inputs through now and store a ``Snapshot``.
+
+        One clean pass (noise off, eval mode), then ``replicas`` noisy passes; the model's
+        training mode is restored. ``reduce``, if set, is applied before the snapshot is kept.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch to file the snapshot under.
+        metrics : dict or None, default None
+            Losses and metrics to keep with it.
+
+        Returns
+        -------
+        Snapshot
+            The snapshot (after ``reduce``), also appended to ``snapshots``.
+
+        Examples
+        --------
+        Without noise in the layers before it, a replica of the first layer is its clean S:
+
+        >>> import numpy as np, torch
+        >>> from ipcore.nets import NoisyMLP, Recorder
+        >>> net = NoisyMLP((4, 3, 3, 2), beta=0.5)
+        >>> recorder = Recorder(net, torch.randn(6, 4), schedule=[0], replicas=2)
+        >>> snapshot = recorder.record(0, {"loss": 0.7})
+        >>> clean, replicas = snapshot.clean["hidden.0.2"], snapshot.replicas["hidden.0.2"]
+        >>> np.array_equal(replicas[:, 1], clean), np.array_equal(snapshot.replicas["hidden.1.2"][:, 1],
+        ...                                                        snapshot.clean["hidden.1.2"])
+        (True, False)
+        >>> snapshot.metrics, len(recorder.snapshots)
+        ({'loss': 0.7}, 1)
+        """
         was_training = self.model.training
         self.model.eval()
         try:
@@ -366,34 +579,148 @@ def train(
     epoch unless ``shuffle`` is False (then the same contiguous slices, as the
     SZT code took them). An ensemble's members each shuffle with their own
     seed (``seed``: one per member) and get batches of shape (N, b, …).
-    ``optimizer``: "adam" or "sgd" (plain, no momentum), at learning rate ``lr``.
+
+    Randomness of a run comes from its seed alone (one seed per member of an ensemble):
+    the batch order, the noise of training and the noise of measurement. The
+    initialisation is the caller's (``torch.manual_seed(seed)`` before building the model;
+    :func:`~ipcore.nets.ensemble_of_mlps` does the same per member), so member i of an
+    ensemble trains as the single network of its seed, whatever else is in the batch.
 
     At recorded epochs the clean-pass training loss and ``evaluate(model)``
     (run with noise off, in eval mode) are logged, and, for every parameter
-    named in ``gradient_stats``, :func:`gradient_statistics` over the batch
-    gradients of that epoch's updates (keys ``grad_mean/<name>``,
-    ``grad_std/<name>``, ``weight_norm/<name>``; NaN at epoch 0, before any
-    update). With ``gradient_batch_size``, the statistics come instead from
+    named in ``gradient_stats``, the statistics of the batch gradients g_1 … g_B of that
+    epoch's updates::
+
+        grad_mean = ‖(1/B) Σ_b g_b‖₂,   grad_std = √((1/B) Σ_b ‖g_b − ḡ‖₂²),   weight_norm = ‖W‖₂
+
+    (keys ``grad_mean/<name>``, ``grad_std/<name>``, ``weight_norm/<name>``; Frobenius
+    norms, per member for an ensemble; NaN at epoch 0, before any update). With
+    ``gradient_batch_size``, the statistics come instead from
     mini-batches of that size drawn only to measure: at each recorded epoch
     (epoch 0 included) the training set is shuffled by a generator of its own
     (derived from the seed) and the gradient of every batch is taken at the
     epoch's final parameters, with no update. A full-batch run has one
     gradient per epoch, so this is how it gets a batch-to-batch spread
     (Saxe et al.'s SGD-against-full-batch comparison); training is unchanged
-    by it. ``after_step(model)`` runs after every optimizer step (e.g. an
-    orthonormality step). ``threads`` sets the CPU threads of the optimisation
-    steps only (1 suits one tiny network); recording and evaluation keep torch's setting.
+    by it.
 
     With a ``store``, the full state (model, optimizer, random generators and
     streams, snapshots, history) is saved every ``checkpoint_every`` epochs, at the
     end of the first epoch that ends ``checkpoint_seconds`` or more after the last
     save (``None``: by epochs only), and when the process gets SIGINT (Ctrl-C) or
-    SIGTERM: it finishes its epoch, saves, and raises :class:`TrainingInterrupted`
+    SIGTERM: it finishes its epoch, saves, and raises ``TrainingInterrupted``
     saying where the run will resume (a second Ctrl-C stops at once). A run that
     finds a checkpoint resumes from it: an interrupted run ends bit-identical to an
-    uninterrupted one. Returns one dict per recorded epoch.
-    With a ``timings`` dict, the wall seconds spent in the optimisation steps
-    (``"training"``) and in recording and measuring (``"recording"``) are added to it.
+    uninterrupted one.
+
+    Parameters
+    ----------
+    model : nn.Module
+        One network, or an ensemble (a model with a ``members`` attribute, such as
+        :class:`~ipcore.nets.EnsembleMLP`).
+    x : torch.Tensor
+        The training inputs, one row per example.
+    y : torch.Tensor
+        The training targets, one row per input.
+    loss_fn : callable
+        ``loss_fn(model, x_batch, y_batch)``: the mean loss, a scalar or (N,) per member.
+    epochs : int
+        The number of epochs, ≥ 0.
+    lr : float
+        The learning rate, > 0.
+    batch_size : int or None, default None
+        The mini-batch size, ≥ 1; ``None``: full batch.
+    recorder : Recorder or None, default None
+        Records the representations at its schedule, which must lie in [0, epochs].
+    seed : int or sequence of int, default 0
+        One seed for one network, one per member for an ensemble.
+    progress : bool, default True
+        Whether to show a progress bar.
+    desc : str, default "training"
+        The progress bar's label.
+    evaluate : callable or None, default None
+        ``evaluate(model)`` returns a dict of further metrics, logged at recorded epochs.
+    store : CheckpointStore or None, default None
+        Where the checkpoint is kept (an object with ``load_checkpoint()`` and
+        ``save_checkpoint(state)``, e.g. ``ipcore.cache.CachedRun``).
+    checkpoint_every : int, default 0
+        Save every this many epochs, ≥ 0 (0: not by epochs).
+    checkpoint_seconds : float or None, default 60.0
+        Save at the end of the first epoch this many seconds after the last save, > 0
+        (``None``: by epochs only).
+    after_step : callable or None, default None
+        ``after_step(model)`` runs after every optimizer step (e.g.
+        :func:`~ipcore.nets.orthonormality_step_`).
+    threads : int or None, default None
+        CPU threads of the optimisation steps only (1 suits one tiny network); recording and
+        evaluation keep torch's setting.
+    optimizer : str, default "adam"
+        ``"adam"`` or ``"sgd"`` (plain, no momentum), at learning rate ``lr``; both update
+        every parameter elementwise, so the members of an ensemble do not interact.
+    shuffle : bool, default True
+        Whether to reshuffle the mini-batches every epoch.
+    gradient_stats : sequence of str, default ()
+        Names of parameters (as in ``model.named_parameters()``) whose gradient statistics
+        are logged.
+    gradient_batch_size : int or None, default None
+        Measure the gradient statistics on mini-batches of this size, drawn only to measure.
+    timings : dict or None, default None
+        The wall seconds spent in the optimisation steps (``"training"``) and in recording
+        and measuring (``"recording"``) are added to it.
+
+    Returns
+    -------
+    list of dict
+        One dict per recorded epoch: ``epoch``, ``loss`` (clean pass, on all of x), the
+        metrics of ``evaluate`` and the gradient statistics; floats for one network, (N,)
+        arrays for an ensemble.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not an ``nn.Module``, ``x`` or ``y`` not a ``torch.Tensor``,
+        ``loss_fn`` (or a given ``evaluate`` or ``after_step``) not callable, ``recorder`` not a
+        :class:`~ipcore.nets.Recorder`, ``desc`` not a str or ``timings`` not a dict.
+    ValueError
+        If ``y`` does not have one row per row of ``x``; ``epochs``, ``checkpoint_every`` are
+        not integers ≥ 0 or ``batch_size``, ``threads``, ``gradient_batch_size`` not
+        integers ≥ 1; ``lr`` or ``checkpoint_seconds`` is not > 0; ``seed`` is not one seed for
+        one network or one per member for an ensemble; ``optimizer`` is not ``"adam"`` or
+        ``"sgd"``; ``progress`` or ``shuffle`` is not a bool; ``gradient_stats`` names a
+        parameter the model does not have; or the recorder's schedule is empty or leaves
+        [0, epochs] (named ``schedule``).
+    KeyboardInterrupt
+        ``TrainingInterrupted`` (a subclass), raised after saving a checkpoint when a run with
+        a ``store`` gets SIGINT or SIGTERM; its message says where the run will resume.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch.nn import functional as F
+    >>> from ipcore.nets import NoisyMLP, Recorder, train
+    >>> _ = torch.manual_seed(0)
+    >>> x = torch.randn(32, 4)
+    >>> y = (x[:, 0] > 0).long()
+    >>> _ = torch.manual_seed(1)
+    >>> net = NoisyMLP((4, 8, 2), beta=0.05)
+    >>> recorder = Recorder(net, x, schedule=[0, 5, 20])
+    >>> history = train(net, x, y, loss_fn=lambda m, xb, yb: F.cross_entropy(m(xb), yb),
+    ...                 epochs=20, lr=0.05, recorder=recorder, seed=1, threads=1, progress=False)
+    >>> [int(h["epoch"]) for h in history], history[-1]["loss"] < history[0]["loss"]
+    ([0, 5, 20], True)
+
+    Member 0 of an ensemble of seeds [1, 2] trains as the network of seed 1 above:
+
+    >>> from ipcore.nets import ensemble_of_mlps
+    >>> from ipcore.nets.ensemble import cross_entropy
+    >>> ensemble = ensemble_of_mlps([1, 2], widths=(4, 8, 2), betas=0.05)
+    >>> history = train(ensemble, x, y, loss_fn=lambda m, xb, yb: cross_entropy(m(xb), yb),
+    ...                 epochs=20, lr=0.05, recorder=Recorder(ensemble, x, [0, 20]), seed=[1, 2], threads=1,
+    ...                 progress=False)
+    >>> history[-1]["loss"].shape
+    (2,)
+    >>> torch.allclose(ensemble.member(0).output.weight, net.output.weight, atol=1e-5)
+    True
     """
     if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
         raise ValueError(f"y: needs one row per input, x has shape {tuple(x.shape)} and y {tuple(y.shape)}")
