@@ -179,7 +179,7 @@ def renamed_attribute(new: str, old: str) -> property:
     return property(getter, doc=f"Deprecated alias of ``{new}``.")
 
 
-def variance_to_beta(position: int) -> Callable[[F], F]:
+def variance_to_beta(position: int | None, *, variance: str = "variance", beta: str = "beta") -> Callable[[F], F]:
     """For a function that took the noise *variance* σ² (argument ``position``, 0-based, or
     keyword ``variance``) and now takes the noise standard deviation as keyword-only ``beta``:
     old calls keep working, with a warning, as ``beta = sqrt(variance)``.
@@ -189,8 +189,13 @@ def variance_to_beta(position: int) -> Callable[[F], F]:
 
     Parameters
     ----------
-    position : int
-        The 0-based position the variance had among the positional arguments.
+    position : int or None
+        The 0-based position the variance had among the positional arguments (None: it was
+        keyword-only).
+    variance : str, default "variance"
+        The old keyword.
+    beta : str, default "beta"
+        The new keyword, the noise standard deviation.
 
     Returns
     -------
@@ -202,7 +207,7 @@ def variance_to_beta(position: int) -> Callable[[F], F]:
     TypeError
         When calling, if the variance is given twice, or both a variance and ``beta``.
     ValueError
-        When calling, if the variance is not a finite number > 0 (the message starts with ``variance:``).
+        When calling, if the variance is not a finite number > 0 (the message names the old keyword).
 
     Examples
     --------
@@ -213,21 +218,30 @@ def variance_to_beta(position: int) -> Callable[[F], F]:
     ...     warnings.simplefilter("ignore")
     ...     noise_std([0.0], 0.25), noise_std([0.0], variance=0.04), noise_std([0.0], beta=0.3)
     (0.5, 0.2, 0.3)
+    >>> @variance_to_beta(None, variance="kde_variance", beta="kde_beta")
+    ... def probe(*, kde_beta=None): return kde_beta
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     probe(kde_variance=1e-2)
+    0.1
     """
     def decorate(func: F) -> F:
+        name = func.__qualname__.replace(".__init__", "")
+
         @functools.wraps(func)
         def shim(*args: Any, **kwargs: Any) -> Any:
-            variance = kwargs.pop("variance", None)
-            if len(args) > position:
-                if variance is not None:
-                    raise TypeError(f"{func.__name__}() got the variance twice")
-                variance, args = args[position], args[:position] + args[position + 1:]
-            if variance is not None:
-                if "beta" in kwargs:
-                    raise TypeError(f"{func.__name__}() got both a variance (deprecated) and beta; pass beta only")
-                warn_deprecated(f"{func.__name__}(..., variance)",
-                                f"{func.__name__}(..., beta=sqrt(variance)): beta is the noise standard deviation")
-                kwargs["beta"] = math.sqrt(check_number(variance, "variance"))
+            value = kwargs.pop(variance, None)
+            if position is not None and len(args) > position:
+                if value is not None:
+                    raise TypeError(f"{name}() got the variance twice")
+                value, args = args[position], args[:position] + args[position + 1:]
+            if value is not None:
+                if kwargs.get(beta) is not None:
+                    raise TypeError(f"{name}() got both a variance ({variance}, deprecated) and {beta}; "
+                                    f"pass {beta} only")
+                warn_deprecated(f"{name}(..., {variance})",
+                                f"{name}(..., {beta}=sqrt({variance})): {beta} is the noise standard deviation")
+                kwargs[beta] = math.sqrt(check_number(value, variance))
             return func(*args, **kwargs)
 
         return shim  # type: ignore[return-value]

@@ -109,7 +109,7 @@ def good_calls(tmp_folder):
         "GaussianNoise": dict(beta=0.1),
         "add_noise": dict(model=_tiny_mlp(), layers=["hidden.0"], beta=0.1, seed=0),
         "InformationProbe": dict(model=_tiny_mlp(), inputs=x, labels=LABELS, layers=["hidden.0"], beta=0.1,
-                                 estimator="sp", replicas=2, bin_width=None, kde_variance=None, n_mc=2, seed=0,
+                                 estimator="sp", replicas=2, bin_width=None, kde_beta=None, n_mc=2, seed=0,
                                  train_noise=True),
         "RelativeGaussianNoise": dict(beta=0.1),
         "CompressionCNN": dict(sigma=1e-3, dropout=0.1),

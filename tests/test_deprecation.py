@@ -71,3 +71,23 @@ def test_old_and_new_name_together_is_an_error(call):
 def test_a_bad_old_variance_is_named():
     with pytest.raises(ValueError, match="variance"), pytest.warns(DeprecationWarning):
         kde_entropy_bounds(T, -1.0)
+
+
+def test_the_probe_takes_the_kde_noise_as_a_standard_deviation():
+    from torch import nn
+
+    import ipcore
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh())
+    x, y = torch.randn(10, 2), torch.arange(10) % 2
+    new = ipcore.InformationProbe(model, x, y, layers=["1"], beta=0.0, estimator="kde", kde_beta=0.1)
+    table = new.record(epoch=0)
+    new.remove()
+    with pytest.warns(DeprecationWarning, match="kde_variance"):
+        old = ipcore.InformationProbe(model, x, y, layers=["1"], beta=0.0, estimator="kde", kde_variance=0.01)
+    assert old.kde_beta == pytest.approx(0.1)
+    assert old.record(epoch=0).equals(table)
+    old.remove()
+    with pytest.raises(TypeError, match="both"):
+        ipcore.InformationProbe(model, x, y, layers=["1"], beta=0.0, estimator="kde", kde_variance=0.01, kde_beta=0.1)

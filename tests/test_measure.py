@@ -120,7 +120,7 @@ def test_binning_and_kde_measure_a_deterministic_network():
     with torch.no_grad():
         s = model[:4](x).double().numpy()
     assert row.mi_x == binned_entropy(s, width=0.1) and math.isnan(row.mi_x_std)
-    kde = ipcore.InformationProbe(model, x, labels, layers=["3"], beta=0.0, estimator="kde", kde_variance=1e-3)
+    kde = ipcore.InformationProbe(model, x, labels, layers=["3"], beta=0.0, estimator="kde", kde_beta=math.sqrt(1e-3))
     assert 0 < kde.record(0).iloc[0].mi_x <= math.log(100) + 1e-9
 
 
@@ -130,7 +130,7 @@ def test_binning_and_kde_measure_a_deterministic_network():
     (dict(layers="1"), "layers", "'0'"),
     (dict(beta=0.0), "estimator", "binning"),
     (dict(estimator="binning"), "bin_width", ""),
-    (dict(estimator="kde"), "kde_variance", ""),
+    (dict(estimator="kde"), "kde_beta", ""),
     (dict(estimator="knn"), "estimator", "sp"),
     (dict(beta=-1.0), "beta", ""),
     (dict(replicas=0), "replicas", ""),

@@ -24,8 +24,8 @@ Estimators (``estimator=``), all in nats:
   first noisy layer), and I(T_ℓ;Y) by :func:`~ipcore.estimators.sp_label_information`.
 - ``"binning"`` (Shwartz-Ziv & Tishby) on the clean S_ℓ with bins of ``bin_width``:
   I(X; Bin S) = H(Bin S) and I(Bin S; Y).
-- ``"kde"``: Kolchinsky & Tracey's upper bounds on the clean S_ℓ with noise variance
-  ``kde_variance`` (Saxe et al.).
+- ``"kde"``: Kolchinsky & Tracey's upper bounds on the clean S_ℓ with noise of standard
+  deviation ``kde_beta`` (Saxe et al. state its variance σ² = ``kde_beta``²).
 """
 
 from __future__ import annotations
@@ -41,13 +41,14 @@ from torch import nn
 
 from ipcore.estimators import (binned_entropy, binned_mutual_information, kde_mutual_information,
                                sp_label_information, sp_mutual_information)
+from ipcore.deprecation import variance_to_beta
 from ipcore.nets.hooks import add_noise
 from ipcore.plotting import information_plane
-from ipcore.validation import (Choice, Flag, InstanceOf, Integer, Optional, Real, Seed, Unchecked, as_labels,
+from ipcore.validation import (Beta, Choice, Flag, InstanceOf, Integer, Optional, Real, Seed, Unchecked, as_labels,
                                validate_params)
 
 #: The estimators a probe offers, and what each needs.
-ESTIMATORS = {"sp": "noisy layers (beta > 0)", "binning": "bin_width", "kde": "kde_variance"}
+ESTIMATORS = {"sp": "noisy layers (beta > 0)", "binning": "bin_width", "kde": "kde_beta"}
 #: Rows per forward pass when recording (inputs × replicas are stacked, then cut into chunks).
 RECORD_CHUNK = 4096
 
@@ -69,8 +70,8 @@ class InformationProbe:
       for the first noisy layer), and I(T_ℓ;Y) by :func:`~ipcore.estimators.sp_label_information`;
     - ``"binning"`` (Shwartz-Ziv & Tishby) on the clean S_ℓ with bins of ``bin_width``:
       I(X; Bin S) = H(Bin S) and I(Bin S; Y);
-    - ``"kde"``: Kolchinsky & Tracey's upper bounds on the clean S_ℓ with noise variance
-      ``kde_variance`` (Saxe et al.).
+    - ``"kde"``: Kolchinsky & Tracey's upper bounds on the clean S_ℓ with noise of standard
+      deviation ``kde_beta`` (Saxe et al. state its variance σ² = ``kde_beta``²).
 
     Parameters
     ----------
@@ -91,8 +92,10 @@ class InformationProbe:
         Noisy passes per input for the conditional entropies of ``"sp"``, ≥ 1.
     bin_width : float or None, default None
         The bin width of ``"binning"``, > 0 (needed there).
-    kde_variance : float or None, default None
-        The noise variance of ``"kde"``'s kernel, > 0 (needed there).
+    kde_beta : float or None, default None
+        The noise standard deviation of ``"kde"``'s kernel, > 0 (needed there). Saxe et al.'s
+        σ² = 1e-3 is ``kde_beta=math.sqrt(1e-3)``; the old ``kde_variance=σ²`` (ipcore 0.1)
+        still works, converted, with a :class:`DeprecationWarning`.
     n_mc : int, default 10
         Monte Carlo draws per mixture component of ``"sp"``, ≥ 1.
     seed : int, default 0
@@ -110,9 +113,9 @@ class InformationProbe:
         ``layers`` names a module the model does not have (the message lists them);
         ``beta`` is negative, not finite, or outside [1e-100, 1e100] other than 0;
         ``estimator`` is not one of the three, or is ``"sp"`` with β = 0, ``"binning"``
-        without ``bin_width`` (named ``bin_width``) or ``"kde"`` without ``kde_variance``
-        (named ``kde_variance``); ``replicas`` or ``n_mc`` is not an integer ≥ 1;
-        ``bin_width`` or ``kde_variance`` is not > 0; ``seed`` is not an integer in
+        without ``bin_width`` (named ``bin_width``) or ``"kde"`` without ``kde_beta``
+        (named ``kde_beta``); ``replicas`` or ``n_mc`` is not an integer ≥ 1;
+        ``bin_width`` or ``kde_beta`` is not > 0; ``seed`` is not an integer in
         [0, 2⁶³); or ``train_noise`` is not a bool.
 
     Examples
@@ -137,28 +140,30 @@ class InformationProbe:
     >>> probe.remove()
     """
 
+    @variance_to_beta(None, variance="kde_variance", beta="kde_beta")
     @validate_params(model=InstanceOf((nn.Module,)), inputs=InstanceOf((torch.Tensor,)),
                      labels=Unchecked("checked against the inputs below"),
                      layers=Unchecked("module names or types, checked against the model"),
                      beta=Real(low=0), estimator=Choice(tuple(ESTIMATORS)), replicas=Integer(low=1),
-                     bin_width=Optional(Real(low=0, open_low=True)), kde_variance=Optional(Real(low=0, open_low=True)),
+                     bin_width=Optional(Real(low=0, open_low=True)), kde_beta=Optional(Beta()),
                      n_mc=Integer(low=1), seed=Seed(), train_noise=Flag())
     def __init__(self, model: nn.Module, inputs: torch.Tensor, labels: Any = None, *, layers: Any, beta: float,
                  estimator: str = "sp", replicas: int = 10, bin_width: float | None = None,
-                 kde_variance: float | None = None, n_mc: int = 10, seed: int = 0, train_noise: bool = True) -> None:
+                 kde_beta: float | None = None, n_mc: int = 10, seed: int = 0, train_noise: bool = True) -> None:
         if estimator == "sp" and beta == 0:
             raise ValueError("estimator: 'sp' estimates noisy layers and needs beta > 0; for a deterministic "
                              f"network (beta = 0) choose one of {['binning', 'kde']}")
         if estimator == "binning" and bin_width is None:
             raise ValueError("bin_width: the 'binning' estimator needs a bin width (e.g. 0.07 for tanh layers)")
-        if estimator == "kde" and kde_variance is None:
-            raise ValueError("kde_variance: the 'kde' estimator needs the noise variance of its kernel (e.g. 1e-3)")
+        if estimator == "kde" and kde_beta is None:
+            raise ValueError("kde_beta: the 'kde' estimator needs the noise standard deviation of its kernel "
+                             "(e.g. 0.03, Saxe et al.'s variance 1e-3)")
         if len(inputs) < 2:
             raise ValueError(f"inputs: measure at least 2 inputs, got {len(inputs)}")
         self.labels = None if labels is None else as_labels(labels, len(inputs)).cpu().numpy()
         self.model, self.inputs, self.estimator, self.beta = model, inputs, estimator, float(beta)
         self.replicas = replicas if estimator == "sp" else 0
-        self.bin_width, self.kde_variance, self.n_mc, self.seed = bin_width, kde_variance, n_mc, seed
+        self.bin_width, self.kde_beta, self.n_mc, self.seed = bin_width, kde_beta, n_mc, seed
         self.noise = add_noise(model, layers, beta, seed=seed)
         self.noise.enabled = train_noise  # the records switch it on for their noisy passes either way
         self.rows: list[dict[str, Any]] = []
@@ -274,7 +279,7 @@ class InformationProbe:
         else:
             if self.labels is None:
                 raise ValueError("labels: the 'kde' estimator estimates I(T;X) and I(T;Y) together; give labels")
-            kde = kde_mutual_information(clean, self.labels, self.kde_variance)
+            kde = kde_mutual_information(clean, self.labels, beta=self.kde_beta)
             row.update(mi_x=kde.mi_x_upper, mi_y=kde.mi_y_upper)
         return row
 
