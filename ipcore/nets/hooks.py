@@ -3,7 +3,7 @@
 :func:`add_noise` makes chosen layers of a user's model noisy: each output S becomes
 T = S + β Z, Z ~ N(0, I), in training and in evaluation alike, the noisy network of
 Goldfeld et al. The hooks also keep, on request, each chosen layer's S (its output before its
-own noise, after the noise of the layers before it): the centres of the sample-propagation
+own noise, after the noise of the layers before it): the centers of the sample-propagation
 estimator. :meth:`NoisyLayers.remove` takes every hook off and leaves the model as it was.
 """
 

@@ -5,7 +5,7 @@ The recorder works with any ``nn.Module`` through forward hooks on its
 :class:`~ipcore.nets.models.GaussianNoise` layers: at scheduled epochs it stores,
 for every noise layer ℓ, the clean S_ℓ of all inputs (noise off) and
 optionally R noisy-pass replicas (noise on in layers < ℓ, clean S_ℓ kept),
-which are the centres of the sample-propagation estimator.
+which are the centers of the sample-propagation estimator.
 
 Randomness of a run, all from its seed (one seed per member of an ensemble):
 the batch order (a generator seeded with the seed), the noise of training and
@@ -260,7 +260,7 @@ class Recorder:
 
     Forward hooks on the model's :class:`~ipcore.nets.GaussianNoise` layers keep, at each
     record, every noise layer ℓ's clean S_ℓ of all inputs (noise off), and optionally R
-    noisy-pass replicas (noise on in the layers before ℓ, the clean S_ℓ kept): the centres
+    noisy-pass replicas (noise on in the layers before ℓ, the clean S_ℓ kept): the centers
     of the sample-propagation estimator. :func:`~ipcore.nets.train` calls :meth:`record` at
     the epochs of ``schedule``; each record appends a ``Snapshot`` (``epoch``, ``clean``,
     ``replicas``, ``parameters``, ``metrics``; numpy arrays in the model's dtype) to
