@@ -31,19 +31,110 @@ from ipcore.validation import Array, Flag, Integer, Real, Seed, validate_params
 
 @dataclass(frozen=True)
 class PCA:
-    """A fitted projection: ``pca(x)`` = (x − mean) @ componentsᵀ, rows flattened first."""
+    """A fitted projection: ``pca(x)`` = (x − mean) @ componentsᵀ, rows flattened first.
+
+    Returned by :func:`ipcore.estimators.pca_compression`.
+
+    Parameters
+    ----------
+    mean : numpy.ndarray
+        Shape (D,): the training samples' mean.
+    components : numpy.ndarray
+        Shape (k, D): orthonormal rows, the directions of largest variance, by
+        decreasing variance.
+    explained_variance : numpy.ndarray
+        Shape (k,): the training samples' variance along each component.
+
+    Examples
+    --------
+    A fixed projection onto the first coordinate:
+
+    >>> import numpy as np
+    >>> from ipcore.estimators import PCA
+    >>> pca = PCA(mean=np.zeros(2), components=np.array([[1.0, 0.0]]), explained_variance=np.ones(1))
+    >>> pca(np.array([[3.0, 4.0]])).tolist()
+    [[3.0]]
+    """
 
     mean: np.ndarray  #: (D,)
     components: np.ndarray  #: (k, D), orthonormal rows, by decreasing variance
     explained_variance: np.ndarray  #: (k,) the training samples' variance along each
 
     def __call__(self, x: Any) -> np.ndarray:
+        """The coordinates (x − mean) @ componentsᵀ of the samples ``x`` along the components.
+
+        Parameters
+        ----------
+        x : array-like of shape (n, ...)
+            Samples with D values each (images are flattened).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n, k), float64.
+
+        Raises
+        ------
+        ValueError
+            If a sample of ``x`` does not have the D values the map was fitted on.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ipcore.estimators import pca_compression
+        >>> x = np.random.default_rng(0).standard_normal((50, 3))
+        >>> pca_compression(x, 2)(x).shape
+        (50, 2)
+        """
         return (_flat(x, self.mean.shape[0]) - self.mean) @ self.components.T
 
 
 @validate_params(train=Array(ndim=(2, 3, 4), max_abs=1e100), k=Integer(low=1))
 def pca_compression(train: Any, k: int) -> PCA:
-    """The PCA to ``k`` dimensions of the training samples ``train`` (n, …; images are flattened)."""
+    """The principal component analysis to ``k`` dimensions of the training samples ``train``.
+
+    The k directions of largest variance of the centered samples, by a singular
+    value decomposition X − x̄ = U S Vᵀ: components the first k rows of Vᵀ,
+    explained variances s_i² / (n − 1). A map that is one-to-one on the data (a
+    linear embedding of k-dimensional latents, say) loses no information (Butakov
+    et al. 2024).
+
+    Parameters
+    ----------
+    train : array-like of shape (n, D), (n, h, w) or (n, c, h, w)
+        The training samples; images are flattened to D values.
+    k : int
+        Components kept, ≥ 1 and at most min(n, D).
+
+    Returns
+    -------
+    PCA
+        The fitted map; apply it to held-out samples.
+
+    Raises
+    ------
+    ValueError
+        If ``train`` is not a finite numeric array of 2 to 4 dimensions, is empty or
+        has a value beyond ±1e100; if ``k`` is not an integer in [1, min(n, D)].
+
+    Examples
+    --------
+    Samples on a plane in 5 dimensions: two components keep every distance, and a
+    third has no variance left:
+
+    >>> import numpy as np
+    >>> from scipy.spatial.distance import pdist
+    >>> from ipcore.estimators import pca_compression
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.standard_normal((100, 2)) * [3.0, 1.0]
+    >>> basis, _ = np.linalg.qr(rng.standard_normal((5, 2)))
+    >>> x = z @ basis.T + 1.0
+    >>> pca = pca_compression(x, 2)
+    >>> pca.components.shape, bool(np.allclose(pdist(pca(x)), pdist(z)))
+    ((2, 5), True)
+    >>> bool(pca_compression(x, 3).explained_variance[2] < 1e-20)
+    True
+    """
     flat = _flat(train, None, "train")
     if k > min(flat.shape):
         raise ValueError(f"k: at most min(samples, values per sample) = {min(flat.shape)} components, got {k}")
@@ -61,24 +152,116 @@ def _flat(x: Any, width: int | None, name: str = "x") -> np.ndarray:
 
 @dataclass(frozen=True)
 class Autoencoder:
-    """A fitted autoencoder: ``autoencoder(x)`` is the code (n, k) of the samples x (n, …),
-    without the training noise, taken before the encoder's final tanh and in float64 (the same
-    information, since tanh is one-to-one; in float32 its saturation at ±1 would merge distinct
-    samples into ties); :meth:`reconstruct` decodes it back to x's shape."""
+    """A fitted autoencoder: ``autoencoder(x)`` is the code (n, k) of the samples x (n, …).
 
-    encoder: nn.Module  #: the trained encoder without its final tanh, in float64: the code map
+    Returned by :func:`ipcore.estimators.autoencoder_compression`. The code is
+    taken without the training noise, before the encoder's final tanh and in
+    float64 (the same information, since tanh is one-to-one; in float32 its
+    saturation at ±1 would merge distinct samples into ties);
+    :meth:`reconstruct` decodes it back to x's shape.
+
+    Parameters
+    ----------
+    encoder : torch.nn.Module
+        The trained encoder without its final tanh, in float64: the code map.
+    decoder : torch.nn.Module
+        The trained decoder, in float64.
+    mean : numpy.ndarray
+        Shape (D,): the training samples' mean, subtracted first.
+    scale : float
+        Their overall standard deviation, divided by next.
+    losses : numpy.ndarray
+        Shape (epochs,): the mean absolute error of each training epoch, in
+        standard units.
+
+    Examples
+    --------
+    Trained by :func:`ipcore.estimators.autoencoder_compression`; here, by hand, the
+    identity as encoder shows the standardisation (x − mean) / scale:
+
+    >>> import numpy as np
+    >>> from torch import nn
+    >>> from ipcore.estimators import Autoencoder
+    >>> ae = Autoencoder(encoder=nn.Identity(), decoder=nn.Identity(), mean=np.array([1.0, 2.0]), scale=2.0,
+    ...                  losses=np.zeros(0))
+    >>> ae(np.array([[3.0, 2.0], [1.0, 0.0]])).tolist()
+    [[1.0, 0.0], [0.0, -1.0]]
+    """
+
+    encoder: nn.Module  #: the trained encoder without its final tanh, in float64 (the code map)
     decoder: nn.Module  #: float64
     mean: np.ndarray  #: (D,) the training samples' mean, subtracted first
     scale: float  #: their overall standard deviation, divided by next
     losses: np.ndarray  #: (epochs,) the mean absolute error of each training epoch, in standard units
 
     def __call__(self, x: Any) -> np.ndarray:
+        """The code of the samples ``x``: the encoder (without its final tanh) of the standardised samples.
+
+        Parameters
+        ----------
+        x : array-like of shape (n, ...)
+            Samples with D values each (images are flattened).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (n, k), float64.
+
+        Raises
+        ------
+        ValueError
+            If a sample of ``x`` does not have the D values the map was fitted on.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from ipcore.estimators import Autoencoder
+        >>> encoder = nn.Linear(3, 2).double()
+        >>> ae = Autoencoder(encoder=encoder, decoder=nn.Linear(2, 3).double(), mean=np.zeros(3), scale=1.0,
+        ...                  losses=np.zeros(0))
+        >>> code = ae(np.ones((5, 3)))
+        >>> code.shape, code.dtype
+        ((5, 2), dtype('float64'))
+        """
         flat = (_flat(x, self.mean.shape[0]) - self.mean) / self.scale
         with torch.no_grad():
             return self.encoder(torch.as_tensor(flat, dtype=torch.float64)).numpy()
 
     def reconstruct(self, x: Any) -> np.ndarray:
-        """The decoded code of x, in x's units and shape."""
+        """The decoded code of ``x``, in x's units and shape: dec(tanh(code)) · scale + mean.
+
+        Parameters
+        ----------
+        x : array-like of shape (n, ...)
+            Samples with D values each.
+
+        Returns
+        -------
+        numpy.ndarray
+            The reconstructions, of the shape of ``x``.
+
+        Raises
+        ------
+        ValueError
+            If a sample of ``x`` does not have the D values the map was fitted on.
+
+        Examples
+        --------
+        By hand, with the identity as encoder and decoder: the code (x − mean) / scale
+        goes through the final tanh, then back to x's units:
+
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from ipcore.estimators import Autoencoder
+        >>> ae = Autoencoder(encoder=nn.Identity(), decoder=nn.Identity(), mean=np.array([1.0, 2.0]), scale=2.0,
+        ...                  losses=np.zeros(0))
+        >>> back = ae.reconstruct(np.array([[3.0, 2.0]]))
+        >>> bool(np.allclose(back, [[1.0 + 2.0 * np.tanh(1.0), 2.0]]))
+        True
+
+        A trained one is in :func:`ipcore.estimators.autoencoder_compression`.
+        """
         with torch.no_grad():
             flat = self.decoder(torch.tanh(torch.as_tensor(self(x)))).numpy()
         return (flat * self.scale + self.mean).reshape(np.shape(x))
@@ -90,13 +273,70 @@ class Autoencoder:
 def autoencoder_compression(train: Any, k: int, *, epochs: int = 200, batch_size: int = 256, lr: float = 1e-3,
                             input_noise: float = 0.1, code_noise: float = 0.02, seed: int = 0,
                             progress: bool = False) -> Autoencoder:
-    """An autoencoder to ``k`` dimensions trained on the samples ``train`` (n, …; images are
-    flattened), minimising the mean absolute reconstruction error
+    """An autoencoder to ``k`` dimensions trained on the samples ``train``.
+
+    A multilayer perceptron (D → 256 → 64 → k, tanh code, mirror decoder), trained
+    on standardised samples, for ``epochs`` passes in shuffled batches, to minimise
+    the mean absolute reconstruction error
 
         (1/(nD)) Σ_i ‖dec(enc(x_i + 0.1 ξ) + 0.02 ζ) − x_i‖₁,   ξ, ζ ~ N(0, I),
 
-    on standardised samples, for ``epochs`` passes in shuffled batches. Reproducible for a
-    ``seed`` (initialisation, batch order and training noise all derive from it).
+    (with the default noise levels), as Butakov et al. (2024) train theirs; its code
+    can follow a curved manifold that PCA cannot.
+
+    Parameters
+    ----------
+    train : array-like of shape (n, D), (n, h, w) or (n, c, h, w)
+        The training samples, n ≥ 2; images are flattened to D values.
+    k : int
+        The code's dimension, ≥ 1.
+    epochs : int, default 200
+        Passes over the samples, ≥ 1.
+    batch_size : int, default 256
+        Samples per batch, ≥ 1.
+    lr : float, default 1e-3
+        Adam's learning rate, in (0, 1].
+    input_noise : float, default 0.1
+        Standard deviation of the Gaussian noise added to the (standardised) input
+        while training, ≥ 0.
+    code_noise : float, default 0.02
+        Standard deviation of the Gaussian noise added to the code while training, ≥ 0.
+    seed : int, default 0
+        Seed of the initialisation, the batch order and the training noise: the
+        result is reproducible for a seed.
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    Autoencoder
+        The fitted code map, decoder and training losses.
+
+    Raises
+    ------
+    ValueError
+        If ``train`` is not a finite numeric array of 2 to 4 dimensions, has a
+        value beyond ±1e100, fewer than 2 samples, or all samples equal; if ``k``,
+        ``epochs`` or ``batch_size`` is not an integer ≥ 1; if ``lr`` is not in
+        (0, 1]; if ``input_noise`` or ``code_noise`` is negative or not finite; if
+        ``seed`` is not an integer in [0, 2⁶³); if ``progress`` is not True or False.
+
+    See Also
+    --------
+    ipcore.estimators.pca_compression : the linear map, by a singular value decomposition.
+
+    Examples
+    --------
+    Points on a circle in 2 dimensions, coded in 1 (PCA to 1 dimension would
+    fold the circle onto a diameter); the loss falls as it trains:
+
+    >>> import numpy as np
+    >>> from ipcore.estimators import autoencoder_compression
+    >>> angle = np.random.default_rng(0).uniform(0.0, 2 * np.pi, 100)
+    >>> x = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    >>> ae = autoencoder_compression(x, 1, epochs=10, batch_size=100, seed=0)
+    >>> ae(x).shape, ae.reconstruct(x).shape, bool(ae.losses[-1] < ae.losses[0])
+    ((100, 1), (100, 2), True)
     """
     flat = _flat(train, None, "train")
     n, width = flat.shape

@@ -10,7 +10,7 @@ Two evaluations of the same sum, chosen by size and device:
   mixtures, and on accelerators (where n × n pair work in large chunks is
   fast and a tree's branching is not);
 * **tree** (CPU, above ``DENSE_PAIRS`` pairs): the compiled kd-tree of
-  :mod:`ipcore.estimators.tree`, which visits each point's centers
+  ``ipcore.estimators.tree``, which visits each point's centers
   nearest-first and drops, with a weight-proportional budget, whatever is
   provably below e^(−40) of the point's density (exact to float64), or, with
   ``rtol > 0``, within a relative error rtol (scikit-learn's contract).
@@ -62,11 +62,42 @@ def _as_points_and_centers(points: Any, centers: Any) -> tuple[torch.Tensor, tor
 def logsumexp_rows_(logits: torch.Tensor) -> torch.Tensor:
     """log Σ exp over the last axis, overwriting ``logits`` (one max, one clamp, one exp, one sum pass).
 
-    Faster than ``torch.logsumexp`` on CPU, which does not fuse these passes.
-    Terms below e^(−700) of the row's largest are raised to e^(−700) before
-    exp: exp of an argument whose result underflows takes a slow path (measured
-    5–15× slower per element), and the change is at most n·e^(−700) relative.
-    Rows that are all −inf give −inf.
+    For each row x of ``logits``,
+
+        logsumexp(x) = m + log Σ_j exp(x_j − m),   m = max_j x_j,
+
+    computed in place: ``logits`` holds exp(x − m) afterwards. Faster than
+    ``torch.logsumexp`` on CPU, which does not fuse these passes.
+
+    Parameters
+    ----------
+    logits : torch.Tensor
+        Floating tensor of any shape (..., n); overwritten.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape (...): log Σ_j exp(logits[..., j]) per row; −inf for a row that is all −inf.
+
+    Notes
+    -----
+    Terms below e^(−700) of the row's largest are raised to e^(−700) before exp:
+    exp of an argument whose result underflows takes a slow path (measured 5–15×
+    slower per element), and the change is at most n·e^(−700) relative.
+
+    Examples
+    --------
+    The same value as ``torch.logsumexp``, here log(1 + 3) = ln 4:
+
+    >>> import math, torch
+    >>> from ipcore.estimators.kernel import logsumexp_rows_
+    >>> x = torch.tensor([[0.0, math.log(3.0)], [-math.inf, -math.inf]], dtype=torch.float64)
+    >>> expected = torch.logsumexp(x, dim=-1)
+    >>> out = logsumexp_rows_(x)
+    >>> math.isclose(float(out[0]), math.log(4.0)), bool(torch.allclose(out, expected))
+    (True, True)
+    >>> float(out[1])
+    -inf
     """
     row_max = logits.amax(dim=-1, keepdim=True)
     finite = torch.isfinite(row_max)
@@ -143,8 +174,52 @@ def drop_zero_weights(centers: torch.Tensor, weights: torch.Tensor) -> tuple[tor
 
 
 def merge_identical_centers(centers: torch.Tensor, weights: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The same mixture with fewer components: identical centers (n, d) merged into one
-    carrying their summed weight, and components of weight 0 dropped."""
+    """The same mixture with fewer components: identical centers merged, zero weights dropped.
+
+    Identical centers μ_j = μ_k are merged into one component carrying their
+    summed weight w_j + w_k, and components of weight 0 are dropped, so that
+
+        Σ_j w_j N(t; μ_j, β² I)
+
+    is the same density for every t and every β, with fewer terms.
+
+    Parameters
+    ----------
+    centers : torch.Tensor
+        Shape (n, d), the components' means.
+    weights : torch.Tensor
+        Shape (n,), the mixture weights, non-negative (not checked here).
+
+    Returns
+    -------
+    centers : torch.Tensor
+        Shape (n', d), n' ≤ n, the distinct centers of positive weight (the input itself
+        when every row is already distinct and no weight is 0).
+    weights : torch.Tensor
+        Shape (n',), their weights; the total is unchanged.
+
+    Notes
+    -----
+    Distinct values of a generic projection prove the rows distinct (the common case)
+    cheaply, with one sort; only otherwise are the rows compared with ``torch.unique``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from ipcore.estimators.kernel import merge_identical_centers, mixture_log_density
+    >>> centers = torch.tensor([[0.0], [1.0], [0.0], [5.0]], dtype=torch.float64)
+    >>> weights = torch.tensor([0.25, 0.5, 0.25, 0.0], dtype=torch.float64)
+    >>> merged, merged_weights = merge_identical_centers(centers, weights)
+    >>> merged[:, 0].tolist(), merged_weights.tolist()
+    ([0.0, 1.0], [0.5, 0.5])
+
+    The density is the same:
+
+    >>> t = torch.linspace(-2.0, 3.0, 11, dtype=torch.float64)
+    >>> bool(torch.allclose(mixture_log_density(t, merged, 0.3, merged_weights),
+    ...                     mixture_log_density(t, centers[:3], 0.3, weights[:3])))
+    True
+    """
     centers, weights = drop_zero_weights(centers, weights)
     # Distinct values of a generic projection prove the rows distinct (the common case), cheaply.
     direction = torch.linspace(1.0, 2.0, centers.shape[1], dtype=centers.dtype, device=centers.device).sqrt()
@@ -158,7 +233,7 @@ def merge_identical_centers(centers: torch.Tensor, weights: torch.Tensor) -> tup
 
 
 # --------------------------------------------------------------------------
-# Pruned path: the compiled kd-tree of :mod:`ipcore.estimators.tree` (CPU)
+# Pruned path: the compiled kd-tree of ``ipcore.estimators.tree`` (CPU)
 # --------------------------------------------------------------------------
 
 def _log_density_tree(points: torch.Tensor, centers: torch.Tensor, weights: torch.Tensor, beta: float,
@@ -182,20 +257,91 @@ def mixture_log_density(
 ) -> torch.Tensor:
     """Log-density of an isotropic Gaussian mixture at each point, in nats.
 
-    ``log g(t_i) = log Σ_j w_j N(t_i; μ_j, β² I_d)`` for points ``t`` of shape
-    (k, d) (or (k,) in one dimension) and centers ``μ`` of shape (n, d);
-    ``weights`` default to 1/n. Batched input, points (B, k, d) with centers
-    (B, n, d) and weights (B, n), gives B independent mixtures (dense path).
+    For points t_i and centers μ_j,
 
-    Computed in float64 on the centers' device. Terms are dropped only where
-    their total is provably below e^(−log_tolerance) of the density, so the
-    result is low by at most that relative amount (4e−18 by default).
-    ``rtol > 0`` allows, like scikit-learn's ``KernelDensity(rtol=...)``, a
-    relative error of the density up to ``rtol`` (abs(error of log g) ≤ rtol
-    to first order) in exchange for speed on large inputs; it applies to the
-    tree path (the dense path is always exact).
+        log g(t_i) = log Σ_j w_j N(t_i; μ_j, β² I_d)
+                   = logsumexp_j [log w_j − ‖t_i − μ_j‖² / (2β²)] − (d/2) ln(2πβ²),
 
-    Returns a float64 tensor of shape (k,) (or (B, k)).
+    with β the components' (the noise's) standard deviation and weights w_j
+    (default 1/n). This is the one kernel under every Gaussian-mixture entropy of
+    ipcore: the Monte Carlo entropy, the sample-propagation (SP) estimator, the KDE
+    bounds and the exact quadrature.
+
+    Parameters
+    ----------
+    points : array-like of shape (k, d), (k,) or (B, k, d)
+        The evaluation points t_i (numpy or torch, any device); a 1-D array is k
+        points in one dimension. Batched input, points (B, k, d) with centers
+        (B, n, d) and weights (B, n), gives B independent mixtures.
+    centers : array-like of shape (n, d), (n,) or (B, n, d)
+        The components' means μ_j.
+    beta : float
+        The noise standard deviation β > 0, shared by all components.
+    weights : array-like of shape (n,) or (B, n), optional
+        The mixture weights w_j: non-negative, summing to 1 (each mixture's).
+        Default: 1/n each.
+    log_tolerance : float, default 40
+        Terms are dropped only where their total is provably below
+        e^(−log_tolerance) of the density, so the result is low by at most that
+        relative amount (4e−18 by default). In [1, 700].
+    rtol : float, default 0
+        Like scikit-learn's ``KernelDensity(rtol=...)``: a relative error of the
+        density up to ``rtol`` (abs(error of log g) ≤ rtol to first order) in
+        exchange for speed on large inputs. In [0, 0.5); 0 is exact.
+
+    Returns
+    -------
+    torch.Tensor
+        float64, shape (k,) (or (B, k)), on the centers' device: log g(t_i) in nats.
+
+    Raises
+    ------
+    ValueError
+        If ``points`` or ``centers`` is not a finite numeric array of 1, 2 or 3
+        dimensions, is empty or has a coordinate beyond ±1e100; if the points'
+        dimension or batch size differs from the centers' (``points``); if
+        ``beta`` is not a number in [1e-100, 1e100]; if ``weights`` has the wrong
+        shape, a negative entry, or does not sum to 1 within 1e-9; if
+        ``log_tolerance`` is not in [1, 700]; if ``rtol`` is not in [0, 0.5).
+
+    Notes
+    -----
+    Computed in float64 on the centers' device, by one of two evaluations of the
+    same sum (see ``ipcore.estimators.kernel``): a dense matrix product with a
+    fused log-sum-exp, exact, for small problems, batches and accelerators; or, on
+    the CPU above 2²⁰ (point, center) pairs, the compiled kd-tree of
+    ``ipcore.estimators.tree``, which visits each point's centers nearest-first
+    and drops what is provably negligible. ``rtol`` applies to the tree path (the
+    dense path is always exact). The dense path costs O(k n d) time.
+
+    See Also
+    --------
+    ipcore.estimators.gaussian_mixture_entropy : Monte Carlo entropy of the mixture.
+    ipcore.estimators.mixture_entropy_1d : its exact entropy in one dimension.
+
+    Examples
+    --------
+    One component is the normal density, log N(t; 0, β²) = −t²/(2β²) − ½ ln(2πβ²):
+
+    >>> import math, torch
+    >>> from ipcore.estimators import mixture_log_density
+    >>> t = torch.tensor([-1.0, 0.0, 2.0], dtype=torch.float64)
+    >>> log_g = mixture_log_density(t, [0.0], 0.5)
+    >>> exact = -t**2 / (2 * 0.5**2) - 0.5 * math.log(2 * math.pi * 0.5**2)
+    >>> bool(torch.allclose(log_g, exact))
+    True
+
+    At a center of a well-separated mixture only its own component counts,
+    log g(μ_j) = ln w_j − (d/2) ln(2πβ²):
+
+    >>> log_g = mixture_log_density([[10.0, 0.0]], [[0.0, 0.0], [10.0, 0.0]], 0.5, weights=[0.25, 0.75])
+    >>> math.isclose(float(log_g[0]), math.log(0.75) - math.log(2 * math.pi * 0.5**2))
+    True
+
+    Four independent mixtures of 5 centers, each at 3 points:
+
+    >>> tuple(mixture_log_density(torch.zeros(4, 3, 2), torch.ones(4, 5, 2), 1.0).shape)
+    (4, 3)
     """
     b = beta
     p, c = _as_points_and_centers(points, centers)

@@ -45,7 +45,26 @@ LEAF_SIZE = 64
 
 @dataclass(frozen=True)
 class KNNEstimate:
-    """An estimate in nats and its standard error (the spread of its per-sample terms over √n)."""
+    """An estimate in nats and its standard error (the spread of its per-sample terms over √n).
+
+    Returned by the nearest-neighbour estimators of ``ipcore.estimators.knn``.
+
+    Parameters
+    ----------
+    value : float
+        The estimate, in nats: the mean of its per-sample terms.
+    std_error : float
+        Their sample standard deviation over √n. The terms of neighbouring samples
+        are not independent, so this is a guide to the spread, not a guarantee.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.estimators import knn_entropy
+    >>> est = knn_entropy(np.random.default_rng(0).standard_normal((200, 1)))
+    >>> type(est).__name__, est.std_error > 0
+    ('KNNEstimate', True)
+    """
 
     value: float
     std_error: float
@@ -53,8 +72,47 @@ class KNNEstimate:
 
 @validate_params(d=Integer(low=1), k=Integer(low=1))
 def bsy_weights(d: int, k: int) -> np.ndarray:
-    """The weights w_1 … w_k of the weighted Kozachenko–Leonenko estimator in ``d`` dimensions
-    (Berrett–Samworth–Yuan, as Butakov et al. choose them; see the module's docstring)."""
+    """The weights w_1 … w_k of the weighted Kozachenko–Leonenko estimator in ``d`` dimensions.
+
+    Berrett, Samworth & Yuan (2019), as Butakov et al. (2024) choose them:
+    w = (1, 0, …, 0) for d ≤ 4; else the least-norm solution of
+
+        Σ_j w_j = 1,   Σ_j w_j Γ(j + 2ℓ/d) / Γ(j) = 0   for ℓ = 1 … ⌊d/4⌋,
+
+    with w_j = 0 outside {⌊i k/d⌋ : i = 1 … d}. The constraints cancel the leading
+    bias terms of the estimator in d > 4.
+
+    Parameters
+    ----------
+    d : int
+        The dimension, ≥ 1.
+    k : int
+        The number of neighbours, ≥ 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (k,): w_j, the weight of the estimate from the j-th neighbour.
+
+    Raises
+    ------
+    ValueError
+        If ``d`` or ``k`` is not an integer ≥ 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.special import gamma
+    >>> from ipcore.estimators import bsy_weights
+    >>> bsy_weights(2, 5).tolist()
+    [1.0, 0.0, 0.0, 0.0, 0.0]
+
+    In d = 8 the weights sum to 1 and cancel the bias terms ℓ = 1, 2:
+
+    >>> w, j = bsy_weights(8, 8), np.arange(1, 9)
+    >>> bool(np.isclose(w.sum(), 1.0)), bool(np.allclose([w @ (gamma(j + 2 * l / 8) / gamma(j)) for l in (1, 2)], 0.0))
+    (True, True)
+    """
     w = np.zeros(k)
     if d <= 4:
         w[0] = 1.0
@@ -117,10 +175,60 @@ def _estimate(per_sample: np.ndarray) -> KNNEstimate:
 def knn_entropy(x: Any, k: int = 5, *, weighted: bool | None = None) -> KNNEstimate:
     """Differential entropy of the distribution of the rows of ``x`` (n, d), in nats.
 
-    ``weighted=False``: the Kozachenko–Leonenko estimate from the k-th neighbour;
-    ``True`` (the default for d > 4): the Berrett–Samworth–Yuan weighted estimate over the first
-    k neighbours (:func:`bsy_weights`; for d ≤ 4 the first neighbour alone, as Butakov et al.).
-    The samples are whitened first and ½ ln det C added back (module docstring).
+    The Kozachenko–Leonenko estimate from the distance r_{i,j} of sample i to its
+    j-th nearest neighbour,
+
+        Ĥ_j = ψ(n) − ψ(j) + ln V_d + (d/n) Σ_i ln r_{i,j},   V_d = π^(d/2) / Γ(d/2 + 1),
+
+    or its weighted form Ĥ = Σ_j w_j Ĥ_j. The samples are whitened first,
+    z = C^(−1/2)(x − x̄), and ½ ln det C added back: H(x) = H(z) + ½ ln det C.
+
+    Parameters
+    ----------
+    x : array-like of shape (n, d) or (n,)
+        Samples of the distribution, one per row (numpy or torch).
+    k : int, default 5
+        Neighbours, ≥ 1 and below n.
+    weighted : bool, optional
+        ``False``: the Kozachenko–Leonenko estimate from the k-th neighbour;
+        ``True``: the Berrett–Samworth–Yuan weighted estimate over the first k
+        neighbours (:func:`ipcore.estimators.bsy_weights`; for d ≤ 4 the first
+        neighbour alone, as Butakov et al.). Default: weighted for d > 4.
+
+    Returns
+    -------
+    KNNEstimate
+        Ĥ in nats and its standard error.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a finite numeric 1-D or 2-D array, is empty or has a
+        coordinate beyond ±1e100, if its covariance is singular (samples in a
+        lower-dimensional subspace) or it has repeated samples; if ``k`` is not an
+        integer in [1, n − 1]; if ``weighted`` is not None, True or False.
+
+    Notes
+    -----
+    The estimators are exact only for locally uniform densities, hence the
+    whitening. scipy's kd-tree: O(n log n) for small d.
+
+    See Also
+    --------
+    ipcore.estimators.knn_mutual_information : I(X;Y) from three such entropies.
+
+    Examples
+    --------
+    A Gaussian of standard deviations 1 and 0.5, whose entropy is
+    ln(2πe) + ln 0.5:
+
+    >>> import math
+    >>> import numpy as np
+    >>> from ipcore.estimators import knn_entropy
+    >>> x = np.random.default_rng(0).standard_normal((500, 2)) * [1.0, 0.5]
+    >>> est = knn_entropy(x)
+    >>> abs(est.value - (math.log(2 * math.pi * math.e) + math.log(0.5))) < 4 * est.std_error
+    True
     """
     samples = as_samples(x, "x").numpy()
     _check_k(k, samples.shape[0])
@@ -129,10 +237,61 @@ def knn_entropy(x: Any, k: int = 5, *, weighted: bool | None = None) -> KNNEstim
 
 @validate_params(x=SAMPLES, y=SAMPLES, k=Integer(low=1), weighted=Optional(Flag()))
 def knn_mutual_information(x: Any, y: Any, k: int = 5, *, weighted: bool | None = None) -> KNNEstimate:
-    """I(X;Y) = Ĥ(X) + Ĥ(Y) − Ĥ(X, Y) from paired rows of ``x`` (n, d_x) and ``y`` (n, d_y), nats.
+    """Nearest-neighbour estimate of I(X;Y) from paired samples, in nats.
 
-    Each entropy is :func:`knn_entropy`'s (``weighted`` as there, decided per dimension), each
-    of X, Y and (X, Y) whitened on its own, with ½ ln det C added back.
+        I(X;Y) = Ĥ(X) + Ĥ(Y) − Ĥ(X, Y),
+
+    each entropy :func:`ipcore.estimators.knn_entropy`'s (``weighted`` as there,
+    decided per dimension), each of X, Y and (X, Y) whitened on its own, with
+    ½ ln det C added back (the information is unchanged by invertible linear maps
+    of X and of Y).
+
+    Parameters
+    ----------
+    x : array-like of shape (n, d_x) or (n,)
+        Samples of X.
+    y : array-like of shape (n, d_y) or (n,)
+        The paired samples of Y, one row per row of ``x``.
+    k : int, default 5
+        Neighbours, ≥ 1 and below n.
+    weighted : bool, optional
+        ``False``: the Kozachenko–Leonenko estimate from the k-th neighbour;
+        ``True``: the Berrett–Samworth–Yuan weighted estimate over the first k
+        neighbours (:func:`ipcore.estimators.bsy_weights`; for d ≤ 4 the first
+        neighbour alone, as Butakov et al.). Default: weighted for d > 4.
+
+    Returns
+    -------
+    KNNEstimate
+        Î in nats and its standard error (of the per-sample terms
+        Ĥ(X)_i + Ĥ(Y)_i − Ĥ(X, Y)_i).
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``y`` is not a finite numeric 1-D or 2-D array, is empty or has a
+        coordinate beyond ±1e100; if ``y`` does not have one row per row of ``x``;
+        if a covariance is singular or there are repeated samples (named ``x``); if
+        ``k`` is not an integer in [1, n − 1]; if ``weighted`` is not None, True or
+        False.
+
+    See Also
+    --------
+    ipcore.estimators.ksg_mutual_information : the Kraskov–Stögbauer–Grassberger estimator.
+
+    Examples
+    --------
+    Two standard normals of correlation ρ = 0.8, I = −½ ln(1 − ρ²):
+
+    >>> import math
+    >>> import numpy as np
+    >>> from ipcore.estimators import jointly_gaussian_mutual_information, knn_mutual_information
+    >>> z = np.random.default_rng(1).standard_normal((500, 2))
+    >>> x, y = z[:, :1], 0.8 * z[:, :1] + 0.6 * z[:, 1:]
+    >>> exact = jointly_gaussian_mutual_information([[1.0, 0.8], [0.8, 1.0]], 1)
+    >>> est = knn_mutual_information(x, y)
+    >>> abs(est.value - exact) < 4 * est.std_error
+    True
     """
     a, b = as_paired_samples(x, y)
     _check_k(k, a.shape[0])
@@ -142,14 +301,63 @@ def knn_mutual_information(x: Any, y: Any, k: int = 5, *, weighted: bool | None 
 
 @validate_params(x=SAMPLES, labels=Labels(), k=Integer(low=1), weighted=Optional(Flag()))
 def knn_label_information(x: Any, labels: Any, k: int = 5, *, weighted: bool | None = None) -> KNNEstimate:
-    """I(X;Y) = Ĥ(X) − Σ_y p(y) Ĥ(X | Y = y) for samples ``x`` (n, d) of a continuous X and their
-    discrete ``labels`` (n,), in nats; p(y) the labels' frequencies.
+    """Nearest-neighbour estimate of I(X;Y) for a continuous X and discrete labels Y, in nats.
 
-    Each entropy is :func:`knn_entropy`'s, the conditional ones on the samples of one class.
-    All are taken after one linear map, the whitening by the pooled within-class covariance
-    (I(X;Y) is invariant to it): whitening by the total covariance would squash separated
-    classes into slabs thinner than the neighbour distances and bias Ĥ(X). A class needs more
-    than k samples. The standard error is that of the per-sample terms Ĥ(X)_i − Ĥ(X | y_i)_i.
+        I(X;Y) = Ĥ(X) − Σ_y p(y) Ĥ(X | Y = y),
+
+    p(y) the labels' frequencies; each entropy is
+    :func:`ipcore.estimators.knn_entropy`'s, the conditional ones on the samples of
+    one class.
+
+    Parameters
+    ----------
+    x : array-like of shape (n, d) or (n,)
+        Samples of X.
+    labels : array-like of shape (n,)
+        Their integer classes; each class needs more than k samples.
+    k : int, default 5
+        Neighbours, ≥ 1.
+    weighted : bool, optional
+        ``False``: the Kozachenko–Leonenko estimate from the k-th neighbour;
+        ``True``: the Berrett–Samworth–Yuan weighted estimate over the first k
+        neighbours (:func:`ipcore.estimators.bsy_weights`; for d ≤ 4 the first
+        neighbour alone, as Butakov et al.). Default: weighted for d > 4.
+
+    Returns
+    -------
+    KNNEstimate
+        Î in nats and the standard error of the per-sample terms
+        Ĥ(X)_i − Ĥ(X | y_i)_i.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a finite numeric 1-D or 2-D array, is empty or has a
+        coordinate beyond ±1e100, if its within-class covariance is singular or it
+        has repeated samples; if ``labels`` are not integers, not 1-D, not one per
+        sample, or a class has k samples or fewer; if ``k`` is not an integer ≥ 1;
+        if ``weighted`` is not None, True or False.
+
+    Notes
+    -----
+    All entropies are taken after one linear map, the whitening by the pooled
+    within-class covariance (I(X;Y) is invariant to it): whitening by the total
+    covariance would squash separated classes into slabs thinner than the neighbour
+    distances and bias Ĥ(X).
+
+    Examples
+    --------
+    Two classes N(∓1.5, 1): the exact I(X;Y) is the entropy of the mixture less that
+    of one component, from quadrature:
+
+    >>> import numpy as np
+    >>> from ipcore.estimators import gaussian_entropy, knn_label_information, mixture_entropy_1d
+    >>> y = np.repeat([0, 1], 200)
+    >>> x = np.random.default_rng(2).standard_normal(400) + np.where(y == 1, 1.5, -1.5)
+    >>> exact = mixture_entropy_1d([-1.5, 1.5], 1.0) - gaussian_entropy(1, 1.0)
+    >>> est = knn_label_information(x, y)
+    >>> abs(est.value - exact) < 4 * est.std_error
+    True
     """
     samples = as_samples(x, "x").numpy()
     n = samples.shape[0]
@@ -171,8 +379,55 @@ def knn_label_information(x: Any, labels: Any, k: int = 5, *, weighted: bool | N
 
 @validate_params(x=SAMPLES, y=SAMPLES, k=Integer(low=1))
 def ksg_mutual_information(x: Any, y: Any, k: int = 3) -> KNNEstimate:
-    """I(X;Y) by Kraskov–Stögbauer–Grassberger's first estimator (module docstring), nats,
-    with X and Y whitened separately (as scikit-learn scales them, only fully)."""
+    """I(X;Y) by Kraskov–Stögbauer–Grassberger's first estimator, in nats.
+
+        Î = ψ(k) + ψ(n) − (1/n) Σ_i [ψ(n_x(i) + 1) + ψ(n_y(i) + 1)],
+
+    with ε_i the max-norm distance of sample i to its k-th neighbour in the joint
+    space and n_x(i) the number of other samples closer than ε_i in X alone
+    (likewise n_y). X and Y are whitened separately first (as scikit-learn scales
+    them, only fully).
+
+    Parameters
+    ----------
+    x : array-like of shape (n, d_x) or (n,)
+        Samples of X.
+    y : array-like of shape (n, d_y) or (n,)
+        The paired samples of Y, one row per row of ``x``.
+    k : int, default 3
+        Neighbours, ≥ 1 and below n.
+
+    Returns
+    -------
+    KNNEstimate
+        Î in nats and the standard error of its per-sample terms.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``y`` is not a finite numeric 1-D or 2-D array, is empty or has a
+        coordinate beyond ±1e100; if ``y`` does not have one row per row of ``x``;
+        if a covariance is singular, or more than k samples coincide (named
+        ``x``); if ``k`` is not an integer in [1, n − 1].
+
+    See Also
+    --------
+    ipcore.estimators.knn_mutual_information : from three Kozachenko–Leonenko entropies.
+
+    Examples
+    --------
+    Two standard normals of correlation ρ = 0.8, I = −½ ln(1 − ρ²):
+
+    >>> import math
+    >>> import numpy as np
+    >>> from ipcore.estimators import jointly_gaussian_mutual_information, ksg_mutual_information
+    >>> z = np.random.default_rng(1).standard_normal((500, 2))
+    >>> x, y = z[:, :1], 0.8 * z[:, :1] + 0.6 * z[:, 1:]
+    >>> exact = jointly_gaussian_mutual_information([[1.0, 0.8], [0.8, 1.0]], 1)
+    >>> est = ksg_mutual_information(x, y)
+    >>> abs(est.value - exact) < 4 * est.std_error
+    True
+    """
     a, b = as_paired_samples(x, y)
     n = a.shape[0]
     _check_k(k, n)

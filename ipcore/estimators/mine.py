@@ -30,8 +30,26 @@ from ipcore.validation import SAMPLES, Flag, Integer, Real, Seed, as_paired_samp
 
 @dataclass(frozen=True)
 class MINEEstimate:
-    """The held-out Donsker–Varadhan bound (nats), its standard error (delta method over the
-    held-out samples), and the training bound per step (the batch's, smoothed by nothing)."""
+    """Result of :func:`ipcore.estimators.mine_mutual_information`, in nats.
+
+    Parameters
+    ----------
+    value : float
+        The Donsker–Varadhan bound E_{p(x,y)}[T] − ln E_{p(x)p(y)}[e^T] of the
+        trained critic T on the held-out samples.
+    std_error : float
+        Its standard error, by the delta method over the held-out samples.
+    training_curve : numpy.ndarray
+        Shape (steps,): the bound on each training batch (not smoothed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.estimators import MINEEstimate
+    >>> est = MINEEstimate(value=0.49, std_error=0.05, training_curve=np.array([0.0, 0.2, 0.4]))
+    >>> est.value - 2 * est.std_error > 0  # dependence detected at two standard errors
+    True
+    """
 
     value: float
     std_error: float
@@ -55,10 +73,84 @@ def _standardised(a: np.ndarray, fit: np.ndarray, name: str) -> torch.Tensor:
 def mine_mutual_information(x: Any, y: Any, *, hidden: int = 64, steps: int = 2000, batch_size: int = 512,
                             lr: float = 1e-3, ema: float = 0.01, held_out: float = 0.5, seed: int = 0,
                             progress: bool = False) -> MINEEstimate:
-    """I(X;Y) from paired rows of ``x`` (n, d_x) and ``y`` (n, d_y) by MINE (module docstring).
+    """MINE (Belghazi et al. 2018): a neural lower bound on I(X;Y) from paired samples, in nats.
 
-    ``held_out`` of the samples (a seeded random part) are kept for the estimate; the critic
-    trains on the rest for ``steps`` batches of ``batch_size``. Reproducible for a ``seed``.
+    The Donsker–Varadhan bound holds for every critic T(x, y),
+
+        I(X;Y) ≥ E_{p(x,y)}[T] − ln E_{p(x)p(y)}[e^T],
+
+    and MINE maximises it over a small network T (two hidden ELU layers of
+    ``hidden`` units) by Adam. Samples of the product of marginals are the batch's
+    pairs with y shuffled; the gradient of the log term divides E[e^T] by a moving
+    average (weight ``ema`` per step), as Belghazi et al. do. The critic trains on
+    one part of the (standardised) samples and the bound is evaluated on the
+    held-out rest, so that a critic that memorised its pairs does not inflate the
+    estimate.
+
+    Parameters
+    ----------
+    x : array-like of shape (n, d_x) or (n,)
+        Samples of X.
+    y : array-like of shape (n, d_y) or (n,)
+        The paired samples of Y, one row per row of ``x``.
+    hidden : int, default 64
+        Units per hidden layer of the critic, ≥ 1.
+    steps : int, default 2000
+        Training batches, ≥ 1.
+    batch_size : int, default 512
+        Pairs per batch, ≥ 2 (clipped to the number of training samples).
+    lr : float, default 1e-3
+        Adam's learning rate, in (0, 1].
+    ema : float, default 0.01
+        Weight of each step in the moving average of E[e^T], in (0, 1].
+    held_out : float, default 0.5
+        Fraction of the samples (a seeded random part) kept for the estimate, in (0, 1).
+    seed : int, default 0
+        Seed of the split, the critic's initialisation and the batches: the
+        estimate is reproducible for a seed.
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    MINEEstimate
+        The held-out bound, its standard error and the training curve.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` or ``y`` is not a finite numeric 1-D or 2-D array, is empty or has a
+        coordinate beyond ±1e100, or has a coordinate constant on the training
+        samples; if ``y`` does not have one row per row of ``x``; if ``hidden`` or
+        ``steps`` is not an integer ≥ 1, or ``batch_size`` an integer ≥ 2; if ``lr``
+        or ``ema`` is not in (0, 1]; if ``held_out`` is not in (0, 1) or leaves fewer
+        than 2 training or 2 held-out samples; if ``seed`` is not an integer in
+        [0, 2⁶³); if ``progress`` is not True or False.
+
+    Notes
+    -----
+    A lower bound in expectation; on few samples it may land above the truth by
+    its standard error. The set-up follows the one Butakov et al.'s later benchmark
+    uses (an MLP critic, Adam at 1e-3, batches of 512, an EMA of 0.01, standardised
+    inputs, half held out).
+
+    See Also
+    --------
+    ipcore.estimators.ksg_mutual_information : a nearest-neighbour estimate.
+
+    Examples
+    --------
+    Two standard normals of correlation 0.8, I = −½ ln(1 − 0.8²), from 400 pairs (a
+    short run: 60 steps at a larger learning rate):
+
+    >>> import numpy as np
+    >>> from ipcore.estimators import jointly_gaussian_mutual_information, mine_mutual_information
+    >>> z = np.random.default_rng(0).standard_normal((400, 2))
+    >>> x, y = z[:, :1], 0.8 * z[:, :1] + 0.6 * z[:, 1:]
+    >>> est = mine_mutual_information(x, y, steps=60, batch_size=128, hidden=32, lr=1e-2, seed=0)
+    >>> exact = jointly_gaussian_mutual_information([[1.0, 0.8], [0.8, 1.0]], 1)
+    >>> abs(est.value - exact) < 4 * est.std_error, len(est.training_curve)
+    (True, 60)
     """
     a, b = as_paired_samples(x, y)
     n = a.shape[0]
