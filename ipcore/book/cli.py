@@ -1,5 +1,7 @@
 """The ``ipcore`` command line.
 
+Usage::
+
     ipcore run NOTEBOOK [-p NAME VALUE]... [-o OUT.ipynb]   execute a chapter with parameters
     ipcore params NOTEBOOK                                  list a chapter's parameters
     ipcore book [--profile smoke|paper]                     build the book into _build/html (offline)
@@ -81,6 +83,21 @@ def _add_cluster_options(parser: argparse.ArgumentParser, *, default_workers: in
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``ipcore`` argument parser: the subcommands run, params, book, reproduce and sweep.
+
+    Each subcommand's parsed arguments carry ``func``, the function that runs it.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser (``prog="ipcore"``).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["sweep", "szt", "-g", "beta", "0.005", "0.02", "-s", "epochs", "2000"])
+    >>> args.command, args.target, args.grid, args.set, args.workers
+    ('sweep', 'szt', [['beta', '0.005', '0.02']], [['epochs', '2000']], 2)
+    """
     from ipcore.config import PROFILE_NAMES
 
     parser = argparse.ArgumentParser(prog="ipcore", description="Information flow in noisy neural networks: run the book's chapters.")
@@ -140,6 +157,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ipcore`` command line with ``argv``; return the exit status.
+
+    Errors a user can fix (a ``ValueError``, a failing notebook) print one line,
+    ``ipcore <command>: error: <message>``, to standard error instead of a traceback.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success; 1 when a chapter of ``reproduce`` or a member of ``sweep`` failed; 2 for
+        an error in the arguments or a failing notebook; 130 when interrupted.
+
+    Raises
+    ------
+    SystemExit
+        From argparse, for arguments it cannot parse (and for ``--help``).
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> errors = io.StringIO()
+    >>> with contextlib.redirect_stderr(errors):
+    ...     main(["params", "no/such/chapter.md"])
+    2
+    >>> print(errors.getvalue().strip())
+    ipcore params: error: notebook: no such file 'no/such/chapter.md'
+    """
     from ipcore.book.notebook import NotebookError
 
     args = build_parser().parse_args(argv)

@@ -43,6 +43,27 @@ KEY_NUMBERS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class ChapterResult:
+    """The outcome of one chapter of a reproduction.
+
+    Parameters
+    ----------
+    chapter : str
+        The chapter's name (``notebooks/<chapter>.md``).
+    status : str
+        ``"ok"`` or ``"failed"``.
+    seconds : float
+        Wall time of the chapter (NaN when a cluster lost it).
+    numbers : dict of str to object
+        Its key numbers (:data:`~ipcore.book.reproduce.KEY_NUMBERS`), read from its reports.
+    error : str, default ""
+        The first line of the error of a failed chapter.
+
+    Examples
+    --------
+    >>> result = ChapterResult("single_neuron", "ok", 12.3, {"final_mi_smallest_beta": 0.5623})
+    >>> result.status, result.error
+    ('ok', '')
+    """
     chapter: str
     status: str  #: "ok" or "failed"
     seconds: float
@@ -51,7 +72,37 @@ class ChapterResult:
 
 
 def chapters(root: Path) -> list[str]:
-    """Chapter names (``notebooks/<name>``) in the order of ``_toc.yml``."""
+    """Chapter names (``notebooks/<name>``) in the order of ``_toc.yml``.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The repository root, holding ``_toc.yml``.
+
+    Returns
+    -------
+    list of str
+        The names of the table of contents' files under ``notebooks/``, in order (parts,
+        chapters and sections, depth first).
+
+    Raises
+    ------
+    ValueError
+        If ``root`` holds no ``_toc.yml`` (naming ``root``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import yaml
+    >>> toc = {"root": "index", "parts": [{"caption": "Chapters", "chapters": [
+    ...     {"file": "notebooks/szt_noisy"},
+    ...     {"file": "notebooks/szt_binning", "sections": [{"file": "notebooks/szt_deterministic"}]}]}]}
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     _ = (Path(root) / "_toc.yml").write_text(yaml.safe_dump(toc))
+    ...     chapters(Path(root))
+    ['szt_noisy', 'szt_binning', 'szt_deterministic']
+    """
     import yaml
 
     toc_file = root / "_toc.yml"
@@ -72,7 +123,36 @@ def chapters(root: Path) -> list[str]:
 
 
 def export_figures(notebook: Any, folder: Path, name: str, plotly_js: Path | None) -> list[Path]:
-    """Write the notebook's Matplotlib PNGs and Plotly figures (HTML) to ``folder``."""
+    """Write the notebook's Matplotlib PNGs and Plotly figures (HTML) to ``folder``.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+        An executed notebook.
+    folder : pathlib.Path
+        Where the figures go (made if missing).
+    name : str
+        The chapter's name, the start of every file name (``<name>_<index>.png`` or ``.html``).
+    plotly_js : pathlib.Path or None
+        A local copy of plotly.js beside the figures: the HTML files then load
+        ``plotly.min.js`` from their folder; None embeds plotly.js in every file.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of the outputs.
+
+    Examples
+    --------
+    >>> import base64, tempfile
+    >>> from pathlib import Path
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("plt.plot(...)")
+    >>> cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(b"png").decode()})]
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [path.name for path in export_figures(nbformat.v4.new_notebook(cells=[cell]), Path(tmp), "szt_noisy", None)]
+    ['szt_noisy_0.png']
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for cell in notebook.cells:
@@ -109,6 +189,30 @@ def run_chapter(root: Path, name: str, output: Path, profile: str, device: str |
     ``after`` (ignored) lets a Dask task wait for the chapters it reloads runs from; ``environ``
     (the cache and data folders) is set first, as in :func:`ipcore.book.sweep.compute_member`.
     A failing chapter is a result with status ``"failed"``, not an exception.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The repository root (``notebooks/<name>.md`` is run there).
+    name : str
+        The chapter.
+    output : pathlib.Path
+        Folder of the executed notebook.
+    profile : str
+        ``"smoke"`` or ``"paper"``.
+    device : str, optional
+        ``"cpu"`` or ``"cuda"``, for chapters that take a ``device`` parameter.
+    *after
+        Ignored (results of the tasks this one waits for).
+    progress : bool, default False
+        Show papermill's progress bar.
+    environ : dict of str to str, optional
+        Environment variables to set first.
+
+    Returns
+    -------
+    ChapterResult
+        Its status, wall time and key numbers (:data:`~ipcore.book.reproduce.KEY_NUMBERS`), or its error.
     """
     import os
 
@@ -167,7 +271,51 @@ def reproduce(
 
     With ``scheduler`` (a Dask address) or ``workers`` (a LocalCluster of that many processes)
     the chapters run in parallel on the cluster, each after those it reloads runs from
-    (:data:`RUNS_FROM`); otherwise one after another here.
+    (:data:`~ipcore.book.reproduce.RUNS_FROM`); otherwise one after another here.
+
+    Executed notebooks go to ``output/<chapter>.ipynb``, their figures to ``output/figures``
+    (:func:`ipcore.book.reproduce.export_figures`) and the results to
+    ``output/summary.json``.
+
+    Parameters
+    ----------
+    root : pathlib.Path
+        The repository root, holding ``_toc.yml`` and ``notebooks/``.
+    output : pathlib.Path
+        The output folder (made if missing).
+    profile : str, default "smoke"
+        ``"smoke"`` or ``"paper"``.
+    only : sequence of str, optional
+        Run only these chapters (in the book's order).
+    device : str, optional
+        ``"cpu"`` or ``"cuda"``, for chapters that take one.
+    progress : bool, default True
+        Show progress bars.
+    scheduler : str, optional
+        A Dask scheduler's address, e.g. ``"tcp://host:8786"``.
+    workers : int, optional
+        Worker processes of a LocalCluster started here.
+
+    Returns
+    -------
+    list of ChapterResult
+        One per chapter, in order; a failed chapter does not stop the others.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` or ``device`` is unknown, ``root`` holds no ``_toc.yml``, a chapter of
+        ``only`` is not in the book, or ``scheduler`` cannot be reached.
+
+    Examples
+    --------
+    The arguments are checked before anything runs:
+
+    >>> from pathlib import Path
+    >>> reproduce(Path("."), Path("reproduction"), profile="huge")
+    Traceback (most recent call last):
+    ...
+    ValueError: profile: must be one of ['paper', 'smoke'], got 'huge'
     """
 
     from ipcore.book.build import plotly_js as installed_plotly_js
@@ -217,7 +365,28 @@ def reproduce(
 
 
 def summary_table(results: Sequence[ChapterResult]) -> str:
-    """A plain-text table: chapter, status, wall time, key numbers (or the error)."""
+    """A plain-text table: chapter, status, wall time, key numbers (or the error).
+
+    Parameters
+    ----------
+    results : sequence of ChapterResult
+        The chapters' results.
+
+    Returns
+    -------
+    str
+        One line per chapter and a total line.
+
+    Examples
+    --------
+    >>> results = [ChapterResult("single_neuron", "ok", 12.34, {"final_mi_smallest_beta": 0.5623}),
+    ...            ChapterResult("szt_noisy", "failed", 3.0, error="ValueError: beta: must be > 0")]
+    >>> print(summary_table(results))
+    chapter        status  time    key numbers
+    single_neuron  ok      12.3 s  final_mi_smallest_beta=0.5623
+    szt_noisy      failed  3.0 s   ValueError: beta: must be > 0
+    2 chapters, 1 ok, 15.3 s in all
+    """
     def fmt(value: Any) -> str:
         return f"{value:.4g}" if isinstance(value, float) else str(value)
 

@@ -1,7 +1,7 @@
 """Sweeps: grids of the chapters' cached training runs, and whole chapters, on a Dask cluster.
 
 A sweep is the Cartesian product of parameter values over one kind of run (a
-:data:`TARGETS` entry: an SZT network, an ensemble of them, an MNIST CNN) at a
+:data:`~ipcore.book.sweep.TARGETS` entry: an SZT network, an ensemble of them, an MNIST CNN) at a
 chapter profile. Each member is one Dask task that computes the run through
 its usual function, so its result lands in the one results cache, where the
 chapters then find it. The cluster is a ``LocalCluster`` of worker processes
@@ -17,7 +17,7 @@ Nothing is lost when things fail, because the cache does the bookkeeping:
 - two workers computing the same run at once: each writes its result by an
   atomic rename, so the entry is one whole, valid result (the same one: runs
   are seeded);
-- an unreachable scheduler: :func:`dask_client` raises ``ValueError`` at once.
+- an unreachable scheduler: :func:`~ipcore.book.sweep.dask_client` raises ``ValueError`` at once.
 """
 
 from __future__ import annotations
@@ -43,7 +43,26 @@ from ipcore.validation import check_profile, check_choice, check_positive_int
 
 @dataclass(frozen=True)
 class SweepTarget:
-    """A kind of cached run that a sweep can fan out."""
+    """A kind of cached run that a sweep can fan out.
+
+    Parameters
+    ----------
+    description : str
+        What one run is, and which chapters use it.
+    config : callable
+        ``(profile, **overrides)`` → a frozen config dataclass (validated there).
+    run : callable
+        ``(config, progress=False)`` → the result, computed or loaded from the cache.
+    entry : callable, optional
+        config → its :class:`ipcore.cache.CachedRun`, to skip stored results unread (None: the
+        run is always submitted; it loads from the cache on the worker).
+
+    Examples
+    --------
+    >>> kind = target("szt")
+    >>> kind.config("smoke", beta=0.02).beta
+    0.02
+    """
 
     description: str
     config: Callable[..., Any]  #: (profile, **overrides) → a frozen config dataclass (validated there)
@@ -77,7 +96,32 @@ TARGETS: dict[str, Callable[[], SweepTarget]] = {"szt": _szt, "information_plane
 
 
 def target(name: str) -> SweepTarget:
-    """The :class:`SweepTarget` called ``name`` (``ValueError`` listing the names otherwise)."""
+    """The :class:`~ipcore.book.sweep.SweepTarget` called ``name`` (``ValueError`` listing the names otherwise).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`~ipcore.book.sweep.TARGETS`: ``"szt"``, ``"information_plane"`` or ``"mnist"``.
+
+    Returns
+    -------
+    SweepTarget
+        The kind of run (its chapter modules imported on first use).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a target (naming ``target``).
+
+    Examples
+    --------
+    >>> target("szt").description
+    'one SZT network (chapters szt_noisy, szt_variants, szt_binning, szt_deterministic)'
+    >>> target("gan")
+    Traceback (most recent call last):
+    ...
+    ValueError: target: must be one of ['information_plane', 'mnist', 'szt'], got 'gan'
+    """
     return TARGETS[check_choice(name, "target", TARGETS)]()
 
 
@@ -88,7 +132,46 @@ def _load_target(name: str) -> None:
 def sweep_configs(target_name: str, grid: Mapping[str, Sequence[Any]], *, profile: str = "smoke",
                   fixed: Mapping[str, Any] | None = None) -> list[Any]:
     """The configs of the grid: one per combination of ``grid``'s values (the last name varies
-    fastest), each the target's ``profile`` config with ``fixed`` and the combination applied."""
+    fastest), each the target's ``profile`` config with ``fixed`` and the combination applied.
+
+    An integer given for a float field (``0`` typed on the command line) becomes a float, the
+    value the chapters key their runs on.
+
+    Parameters
+    ----------
+    target_name : str
+        A key of :data:`~ipcore.book.sweep.TARGETS`.
+    grid : mapping of str to sequence
+        Field → the values it takes, each a non-empty list.
+    profile : str, default "smoke"
+        The chapters' resolution to start from.
+    fixed : mapping of str to object, optional
+        Fields set for every run.
+
+    Returns
+    -------
+    list
+        The frozen configs, ``len`` = the product of the grid's lengths.
+
+    Raises
+    ------
+    ValueError
+        If the target or profile is unknown, a name is not a field of the runs (naming
+        ``grid`` or ``fixed``), a grid entry is not a non-empty list, a name is both swept and
+        fixed, or a value is out of range.
+
+    Examples
+    --------
+    >>> configs = sweep_configs("szt", {"beta": [0.005, 0.02], "seed": [0, 1]}, fixed={"epochs": 100})
+    >>> [(c.beta, c.seed, c.epochs) for c in configs]
+    [(0.005, 0, 100), (0.005, 1, 100), (0.02, 0, 100), (0.02, 1, 100)]
+    >>> sweep_configs("szt", {"beta": [0]})[0].beta
+    0.0
+    >>> sweep_configs("szt", {"beta": []})
+    Traceback (most recent call last):
+    ...
+    ValueError: grid: beta needs a non-empty list of values, got []
+    """
     kind = target(target_name)
     check_profile(profile)
     base = kind.config(profile)
@@ -120,6 +203,20 @@ def compute_member(target_name: str, config: Any, environ: Mapping[str, str] | N
     ``environ`` (the cache and data folders the client chose) is set in the worker's process
     first. Returns a small record (the result itself stays in the cache): ``status``
     ``"computed"`` or ``"cached"``, ``seconds`` and the worker's host and process id.
+
+    Parameters
+    ----------
+    target_name : str
+        A key of :data:`~ipcore.book.sweep.TARGETS`.
+    config : object
+        The run's config.
+    environ : mapping of str to str, optional
+        Environment variables to set first (:func:`ipcore.book.sweep.forwarded_environment`).
+
+    Returns
+    -------
+    dict
+        ``status``, ``seconds`` and ``worker`` (``host:pid``).
     """
     os.environ.update(environ or {})
     kind = target(target_name)
@@ -131,7 +228,18 @@ def compute_member(target_name: str, config: Any, environ: Mapping[str, str] | N
 
 
 def forwarded_environment() -> dict[str, str]:
-    """The folders a worker must use as this process does: the results cache and the data."""
+    """The folders a worker must use as this process does: the results cache and the data.
+
+    Returns
+    -------
+    dict of str to str
+        ``$IPCORE_CACHE`` (the cache in use) and, when set, ``$IPCORE_DATA`` (resolved).
+
+    Examples
+    --------
+    >>> "IPCORE_CACHE" in forwarded_environment()
+    True
+    """
     env = {CACHE_ENV: str(cache_root())}
     if os.environ.get("IPCORE_DATA"):
         env["IPCORE_DATA"] = str(Path(os.environ["IPCORE_DATA"]).resolve())
@@ -164,6 +272,38 @@ def dask_client(scheduler: str | None = None, *, workers: int = 2, timeout: floa
     Each local worker uses one thread for torch, numba and OpenMP: the runs are small, and
     worker processes already fill the cores (more threads than cores make every op wait).
     Workers of a scheduler of your own should be started the same way (see the Reproduce page).
+
+    A context manager. Environment variables set while the local cluster runs are undone when
+    it stops, so later subprocesses (a notebook's kernel) keep all their threads.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        The scheduler's address (``tcp://`` or ``tls://`` host and port); None starts a
+        LocalCluster.
+    workers : int, default 2
+        Worker processes of the LocalCluster.
+    timeout : float, default 5.0
+        Seconds to wait for the scheduler.
+
+    Yields
+    ------
+    distributed.Client
+        The open client.
+
+    Raises
+    ------
+    ValueError
+        If ``scheduler`` is malformed or cannot be reached (at once), or ``workers`` is not a
+        positive integer.
+
+    Examples
+    --------
+    >>> with dask_client("not an address"):
+    ...     pass
+    Traceback (most recent call last):
+    ...
+    ValueError: scheduler: expected an address like tcp://host:8786, got 'not an address'
     """
     import dask
     from distributed import Client, LocalCluster
@@ -220,6 +360,25 @@ def wait_for(client: Any, futures: Mapping[str, Any], *, progress: bool = True, 
     A failing task does not stop the others. Dask retries a task whose worker died
     (``distributed.scheduler.allowed-failures`` times) before reporting it failed. On an
     interrupt the futures are cancelled, so nothing keeps running in a shared cluster.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The client the futures belong to.
+    futures : mapping of str to distributed.Future
+        The tasks, by name.
+    progress : bool, default True
+        Show a progress bar.
+    desc : str, default "sweep"
+        The bar's label.
+    unit : str, default "run"
+        The bar's unit.
+
+    Returns
+    -------
+    dict of str to tuple
+        Per name, ``("ok", result)`` or ``("failed", "<Error>: <message>")`` (``"cancelled"``
+        for a task cancelled by another client).
     """
     from distributed import as_completed
 
@@ -247,12 +406,58 @@ def sweep(target_name: str, grid: Mapping[str, Sequence[Any]], *, profile: str =
           client: Any = None, progress: bool = True) -> pd.DataFrame:
     """Compute every run of a grid on a Dask cluster, into the results cache.
 
-    >>> sweep("szt", {"beta": [0.005, 0.02], "seed": [0, 1]}, profile="smoke")   # a LocalCluster of 2
-
     ``client``: an open ``distributed.Client`` (else one is opened: to ``scheduler``, or to a new
     LocalCluster of ``workers`` processes). Members already stored are not submitted.
     Returns one row per member: the swept parameters, ``status`` (``"cached"``, ``"computed"``
     or ``"failed"``), ``seconds``, ``worker`` and ``error``.
+
+    Parameters
+    ----------
+    target_name : str
+        A key of :data:`~ipcore.book.sweep.TARGETS`.
+    grid : mapping of str to sequence
+        Field → its values (see :func:`ipcore.book.sweep.sweep_configs`).
+    profile : str, default "smoke"
+        The chapters' resolution to start from.
+    fixed : mapping of str to object, optional
+        Fields set for every run.
+    scheduler : str, optional
+        A Dask scheduler's address.
+    workers : int, default 2
+        Worker processes of the LocalCluster started when neither ``client`` nor
+        ``scheduler`` is given.
+    client : distributed.Client, optional
+        An open client to use.
+    progress : bool, default True
+        Show a progress bar and the dashboard's address.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per member, in the order of :func:`ipcore.book.sweep.sweep_configs`.
+
+    Raises
+    ------
+    ValueError
+        If the grid is invalid (:func:`ipcore.book.sweep.sweep_configs`), or ``scheduler``
+        cannot be reached.
+
+    Notes
+    -----
+    A grid of 2 × 2 SZT runs at the smoke profile, on a LocalCluster of two worker processes::
+
+        sweep("szt", {"beta": [0.005, 0.02], "seed": [0, 1]}, profile="smoke")
+
+    The command line's ``ipcore sweep szt -g beta 0.005 0.02 -g seed 0 1`` does the same.
+
+    Examples
+    --------
+    The grid is checked before any cluster starts:
+
+    >>> sweep("szt", {"bta": [0.1]})
+    Traceback (most recent call last):
+    ...
+    ValueError: grid: szt runs have no parameter 'bta'; they have [...]
     """
     configs = sweep_configs(target_name, grid, profile=profile, fixed=fixed)
     kind = target(target_name)

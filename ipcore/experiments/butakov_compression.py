@@ -14,7 +14,7 @@ Two parts, all information in nats:
    of σ = 1e-3 on every layer, at inference too; dropout 0.1) trains on the shared MNIST
    images; at logged epochs the held-out images X and each layer L are compressed to 4
    dimensions (X by an autoencoder fitted once, L by PCA or by an autoencoder fitted at that
-   epoch) and I(X;L) = kNN I(X′;L′), I(L;Y) = Ĥ(L′) − Σ_y p(y) Ĥ(L′|y)
+   epoch) and I(X;L) = kNN I(X′;L′), ``I(L;Y) = Ĥ(L′) − Σ_y p(y) Ĥ(L′|y)``
    (:func:`~ipcore.estimators.knn_label_information`).
 """
 
@@ -69,7 +69,33 @@ PROFILES = register_profiles(__name__, {
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
-    """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
+    """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``).
+
+    Parameters
+    ----------
+    profile : str
+        One of :data:`ipcore.config.PROFILE_NAMES`.
+
+    Returns
+    -------
+    dict
+        For the images: ``mi_grid`` (true I(X;Y) values, nats), ``n`` (estimation pairs),
+        ``n_train`` (images the compressions are fitted on), ``ae_epochs``, ``seeds``; and
+        ``cnn``, fields of :class:`ipcore.experiments.butakov_compression.CNNPlaneConfig`. A copy.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is not a profile name.
+
+    Examples
+    --------
+    >>> settings = profile_settings("smoke")
+    >>> settings["mi_grid"], settings["n"]
+    ((0.0, 2.0, 4.0, 6.0), 1000)
+    >>> settings["cnn"]["epochs"]
+    6
+    """
     return chapter_settings(__name__, profile)
 
 
@@ -79,7 +105,51 @@ def image_rows(task: str, seed: int, *, mi_grid: tuple[float, ...], n: int, n_tr
                code_dim: int | None = None, k: int = 5) -> list[dict]:
     """Estimates on one task at every I of ``mi_grid``: on the latents, and on the held-out
     images compressed by PCA and by an autoencoder (to ``code_dim``, default the latent
-    dimension), both fitted on ``n_train`` images of the marginal."""
+    dimension), both fitted on ``n_train`` images of the marginal.
+
+    The images are one-to-one functions of the latents, so I(image X; image Y) = I(X;Y),
+    known. The estimator is :func:`ipcore.estimators.knn_mutual_information` on the
+    compressed pairs, in nats.
+
+    Parameters
+    ----------
+    task : str
+        A key of :data:`~ipcore.experiments.butakov_compression.IMAGE_TASKS`: ``"blobs"`` or ``"rectangles"``.
+    seed : int
+        Seed of the images, the pairs and the autoencoder.
+    mi_grid : tuple of float
+        True I(X;Y) values, nats.
+    n : int
+        Estimation pairs per value.
+    n_train : int
+        Images the compressions are fitted on.
+    ae_epochs : int
+        Training epochs of the autoencoder.
+    code_dim : int, optional
+        Dimension of the compressed images (default: the latent dimension).
+    k : int, default 5
+        Neighbours of the kNN estimator.
+
+    Returns
+    -------
+    list of dict
+        One row per I and method (latents, PCA, autoencoder): task, method, truth, estimate,
+        std_error, n, latent_dim, code_dim, seed.
+
+    Raises
+    ------
+    ValueError
+        If ``task`` is unknown.
+
+    Examples
+    --------
+    The task is checked before anything is drawn or fitted:
+
+    >>> image_rows("circles", 0, mi_grid=(0.0,), n=100, n_train=100, ae_epochs=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: task: must be one of ['blobs', 'rectangles'], got 'circles'
+    """
     spec = IMAGE_TASKS[check_choice(task, "task", IMAGE_TASKS)]
     dim, draw = spec["latent_dim"], spec["draw"]
     code = code_dim or dim
@@ -100,7 +170,37 @@ def image_rows(task: str, seed: int, *, mi_grid: tuple[float, ...], n: int, n_tr
 
 def run_images(profile: str, *, tasks: tuple[str, ...] = tuple(IMAGE_TASKS), first_seed: int = 0,
                progress: bool = True) -> pd.DataFrame:
-    """Every task's rows at the resolution of ``profile``, one cached unit per (task, seed)."""
+    """Every task's rows at the resolution of ``profile``, one cached unit per (task, seed).
+
+    Parameters
+    ----------
+    profile : str
+        ``"smoke"`` or ``"paper"``.
+    tasks : tuple of str, default all of IMAGE_TASKS
+        The tasks.
+    first_seed : int, default 0
+        The seeds are first_seed, …, first_seed + the profile's ``seeds`` − 1.
+    progress : bool, default True
+        Show a progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :func:`ipcore.experiments.butakov_compression.image_rows`, and ``error``
+        = estimate − truth.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` or a task is unknown.
+
+    Examples
+    --------
+    >>> run_images("huge")
+    Traceback (most recent call last):
+    ...
+    ValueError: profile: must be one of ['paper', 'smoke'], got 'huge'
+    """
     settings = profile_settings(profile)
     units = [(task, seed) for task in tasks for seed in range(first_seed, first_seed + settings["seeds"])]
     rows: list[dict] = []
@@ -115,7 +215,34 @@ def run_images(profile: str, *, tasks: tuple[str, ...] = tuple(IMAGE_TASKS), fir
 
 def images_figure(table: pd.DataFrame) -> plt.Figure:
     """Estimated against true I(X;Y), one panel per task: the latents, PCA and the autoencoder,
-    each with a ± one standard error band (the spread over seeds with several), and the diagonal."""
+    each with a ± one standard error band (the spread over seeds with several), and the diagonal.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.butakov_compression.run_images` table.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per task.
+
+    Examples
+    --------
+    A made-up table (PCA 0.5 nats low, the autoencoder 0.2 low):
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame([{"task": "blobs", "method": m, "truth": t, "estimate": t + e, "std_error": 0.05,
+    ...                        "code_dim": 2, "seed": 0}
+    ...                       for m, e in (("latents", 0.0), ("PCA", -0.5), ("autoencoder", -0.2))
+    ...                       for t in (0.0, 2.0, 4.0)])
+    >>> table["error"] = table.estimate - table.truth
+    >>> import matplotlib.pyplot as plt
+    >>> fig = images_figure(table)
+    >>> fig.axes[0].get_title()
+    'blobs (16×16), compressed to 2 per side'
+    >>> plt.close(fig)
+    """
     tasks = list(dict.fromkeys(table.task))
     fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 4.2), squeeze=False)
     for ax, task in zip(axes[0], tasks):
@@ -139,7 +266,39 @@ def images_figure(table: pd.DataFrame) -> plt.Figure:
 
 
 def image_examples(task: str, *, count: int = 6, seed: int = 0) -> plt.Figure:
-    """A row of the task's images, for the reader to see what is compressed."""
+    """A row of the task's images, for the reader to see what is compressed.
+
+    Parameters
+    ----------
+    task : str
+        ``"blobs"`` or ``"rectangles"``.
+    count : int, default 6
+        Images shown.
+    seed : int, default 0
+        Seed of their latents.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per image.
+
+    Raises
+    ------
+    ValueError
+        If ``task`` is unknown (naming ``task``).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig = image_examples("blobs", count=3)
+    >>> len(fig.axes)
+    3
+    >>> plt.close(fig)
+    >>> image_examples("circles")
+    Traceback (most recent call last):
+    ...
+    ValueError: task: must be one of ['blobs', 'rectangles'], got 'circles'
+    """
     spec = IMAGE_TASKS[check_choice(task, "task", IMAGE_TASKS)]
     images = spec["draw"](np.random.default_rng(seed).standard_normal((count, spec["latent_dim"])))
     fig, axes = plt.subplots(1, count, figsize=(1.3 * count, 1.5))
@@ -152,7 +311,36 @@ def image_examples(task: str, *, count: int = 6, seed: int = 0) -> plt.Figure:
 
 
 def image_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per task and method: the mean and root-mean-square error over the grid, and the error at the largest I."""
+    """Per task and method: the mean and root-mean-square error over the grid, and the error at the largest I.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.butakov_compression.run_images` table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by (task, method), methods in the order of
+        :data:`~ipcore.experiments.butakov_compression.METHODS`: mean_error, rms_error, error_at_top (nats).
+
+    Examples
+    --------
+    A made-up table (PCA 0.5 nats low, the autoencoder 0.2 low):
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame([{"task": "blobs", "method": m, "truth": t, "estimate": t + e, "std_error": 0.05,
+    ...                        "code_dim": 2, "seed": 0}
+    ...                       for m, e in (("latents", 0.0), ("PCA", -0.5), ("autoencoder", -0.2))
+    ...                       for t in (0.0, 2.0, 4.0)])
+    >>> table["error"] = table.estimate - table.truth
+    >>> print(image_summary(table).round(3).to_string())
+                       mean_error  rms_error  error_at_top
+    task  method
+    blobs latents             0.0        0.0           0.0
+          PCA                -0.5        0.5          -0.5
+          autoencoder        -0.2        0.2          -0.2
+    """
     top = table.truth.max()
     return table.groupby(["task", "method"]).agg(
         mean_error=("error", "mean"),
@@ -165,7 +353,54 @@ def image_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class CNNPlaneConfig:
-    """One run of Butakov et al.'s MNIST classifier, measured through compression."""
+    """One run of Butakov et al.'s MNIST classifier, measured through compression.
+
+    A frozen dataclass, the key of the run in the results cache.
+
+    Parameters
+    ----------
+    epochs : int, default 60
+        Training epochs.
+    lr : float, default 1e-3
+        Learning rate.
+    batch_size : int, default 256
+        Mini-batch size.
+    n_train : int, optional, default 8000
+        The first n training images (None: all).
+    n_record : int, default 2000
+        Held-out images whose representations are measured; every class needs more than
+        ``k`` of them.
+    n_log : int, default 16
+        Logged epochs, log-spaced, epoch 0 included.
+    sigma : float, default 1e-3
+        Relative noise of every layer, rep·(1 + σz), ≥ 0.
+    dropout : float, default 0.1
+        Dropout probability, in [0, 1).
+    code_dim : int, default 4
+        Dimension of the compressed X and layers.
+    x_ae_epochs : int, default 100
+        Training epochs of the autoencoder of X.
+    layer_ae_epochs : int, default 40
+        Training epochs of each layer's autoencoder.
+    k : int, default 5
+        Neighbours of the kNN estimates.
+    seed : int, default 0
+        Seed of the network, the noise and the autoencoders.
+    split_seed : int, default 0
+        Seed of the train/validation split.
+
+    Raises
+    ------
+    ValueError
+        Naming the first field out of range.
+
+    Examples
+    --------
+    >>> CNNPlaneConfig(dropout=1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: dropout: must be in [0, 1), got 1.0
+    """
 
     epochs: int = 60
     lr: float = 1e-3
@@ -199,7 +434,49 @@ class CNNPlaneConfig:
 
 @dataclass
 class CNNPlaneRun:
-    """Per logged epoch and layer (L1 … L5), I(X;L) and I(L;Y) of each layer compression."""
+    """Per logged epoch and layer (L1 … L5), I(X;L) and I(L;Y) of each layer compression.
+
+    Made by :func:`ipcore.experiments.butakov_compression.run_cnn_plane`; E logged epochs,
+    L = 5 layers.
+
+    Parameters
+    ----------
+    config : CNNPlaneConfig
+        The run's parameters.
+    epochs : ndarray of int, shape (E,)
+        The logged epochs.
+    layers : list of str
+        The layers' names (:data:`~ipcore.experiments.butakov_compression.LAYER_NAMES`).
+    mi_x : dict of str to ndarray
+        Compression ("PCA", "autoencoder") → (E, L) kNN estimates of I(X;L), nats.
+    mi_y : dict of str to ndarray
+        Compression → (E, L) estimates of I(L;Y), nats.
+    metrics : dict of str to ndarray
+        loss (training, clean pass) and val_error per logged epoch.
+    label_entropy : float
+        H(Y) of the measured images.
+    data_note : str, default ""
+        Where the images came from.
+    x_reconstruction_error : float
+        Mean absolute error of the X autoencoder on held-out images.
+    extra : dict
+        Anything else worth keeping.
+
+    Examples
+    --------
+    A made-up run of 2 logged epochs:
+
+    >>> import numpy as np
+    >>> run = CNNPlaneRun(CNNPlaneConfig(), epochs=np.array([0, 5]), layers=list(LAYER_NAMES),
+    ...                   mi_x={"PCA": np.array([[3.0, 2.5, 2.0, 1.5, 1.0], [3.5, 3.0, 2.5, 2.0, 1.2]]),
+    ...                         "autoencoder": np.full((2, 5), 2.0)},
+    ...                   mi_y={"PCA": np.full((2, 5), 1.0), "autoencoder": np.full((2, 5), 1.5)},
+    ...                   metrics={"loss": np.array([2.3, 0.3]), "val_error": np.array([0.9, 0.04])},
+    ...                   label_entropy=2.3)
+    >>> planes = run.planes()
+    >>> sorted(planes), list(planes["PCA"])
+    (['PCA', 'autoencoder'], ['MNIST CNN'])
+    """
 
     config: CNNPlaneConfig
     epochs: np.ndarray  #: (E,)
@@ -213,7 +490,15 @@ class CNNPlaneRun:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def planes(self) -> dict[str, dict[str, Plane]]:
-        """{compression: {"MNIST CNN": Plane}} for :func:`plane_slider_figure`."""
+        """{compression: {"MNIST CNN": Plane}} for :func:`~ipcore.experiments.saxe_nonlinearity.plane_slider_figure`.
+
+        Returns
+        -------
+        dict of str to dict of str to Plane
+            One :class:`ipcore.experiments.saxe_nonlinearity.Plane` per compression, whose
+            ``input_entropy`` is ln n_record, for
+            :func:`ipcore.experiments.saxe_nonlinearity.plane_slider_figure`.
+        """
         return {c: {"MNIST CNN": Plane(self.epochs, self.layers, self.mi_x[c], self.mi_y[c], self.label_entropy,
                                        math.log(self.config.n_record))} for c in self.mi_x}
 
@@ -228,7 +513,34 @@ def _noisy(rep: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarra
 
 def run_cnn_plane(config: CNNPlaneConfig = CNNPlaneConfig(), *, data_path: str | None = None, progress: bool = True,
                   use_cache: bool = True) -> CNNPlaneRun:
-    """Train the classifier and measure its compressed information plane (cached, checkpointed)."""
+    """Train the classifier and measure its compressed information plane (cached, checkpointed).
+
+    At each logged epoch the held-out images X and each layer L (with its own relative noise;
+    L5 the log-softmax) are compressed to ``code_dim`` dimensions (X by an autoencoder fitted
+    once, L by PCA or by an autoencoder fitted at that epoch), and I(X;L) = kNN I(X′;L′),
+    ``I(L;Y) = Ĥ(L′) − Σ_y p(y) Ĥ(L′|y)`` (:func:`ipcore.estimators.knn_label_information`), nats.
+
+    Parameters
+    ----------
+    config : CNNPlaneConfig, default CNNPlaneConfig()
+        The run's parameters.
+    data_path : str, optional
+        Folder holding the MNIST files (else ``$IPCORE_DATA``, the cache, a download).
+    progress : bool, default True
+        Show a progress bar.
+    use_cache : bool, default True
+        Load a stored result and store this one.
+
+    Returns
+    -------
+    CNNPlaneRun
+        The estimates at the logged epochs.
+
+    Raises
+    ------
+    ValueError
+        If the MNIST files cannot be found.
+    """
     data = mnist_splits(path=data_path, seed=config.split_seed)
     store = CachedRun("butakov_cnn", {**asdict(config), "standard_split": data["standard"]},
                       modules=MODULES) if use_cache else None
@@ -294,19 +606,98 @@ def run_cnn_plane(config: CNNPlaneConfig = CNNPlaneConfig(), *, data_path: str |
 
 
 def cnn_config(profile: str, **overrides: Any) -> CNNPlaneConfig:
-    """The CNN run of ``profile``, with ``overrides`` (lr, sigma, seed, …)."""
+    """The CNN run of ``profile``, with ``overrides`` (lr, sigma, seed, …).
+
+    Parameters
+    ----------
+    profile : str
+        ``"smoke"`` or ``"paper"``.
+    **overrides
+        Fields of :class:`ipcore.experiments.butakov_compression.CNNPlaneConfig`.
+
+    Returns
+    -------
+    CNNPlaneConfig
+        The run's parameters.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is unknown or a field is out of range.
+
+    Examples
+    --------
+    >>> config = cnn_config("smoke", sigma=0.01)
+    >>> config.epochs, config.n_train, config.n_log, config.sigma
+    (6, 2000, 4, 0.01)
+    """
     return CNNPlaneConfig(**{**profile_settings(profile)["cnn"], **overrides})
 
 
 def cnn_plane_figure(run: CNNPlaneRun) -> go.Figure:
-    """The compressed information plane, a slider over the layers' compression (PCA, autoencoder)."""
+    """The compressed information plane, a slider over the layers' compression (PCA, autoencoder).
+
+    Parameters
+    ----------
+    run : CNNPlaneRun
+        A run.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The plane (:func:`ipcore.experiments.saxe_nonlinearity.plane_slider_figure`).
+
+    Examples
+    --------
+    A made-up run of 2 logged epochs:
+
+    >>> import numpy as np
+    >>> run = CNNPlaneRun(CNNPlaneConfig(), epochs=np.array([0, 5]), layers=list(LAYER_NAMES),
+    ...                   mi_x={"PCA": np.array([[3.0, 2.5, 2.0, 1.5, 1.0], [3.5, 3.0, 2.5, 2.0, 1.2]]),
+    ...                         "autoencoder": np.full((2, 5), 2.0)},
+    ...                   mi_y={"PCA": np.full((2, 5), 1.0), "autoencoder": np.full((2, 5), 1.5)},
+    ...                   metrics={"loss": np.array([2.3, 0.3]), "val_error": np.array([0.9, 0.04])},
+    ...                   label_entropy=2.3)
+    >>> fig = cnn_plane_figure(run)
+    >>> len(fig.data), fig.layout.title.text
+    (10, "Butakov et al.'s MNIST CNN, layer compression PCA")
+    """
     return plane_slider_figure(run.planes(), ["MNIST CNN"], label="layer compression",
                                title="Butakov et al.'s MNIST CNN, ")
 
 
 def cnn_table(run: CNNPlaneRun) -> pd.DataFrame:
     """Per layer and compression: I(X;L) and I(L;Y) at the first and last logged epoch, and the
-    largest fall of I(X;L) after its peak (the compression, if any)."""
+    largest fall of I(X;L) after its peak (the compression, if any).
+
+    Parameters
+    ----------
+    run : CNNPlaneRun
+        A run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per compression and layer: compression, layer, I(X;L) start, I(X;L) end,
+        I(X;L) fall after peak, peak epoch, I(L;Y) start, I(L;Y) end (nats).
+
+    Examples
+    --------
+    A made-up run of 2 logged epochs:
+
+    >>> import numpy as np
+    >>> run = CNNPlaneRun(CNNPlaneConfig(), epochs=np.array([0, 5]), layers=list(LAYER_NAMES),
+    ...                   mi_x={"PCA": np.array([[3.0, 2.5, 2.0, 1.5, 1.0], [3.5, 3.0, 2.5, 2.0, 1.2]]),
+    ...                         "autoencoder": np.full((2, 5), 2.0)},
+    ...                   mi_y={"PCA": np.full((2, 5), 1.0), "autoencoder": np.full((2, 5), 1.5)},
+    ...                   metrics={"loss": np.array([2.3, 0.3]), "val_error": np.array([0.9, 0.04])},
+    ...                   label_entropy=2.3)
+    >>> table = cnn_table(run)
+    >>> print(table[["compression", "layer", "I(X;L) start", "I(X;L) end"]].head(2).to_string(index=False))
+    compression        layer  I(X;L) start  I(X;L) end
+            PCA  L1 (conv 8)           3.0         3.5
+            PCA L2 (conv 16)           2.5         3.0
+    """
     rows = []
     for compression in run.mi_x:
         mi_x, mi_y = run.mi_x[compression], run.mi_y[compression]
@@ -319,7 +710,32 @@ def cnn_table(run: CNNPlaneRun) -> pd.DataFrame:
 
 
 def check_chapter_parameters(*, tasks: Any, lr: float, sigma: float, first_seed: int) -> None:
-    """Raise ``ValueError`` naming the first bad parameter of the chapter."""
+    """Raise ``ValueError`` naming the first bad parameter of the chapter.
+
+    Parameters
+    ----------
+    tasks : list of str
+        Distinct keys of :data:`~ipcore.experiments.butakov_compression.IMAGE_TASKS`.
+    lr : float
+        The CNN's learning rate, > 0.
+    sigma : float
+        The CNN's relative noise, ≥ 0.
+    first_seed : int
+        A non-negative integer.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter out of range.
+
+    Examples
+    --------
+    >>> check_chapter_parameters(tasks=["blobs", "rectangles"], lr=1e-3, sigma=1e-3, first_seed=0)
+    >>> check_chapter_parameters(tasks=["blobs", "blobs"], lr=1e-3, sigma=1e-3, first_seed=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: tasks: a list of distinct tasks from ['blobs', 'rectangles'], got ['blobs', 'blobs']
+    """
     if isinstance(tasks, str) or not tasks or any(t not in IMAGE_TASKS for t in tasks) or len(set(tasks)) != len(tasks):
         raise ValueError(f"tasks: a list of distinct tasks from {sorted(IMAGE_TASKS)}, got {tasks!r}")
     check_number(lr, "lr")
@@ -328,6 +744,29 @@ def check_chapter_parameters(*, tasks: Any, lr: float, sigma: float, first_seed:
 
 
 def accuracy(run: CNNPlaneRun) -> float:
-    """The final validation accuracy."""
+    """The final validation accuracy.
+
+    Parameters
+    ----------
+    run : CNNPlaneRun
+        A run.
+
+    Returns
+    -------
+    float
+        1 − the validation error at the last logged epoch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> run = CNNPlaneRun(CNNPlaneConfig(), epochs=np.array([0, 5]), layers=list(LAYER_NAMES),
+    ...                   mi_x={"PCA": np.array([[3.0, 2.5, 2.0, 1.5, 1.0], [3.5, 3.0, 2.5, 2.0, 1.2]]),
+    ...                         "autoencoder": np.full((2, 5), 2.0)},
+    ...                   mi_y={"PCA": np.full((2, 5), 1.0), "autoencoder": np.full((2, 5), 1.5)},
+    ...                   metrics={"loss": np.array([2.3, 0.3]), "val_error": np.array([0.9, 0.04])},
+    ...                   label_entropy=2.3)
+    >>> round(accuracy(run), 3)
+    0.96
+    """
     return float(1.0 - run.metrics["val_error"][-1])
 

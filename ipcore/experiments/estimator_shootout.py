@@ -60,7 +60,31 @@ MODULES = ["ipcore.estimators", "ipcore.data.known_mi", "ipcore.experiments.esti
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
-    """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
+    """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``).
+
+    Parameters
+    ----------
+    profile : str
+        One of :data:`ipcore.config.PROFILE_NAMES`.
+
+    Returns
+    -------
+    dict
+        ``mi_grid`` (true I(X;Y) of the Gaussians, nats), ``n`` (their samples), ``seeds``,
+        ``mine_steps``, and for the noisy layer ``sizes`` (sample sizes) and ``dims``
+        (dimensions); a copy.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is not a profile name.
+
+    Examples
+    --------
+    >>> settings = profile_settings("smoke")
+    >>> settings["sizes"], settings["dims"]
+    ((250, 1000), (1, 2, 4))
+    """
     return chapter_settings(__name__, profile)
 
 
@@ -83,7 +107,33 @@ def _binned_information(x: np.ndarray, y: np.ndarray, width: float) -> float:
 
 
 def gaussian_rows(mi: float, seed: int, *, n: int, dim: int, mine_steps: int, bin_width: float) -> list[dict]:
-    """Every estimator of :data:`GAUSSIAN_ESTIMATORS` on one sample of correlated Gaussians."""
+    """Every estimator of :data:`~ipcore.experiments.estimator_shootout.GAUSSIAN_ESTIMATORS` on one sample of correlated Gaussians.
+
+    X, Y ∈ R^d jointly normal with I(X;Y) = ``mi`` (:func:`ipcore.data.correlated_gaussians`);
+    kNN (k = 5), KSG (k = 3), MINE (``mine_steps`` steps) and binning of the standardised
+    samples, I = Ĥ(Bin X) + Ĥ(Bin Y) − Ĥ(Bin X, Bin Y). All in nats.
+
+    Parameters
+    ----------
+    mi : float
+        The true I(X;Y), nats.
+    seed : int
+        Seed of the sample and of MINE.
+    n : int
+        Samples.
+    dim : int
+        d, the dimension of X and of Y.
+    mine_steps : int
+        MINE's training steps.
+    bin_width : float
+        Bin width of the binning estimator (in standard deviations).
+
+    Returns
+    -------
+    list of dict
+        One row per estimator: task, estimator, truth, estimate, std_error (NaN for
+        binning), seconds (of the call), n, d, seed.
+    """
     x, y = correlated_gaussians(n, dim, dim, mi, seed=seed)
     common = {"n": n, "d": dim, "seed": seed}
     knn, t_knn = _timed(lambda: knn_mutual_information(x, y, k=5))
@@ -105,9 +155,43 @@ def _layer_and_truth(dim: int, beta: float, n_inputs: int) -> tuple[NoisyLayer, 
 
 
 def layer_rows(dim: int, n: int, seed: int, *, beta: float, n_inputs: int, mine_steps: int | None) -> list[dict]:
-    """Every estimator of :data:`LAYER_ESTIMATORS` on n samples of the noisy layer of dimension
-    ``dim`` (MINE only when ``mine_steps`` is given); also the SP estimate without its control
-    variate, whose standard error the chapter compares."""
+    """Every estimator of :data:`~ipcore.experiments.estimator_shootout.LAYER_ESTIMATORS` on n samples of the
+    noisy layer of dimension ``dim`` (MINE only when ``mine_steps`` is given); also the SP estimate without
+    its control variate, whose standard error the chapter compares.
+
+    The layer is T = tanh layer + N(0, β² I) on X uniform on ``n_inputs`` values
+    (:func:`ipcore.data.noisy_layer`); the truth is exact by quadrature. kNN and the KDE bound
+    estimate h(T) and subtract h(T|X) = (d/2) ln(2πeβ²); binning is H(Bin S) of the clean layer
+    (30 bins on [−1, 1]). All in nats.
+
+    Parameters
+    ----------
+    dim : int
+        d, the layer's dimension.
+    n : int
+        Samples.
+    seed : int
+        Seed of the sample and of the Monte Carlo estimates.
+    beta : float
+        β, the noise standard deviation of the layer.
+    n_inputs : int
+        Values of X.
+    mine_steps : int or None
+        MINE's training steps; None: no MINE row.
+
+    Returns
+    -------
+    list of dict
+        One row per estimator, as :func:`ipcore.experiments.estimator_shootout.gaussian_rows`.
+
+    Examples
+    --------
+    >>> rows = layer_rows(1, 200, 0, beta=0.1, n_inputs=4, mine_steps=None)
+    >>> [row["estimator"] for row in rows]
+    ['SP', 'SP, no control variate', 'kNN', 'KDE upper bound', 'binning (clean layer)']
+    >>> round(rows[0]["truth"], 3)
+    0.801
+    """
     layer, truth = _layer_and_truth(dim, beta, n_inputs)
     x, s, t = layer.sample(n, seed=seed)
     noise = gaussian_entropy(dim, beta)
@@ -135,6 +219,47 @@ def run(profile: str, *, gaussian_dim: int = 2, beta: float = 0.1, n_inputs: int
 
     Columns: task, estimator, truth, estimate, std_error (NaN where the estimator has none),
     seconds (one call), n, d, seed; ``error`` = estimate − truth.
+
+    Parameters
+    ----------
+    profile : str
+        ``"smoke"`` or ``"paper"``.
+    gaussian_dim : int, default 2
+        d of the correlated Gaussians.
+    beta : float, default 0.1
+        β, the noise standard deviation of the noisy layer.
+    n_inputs : int, default 8
+        Values of X of the noisy layer, at least 2.
+    bin_width : float, default 0.5
+        Bin width of the Gaussians' binning estimator.
+    first_seed : int, default 0
+        The seeds are first_seed, …, first_seed + the profile's ``seeds`` − 1.
+    progress : bool, default True
+        Show a progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per estimator and sample.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is unknown or a parameter is out of range
+        (:func:`ipcore.experiments.estimator_shootout.check_chapter_parameters`).
+
+    Notes
+    -----
+    ``points``, the old name of ``n_inputs``, still works with a :class:`DeprecationWarning`.
+
+    Examples
+    --------
+    The parameters are checked before anything is computed:
+
+    >>> run("smoke", n_inputs=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_inputs: a layer needs 2 input values or more, got 1
     """
     settings = profile_settings(profile)
     check_chapter_parameters(gaussian_dim=gaussian_dim, beta=beta, n_inputs=n_inputs, bin_width=bin_width,
@@ -163,7 +288,38 @@ def run(profile: str, *, gaussian_dim: int = 2, beta: float = 0.1, n_inputs: int
 
 @renamed_keywords(points="n_inputs")
 def check_chapter_parameters(*, gaussian_dim: int, beta: float, n_inputs: int, bin_width: float, first_seed: int) -> None:
-    """Raise ``ValueError`` naming the first bad parameter of the chapter."""
+    """Raise ``ValueError`` naming the first bad parameter of the chapter.
+
+    Parameters
+    ----------
+    gaussian_dim : int
+        d of the correlated Gaussians, a positive integer.
+    beta : float
+        β, the noise standard deviation of the noisy layer, > 0.
+    n_inputs : int
+        Values of X of the noisy layer, at least 2.
+    bin_width : float
+        Bin width, > 0.
+    first_seed : int
+        A non-negative integer.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter out of range.
+
+    Notes
+    -----
+    ``points``, the old name of ``n_inputs``, still works with a :class:`DeprecationWarning`.
+
+    Examples
+    --------
+    >>> check_chapter_parameters(gaussian_dim=2, beta=0.1, n_inputs=8, bin_width=0.5, first_seed=0)
+    >>> check_chapter_parameters(gaussian_dim=2, beta=0.1, n_inputs=1, bin_width=0.5, first_seed=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_inputs: a layer needs 2 input values or more, got 1
+    """
     check_positive_int(gaussian_dim, "gaussian_dim")
     check_beta(beta)
     if check_positive_int(n_inputs, "n_inputs") < 2:
@@ -178,7 +334,38 @@ def _mean_and_spread(rows: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 def gaussian_figure(table: pd.DataFrame) -> plt.Figure:
     """Estimated against true I(X;Y) on the correlated Gaussians: the mean over seeds of each
-    estimator with a band of ± one spread over seeds (± its standard error with one seed)."""
+    estimator with a band of ± one spread over seeds (± its standard error with one seed).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.estimator_shootout.run` table.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel, with the diagonal.
+
+    Examples
+    --------
+    A made-up table of both tasks (one seed):
+
+    >>> import pandas as pd
+    >>> gauss = [{"task": "gaussian", "estimator": e, "truth": t, "estimate": (1 - b) * t, "std_error": 0.05,
+    ...           "seconds": 0.1, "n": 1000, "d": 2, "seed": 0}
+    ...          for e, b in (("kNN", 0.05), ("KSG", 0.1), ("MINE", 0.2), ("binning", 0.5)) for t in (0.0, 5.0, 10.0)]
+    >>> layer = [{"task": "noisy layer", "estimator": e, "truth": 0.8, "estimate": 0.8 + b, "std_error": s,
+    ...           "seconds": 0.01, "n": n, "d": d, "seed": 0}
+    ...          for e, b, s in (("SP", 0.0, 0.01), ("SP, no control variate", 0.0, 0.03), ("kNN", -0.05, 0.02))
+    ...          for n in (250, 1000) for d in (1, 2)]
+    >>> table = pd.DataFrame(gauss + layer)
+    >>> table["error"] = table.estimate - table.truth
+    >>> import matplotlib.pyplot as plt
+    >>> fig = gaussian_figure(table)
+    >>> fig.axes[0].get_title()
+    'Correlated Gaussians, d = 2 per side, n = 1000'
+    >>> plt.close(fig)
+    """
     rows = table[table.task == "gaussian"]
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     top = float(rows.truth.max())
@@ -202,7 +389,36 @@ def gaussian_figure(table: pd.DataFrame) -> plt.Figure:
 
 def layer_slider_figure(table: pd.DataFrame) -> go.Figure:
     """Estimate − truth against the sample size n on the noisy layer, one line per estimator
-    (mean over seeds, error bars ± one spread over seeds), with a slider over the dimension d."""
+    (mean over seeds, error bars ± one spread over seeds), with a slider over the dimension d.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.estimator_shootout.run` table.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One panel and a slider over d.
+
+    Examples
+    --------
+    A made-up table of both tasks (one seed):
+
+    >>> import pandas as pd
+    >>> gauss = [{"task": "gaussian", "estimator": e, "truth": t, "estimate": (1 - b) * t, "std_error": 0.05,
+    ...           "seconds": 0.1, "n": 1000, "d": 2, "seed": 0}
+    ...          for e, b in (("kNN", 0.05), ("KSG", 0.1), ("MINE", 0.2), ("binning", 0.5)) for t in (0.0, 5.0, 10.0)]
+    >>> layer = [{"task": "noisy layer", "estimator": e, "truth": 0.8, "estimate": 0.8 + b, "std_error": s,
+    ...           "seconds": 0.01, "n": n, "d": d, "seed": 0}
+    ...          for e, b, s in (("SP", 0.0, 0.01), ("SP, no control variate", 0.0, 0.03), ("kNN", -0.05, 0.02))
+    ...          for n in (250, 1000) for d in (1, 2)]
+    >>> table = pd.DataFrame(gauss + layer)
+    >>> table["error"] = table.estimate - table.truth
+    >>> fig = layer_slider_figure(table)
+    >>> len(fig.data), fig.layout.title.text
+    (4, 'Noisy layer, d = 2: true I(X;T) = 0.800 nats')
+    """
     rows = table[(table.task == "noisy layer") & table.estimator.isin(LAYER_ESTIMATORS)]
     dims = sorted(int(d) for d in rows.d.unique())
     truths = rows.groupby("d").truth.first()
@@ -228,7 +444,40 @@ def layer_slider_figure(table: pd.DataFrame) -> go.Figure:
 
 
 def dimension_figure(table: pd.DataFrame) -> plt.Figure:
-    """|estimate − truth| at the largest n against the dimension d, per estimator, log scale."""
+    """``|estimate − truth|`` at the largest n against the dimension d, per estimator, log scale.
+
+    The value drawn is the root-mean-square error over seeds.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.estimator_shootout.run` table.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel.
+
+    Examples
+    --------
+    A made-up table of both tasks (one seed):
+
+    >>> import pandas as pd
+    >>> gauss = [{"task": "gaussian", "estimator": e, "truth": t, "estimate": (1 - b) * t, "std_error": 0.05,
+    ...           "seconds": 0.1, "n": 1000, "d": 2, "seed": 0}
+    ...          for e, b in (("kNN", 0.05), ("KSG", 0.1), ("MINE", 0.2), ("binning", 0.5)) for t in (0.0, 5.0, 10.0)]
+    >>> layer = [{"task": "noisy layer", "estimator": e, "truth": 0.8, "estimate": 0.8 + b, "std_error": s,
+    ...           "seconds": 0.01, "n": n, "d": d, "seed": 0}
+    ...          for e, b, s in (("SP", 0.0, 0.01), ("SP, no control variate", 0.0, 0.03), ("kNN", -0.05, 0.02))
+    ...          for n in (250, 1000) for d in (1, 2)]
+    >>> table = pd.DataFrame(gauss + layer)
+    >>> table["error"] = table.estimate - table.truth
+    >>> import matplotlib.pyplot as plt
+    >>> fig = dimension_figure(table)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['SP', 'kNN']
+    >>> plt.close(fig)
+    """
     rows = table[(table.task == "noisy layer") & table.estimator.isin(LAYER_ESTIMATORS)]
     rows = rows[rows.n == rows.n.max()]
     fig, ax = plt.subplots(figsize=(6.4, 3.8))
@@ -247,7 +496,39 @@ def dimension_figure(table: pd.DataFrame) -> plt.Figure:
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per task, estimator and d, at the largest n: the mean error, the root-mean-square error
     over the truths and seeds, the mean reported standard error and the median time of one call
-    (the median: a first call also pays for loading libraries)."""
+    (the median: a first call also pays for loading libraries).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.estimator_shootout.run` table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns task, estimator, d, n, mean_error, rms_error, mean_std_error, seconds.
+
+    Examples
+    --------
+    A made-up table of both tasks (one seed):
+
+    >>> import pandas as pd
+    >>> gauss = [{"task": "gaussian", "estimator": e, "truth": t, "estimate": (1 - b) * t, "std_error": 0.05,
+    ...           "seconds": 0.1, "n": 1000, "d": 2, "seed": 0}
+    ...          for e, b in (("kNN", 0.05), ("KSG", 0.1), ("MINE", 0.2), ("binning", 0.5)) for t in (0.0, 5.0, 10.0)]
+    >>> layer = [{"task": "noisy layer", "estimator": e, "truth": 0.8, "estimate": 0.8 + b, "std_error": s,
+    ...           "seconds": 0.01, "n": n, "d": d, "seed": 0}
+    ...          for e, b, s in (("SP", 0.0, 0.01), ("SP, no control variate", 0.0, 0.03), ("kNN", -0.05, 0.02))
+    ...          for n in (250, 1000) for d in (1, 2)]
+    >>> table = pd.DataFrame(gauss + layer)
+    >>> table["error"] = table.estimate - table.truth
+    >>> print(summary(table).head(4)[["estimator", "d", "n", "mean_error", "rms_error"]].round(3).to_string(index=False))
+    estimator  d    n  mean_error  rms_error
+          KSG  2 1000       -0.50      0.645
+         MINE  2 1000       -1.00      1.291
+      binning  2 1000       -2.50      3.227
+          kNN  2 1000       -0.25      0.323
+    """
     largest = table.groupby("task").n.transform("max")
     rows = table[table.n == largest]
     out = rows.groupby(["task", "estimator", "d"]).agg(
@@ -261,7 +542,38 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def control_variate_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The SP estimator's standard error with and without its control variate, at the largest n."""
+    """The SP estimator's standard error with and without its control variate, at the largest n.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.estimator_shootout.run` table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by d: without, with (mean standard errors, nats) and their ratio.
+
+    Examples
+    --------
+    A made-up table of both tasks (one seed):
+
+    >>> import pandas as pd
+    >>> gauss = [{"task": "gaussian", "estimator": e, "truth": t, "estimate": (1 - b) * t, "std_error": 0.05,
+    ...           "seconds": 0.1, "n": 1000, "d": 2, "seed": 0}
+    ...          for e, b in (("kNN", 0.05), ("KSG", 0.1), ("MINE", 0.2), ("binning", 0.5)) for t in (0.0, 5.0, 10.0)]
+    >>> layer = [{"task": "noisy layer", "estimator": e, "truth": 0.8, "estimate": 0.8 + b, "std_error": s,
+    ...           "seconds": 0.01, "n": n, "d": d, "seed": 0}
+    ...          for e, b, s in (("SP", 0.0, 0.01), ("SP, no control variate", 0.0, 0.03), ("kNN", -0.05, 0.02))
+    ...          for n in (250, 1000) for d in (1, 2)]
+    >>> table = pd.DataFrame(gauss + layer)
+    >>> table["error"] = table.estimate - table.truth
+    >>> print(control_variate_table(table).to_string())
+    estimator  without  with  ratio
+    d
+    1             0.03  0.01    3.0
+    2             0.03  0.01    3.0
+    """
     rows = table[(table.task == "noisy layer") & (table.n == table[table.task == "noisy layer"].n.max())]
     pivot = rows[rows.estimator.isin(["SP", "SP, no control variate"])].pivot_table(
         index="d", columns="estimator", values="std_error", aggfunc="mean")

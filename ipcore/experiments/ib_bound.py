@@ -6,11 +6,11 @@ labels (IDNNs' ``load_reverese_annealing_data``; the iterations themselves were 
 released). This module computes that curve with :func:`ipcore.bottleneck.ib_curve`, for the
 hard labels and for a smoothed, logistic version of the rule,
 
-    p(y = 1 | x) = σ(γ (k + |R| − θ)),
+    ``p(y = 1 | x) = σ(γ (k + |R| − θ))``,
 
-with the sharpness γ a parameter (the rule's own statistic k + |R| and threshold θ, see
+with the sharpness γ a parameter (the rule's own statistic ``k + |R|`` and threshold θ, see
 :mod:`ipcore.data.szt`; γ → ∞ gives back the hard labels). It also builds the chapter's small
-problem (|X| inputs on a line, p(y = 1 | x) = σ(γ s)) whose clusters can be drawn. All
+problem (``|X|`` inputs on a line, p(y = 1 | x) = σ(γ s)) whose clusters can be drawn. All
 information in nats.
 """
 
@@ -41,13 +41,68 @@ LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500", "#e8743b
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
-    """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
+    """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``).
+
+    Parameters
+    ----------
+    profile : str
+        One of :data:`ipcore.config.PROFILE_NAMES`.
+
+    Returns
+    -------
+    dict
+        ``log2_step`` (the step of the IB β grid in log₂ β; IDNNs: 0.1), ``max_iter`` (the
+        iteration limit per β) and ``toy_betas`` (trade-offs of the small problem); a copy.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is not a profile name.
+
+    Examples
+    --------
+    >>> profile_settings("smoke")
+    {'log2_step': 0.3, 'max_iter': 1500, 'toy_betas': 24}
+    """
     return chapter_settings(__name__, profile)
 
 
 def check_chapter_parameters(*, sharpness: float, beta_min: float, beta_max: float, beta: float,
                              toy_inputs: int, toy_sharpness: float, toy_betas: Sequence[float]) -> None:
-    """Raise ``ValueError`` naming the first bad parameter of the chapter."""
+    """Raise ``ValueError`` naming the first bad parameter of the chapter.
+
+    Here β is the IB trade-off of F = I(X;T) − β I(T;Y), not a noise standard deviation.
+
+    Parameters
+    ----------
+    sharpness : float
+        γ of the smoothed rule, > 0.
+    beta_min, beta_max : float
+        The range of the IB β grid, 0 < beta_min < beta_max.
+    beta : float
+        The trade-off the figure opens at, in [beta_min, beta_max].
+    toy_inputs : int
+        ``|X|`` of the small problem, at least 2.
+    toy_sharpness : float
+        γ of the small problem, > 0.
+    toy_betas : sequence of float
+        The trade-offs drawn for the small problem, each > 0.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter out of range.
+
+    Examples
+    --------
+    >>> check_chapter_parameters(sharpness=2.0, beta_min=1.0, beta_max=1000.0, beta=50.0, toy_inputs=12,
+    ...                          toy_sharpness=5.0, toy_betas=[2.0, 8.0])
+    >>> check_chapter_parameters(sharpness=2.0, beta_min=1.0, beta_max=1000.0, beta=5000.0, toy_inputs=12,
+    ...                          toy_sharpness=5.0, toy_betas=[2.0, 8.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: beta: must lie in [beta_min, beta_max] = [1, 1000], got 5000
+    """
     check_number(sharpness, "sharpness")
     check_number(beta_min, "beta_min")
     if check_number(beta_max, "beta_max") <= beta_min:
@@ -61,7 +116,36 @@ def check_chapter_parameters(*, sharpness: float, beta_min: float, beta_max: flo
 
 
 def beta_grid(beta_min: float, beta_max: float, log2_step: float) -> np.ndarray:
-    """β = 2^k for k from log₂ beta_min to log₂ beta_max in steps of ``log2_step`` (IDNNs' grid at 0.1)."""
+    """β = 2^k for k from log₂ beta_min to log₂ beta_max in steps of ``log2_step`` (IDNNs' grid at 0.1).
+
+    Parameters
+    ----------
+    beta_min, beta_max : float
+        The range of the IB trade-off β, 0 < beta_min < beta_max.
+    log2_step : float
+        The step in log₂ β, > 0.
+
+    Returns
+    -------
+    ndarray
+        The grid, increasing, from beta_min up to beta_max (included when on the grid).
+
+    Raises
+    ------
+    ValueError
+        If a bound or the step is not a number > 0, or beta_max ≤ beta_min.
+
+    Examples
+    --------
+    >>> beta_grid(1, 8, 1.0)
+    array([1., 2., 4., 8.])
+    >>> len(beta_grid(1, 1024, 0.1))
+    101
+    >>> beta_grid(8, 1, 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: beta_max: must exceed beta_min = 8, got 1
+    """
     beta_min, beta_max = check_number(beta_min, "beta_min"), check_number(beta_max, "beta_max")
     if beta_max <= beta_min:
         raise ValueError(f"beta_max: must exceed beta_min = {beta_min:g}, got {beta_max:g}")
@@ -69,13 +153,51 @@ def beta_grid(beta_min: float, beta_max: float, log2_step: float) -> np.ndarray:
 
 
 def szt_statistic() -> np.ndarray:
-    """k + |R| − θ of the 4096 SZT inputs: the label is 1 exactly where it is positive."""
+    """``k + |R| − θ`` of the 4096 SZT inputs: the label is 1 exactly where it is positive.
+
+    k = Σ x_i, R = Σ x_i v_i with v_i the unit vectors of
+    :data:`ipcore.data.szt.ICOSAHEDRON`, θ = :data:`ipcore.data.szt.SZT_THRESHOLD`.
+
+    Returns
+    -------
+    ndarray of float64, shape (4096,)
+        The statistic, in the row order of :func:`ipcore.data.szt`.
+
+    Examples
+    --------
+    >>> statistic = szt_statistic()
+    >>> statistic.shape, int((statistic > 0).sum())  # the 2118 inputs of class 1
+    ((4096,), 2118)
+    """
     x, _ = szt()
     return x.sum(1) + np.linalg.norm(x.astype(np.float64) @ ICOSAHEDRON, axis=1) - SZT_THRESHOLD
 
 
 def szt_joint(sharpness: float | None = None) -> np.ndarray:
-    """p(x, y) of the SZT problem, p(x) = 1/4096: the hard labels (``None``) or σ(γ (k + |R| − θ))."""
+    """p(x, y) of the SZT problem, p(x) = 1/4096: the hard labels (``None``) or ``σ(γ (k + |R| − θ))``.
+
+    Parameters
+    ----------
+    sharpness : float, optional
+        γ > 0 of the smoothed rule ``p(y = 1 | x) = σ(γ (k + |R| − θ))``; None: the hard labels.
+
+    Returns
+    -------
+    ndarray, shape (4096, 2)
+        The joint distribution, rows x, columns y = 0, 1.
+
+    Raises
+    ------
+    ValueError
+        If ``sharpness`` is not a number > 0.
+
+    Examples
+    --------
+    >>> szt_joint().sum(0).round(4)  # p(y)
+    array([0.4829, 0.5171])
+    >>> szt_joint(5.0).shape
+    (4096, 2)
+    """
     if sharpness is None:
         _, y = szt()
         return binary_joint(y.astype(np.float64))
@@ -84,13 +206,74 @@ def szt_joint(sharpness: float | None = None) -> np.ndarray:
 
 
 def toy_joint(n_inputs: int, sharpness: float) -> tuple[np.ndarray, np.ndarray]:
-    """The small problem: x uniform on ``n_inputs`` points s ∈ [−1, 1], p(y = 1 | x) = σ(γ s). Returns (p_xy, s)."""
+    """The small problem: x uniform on ``n_inputs`` points s ∈ [−1, 1], p(y = 1 | x) = σ(γ s). Returns (p_xy, s).
+
+    Parameters
+    ----------
+    n_inputs : int
+        ``|X|``, a positive integer (errors name it ``toy_inputs``).
+    sharpness : float
+        γ > 0 (errors name it ``toy_sharpness``).
+
+    Returns
+    -------
+    p_xy : ndarray, shape (n_inputs, 2)
+        The joint distribution.
+    s : ndarray, shape (n_inputs,)
+        The inputs' positions, evenly spaced on [−1, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``n_inputs`` or ``sharpness`` is out of range.
+
+    Examples
+    --------
+    >>> p_xy, s = toy_joint(4, 5.0)
+    >>> p_xy.round(4)
+    array([[0.2483, 0.0017],
+           [0.2103, 0.0397],
+           [0.0397, 0.2103],
+           [0.0017, 0.2483]])
+    """
     s = np.linspace(-1.0, 1.0, check_positive_int(n_inputs, "toy_inputs"))
     return binary_joint(expit(check_number(sharpness, "toy_sharpness") * s)), s
 
 
 def curves(p_xy: np.ndarray, betas: np.ndarray, *, max_iter: int, dual: bool = True) -> dict[str, IBCurve]:
-    """The IB curve and (if ``dual``) the dualIB curve of ``p_xy``; unsettled β are counted, not warned."""
+    """The IB curve and (if ``dual``) the dualIB curve of ``p_xy``; unsettled β are counted, not warned.
+
+    Each is :func:`ipcore.bottleneck.ib_curve` over the trade-offs ``betas``; the
+    :class:`ipcore.bottleneck.IBConvergenceWarning` of a β that did not settle within
+    ``max_iter`` iterations is silenced (the curve's ``converged`` records it).
+
+    Parameters
+    ----------
+    p_xy : ndarray, shape (n_x, n_y)
+        The joint distribution.
+    betas : ndarray
+        The IB trade-offs β, increasing.
+    max_iter : int
+        Iteration limit per β.
+    dual : bool, default True
+        Also the dualIB curve.
+
+    Returns
+    -------
+    dict of str to IBCurve
+        ``"IB"`` and, with ``dual``, ``"dualIB"``.
+
+    Examples
+    --------
+    The small problem with 4 inputs, on a coarse grid of 3 trade-offs:
+
+    >>> import numpy as np
+    >>> p_xy, s = toy_joint(4, 5.0)
+    >>> found = curves(p_xy, np.array([1.0, 4.0, 32.0]), max_iter=200)
+    >>> ib = found["IB"]
+    >>> list(found), ib.i_xt.round(3), ib.n_clusters
+    (['IB', 'dualIB'], array([0.   , 0.687, 1.357]), array([1, 2, 4]))
+    """
     out = {}
     for name, is_dual in (("IB", False), ("dualIB", True))[: 2 if dual else 1]:
         with warnings.catch_warnings():
@@ -101,7 +284,31 @@ def curves(p_xy: np.ndarray, betas: np.ndarray, *, max_iter: int, dual: bool = T
 
 def found_critical_beta(curve: IBCurve, threshold: float = 1e-4) -> tuple[float, float]:
     """Between which computed β the solution stops being trivial (I(X;T) > ``threshold`` nats):
-    (the last trivial β, the first non-trivial one); ``nan`` or ``inf`` where the grid has none."""
+    (the last trivial β, the first non-trivial one); ``nan`` or ``inf`` where the grid has none.
+
+    Parameters
+    ----------
+    curve : IBCurve
+        A computed curve.
+    threshold : float, default 1e-4
+        I(X;T) (nats) above which a solution is not trivial.
+
+    Returns
+    -------
+    tuple of float
+        (last trivial β, first non-trivial β): ``nan`` first when the grid's first β is already
+        non-trivial, ``inf`` second when no β is.
+
+    Examples
+    --------
+    The small problem with 4 inputs, on a coarse grid of 3 trade-offs:
+
+    >>> import numpy as np
+    >>> p_xy, s = toy_joint(4, 5.0)
+    >>> curve = curves(p_xy, np.array([0.5, 2.0, 64.0]), max_iter=200, dual=False)["IB"]
+    >>> found_critical_beta(curve), round(curve.critical_beta, 3)  # theory: 1/ρ²
+    ((0.5, 2.0), 1.39)
+    """
     above = np.nonzero(curve.i_xt > threshold)[0]
     if not len(above):
         return float(curve.beta[-1]), math.inf
@@ -109,18 +316,89 @@ def found_critical_beta(curve: IBCurve, threshold: float = 1e-4) -> tuple[float,
 
 
 def information_at(curve: IBCurve, i_xt: Sequence[float]) -> np.ndarray:
-    """I(T;Y) of the curve at the given I(X;T), by interpolation (NaN beyond its end)."""
+    """I(T;Y) of the curve at the given I(X;T), by interpolation (NaN beyond its end).
+
+    Parameters
+    ----------
+    curve : IBCurve
+        A computed curve.
+    i_xt : sequence of float
+        Values of I(X;T), nats.
+
+    Returns
+    -------
+    ndarray
+        I(T;Y) in nats, linearly interpolated along the curve; NaN beyond its largest I(X;T).
+
+    Examples
+    --------
+    The small problem with 4 inputs, on a coarse grid of 3 trade-offs:
+
+    >>> import numpy as np
+    >>> p_xy, s = toy_joint(4, 5.0)
+    >>> curve = curves(p_xy, np.array([0.5, 2.0, 64.0]), max_iter=200, dual=False)["IB"]
+    >>> information_at(curve, [0.1, 0.5, 5.0]).round(3)
+    array([0.064, 0.318,   nan])
+    """
     order = np.argsort(curve.i_xt, kind="stable")
     return np.interp(i_xt, curve.i_xt[order], curve.i_ty[order], right=np.nan)
 
 
 def corner_bound(i_xt: np.ndarray, h_y: float) -> np.ndarray:
-    """The IB curve of deterministic labels: I(T;Y) = min(I(X;T), H(Y))."""
+    """The IB curve of deterministic labels: I(T;Y) = min(I(X;T), H(Y)).
+
+    Parameters
+    ----------
+    i_xt : ndarray
+        Values of I(X;T), nats.
+    h_y : float
+        H(Y), nats.
+
+    Returns
+    -------
+    ndarray
+        The bound at each value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> corner_bound(np.array([0.2, 0.5, 1.0]), np.log(2)).round(3)
+    array([0.2  , 0.5  , 0.693])
+    """
     return np.minimum(i_xt, h_y)
 
 
 def summary_table(curves_by_label: Mapping[str, Mapping[str, IBCurve]], points: Sequence[float]) -> pd.DataFrame:
-    """Per problem and curve: I(X;Y), critical β (theory and found), and I(T;Y) at each of ``points``."""
+    """Per problem and curve: I(X;Y), critical β (theory and found), and I(T;Y) at each of ``points``.
+
+    Parameters
+    ----------
+    curves_by_label : mapping of str to mapping of str to IBCurve
+        {problem: {curve name: curve}}, e.g. :func:`ipcore.experiments.ib_bound.szt_curves`.
+    points : sequence of float
+        Values of I(X;T) (nats) at which I(T;Y) is read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem and curve: problem, curve, I(X;Y), clusters (max), β settled,
+        critical β found in (:func:`ipcore.experiments.ib_bound.found_critical_beta`),
+        critical β, 1/ρ² (IB rows only), and ``I(T;Y) at I(X;T)=<p>`` per point.
+
+    Examples
+    --------
+    The small problem with 4 inputs, on a coarse grid of 3 trade-offs:
+
+    >>> import numpy as np
+    >>> p_xy, s = toy_joint(4, 5.0)
+    >>> curve = curves(p_xy, np.array([0.5, 2.0, 64.0]), max_iter=200, dual=False)["IB"]
+    >>> table = summary_table({"toy": {"IB": curve}}, [0.5])
+    >>> print(table[["curve", "β settled", "critical β found in"]].to_string(index=False))
+    curve β settled critical β found in
+       IB       3/3            (0.5, 2]
+    >>> round(float(table["I(T;Y) at I(X;T)=0.5"].iloc[0]), 3)
+    0.318
+    """
     rows = []
     for label, found in curves_by_label.items():
         for name, curve in found.items():
@@ -135,7 +413,27 @@ def summary_table(curves_by_label: Mapping[str, Mapping[str, IBCurve]], points: 
 
 
 def szt_curves(betas: np.ndarray, *, sharpness: float, max_iter: int) -> dict[str, dict[str, IBCurve]]:
-    """The chapter's curves: the IB of the hard labels, and the IB and dualIB of the smoothed rule."""
+    """The chapter's curves: the IB of the hard labels, and the IB and dualIB of the smoothed rule.
+
+    Parameters
+    ----------
+    betas : ndarray
+        The IB trade-offs β (:func:`ipcore.experiments.ib_bound.beta_grid`).
+    sharpness : float
+        γ of the smoothed rule.
+    max_iter : int
+        Iteration limit per β.
+
+    Returns
+    -------
+    dict of str to dict of str to IBCurve
+        ``{"hard labels": {"IB": …}, "smoothed, γ = <γ>": {"IB": …, "dualIB": …}}``.
+
+    Raises
+    ------
+    ValueError
+        If ``sharpness`` is not a number > 0.
+    """
     return {"hard labels": curves(szt_joint(None), betas, max_iter=max_iter, dual=False),
             f"smoothed, γ = {sharpness:g}": curves(szt_joint(sharpness), betas, max_iter=max_iter)}
 
@@ -145,7 +443,36 @@ def szt_curves(betas: np.ndarray, *, sharpness: float, max_iter: int) -> dict[st
 
 def curves_figure(found: Mapping[str, IBCurve], hard: IBCurve, *, active_beta: float) -> go.Figure:
     """The IB and dualIB curves of the smoothed rule (and the hard labels' corner), with a point per
-    curve at the slider's β; right: the number of clusters over β."""
+    curve at the slider's β; right: the number of clusters over β.
+
+    Parameters
+    ----------
+    found : mapping of str to IBCurve
+        ``"IB"`` and ``"dualIB"`` curves on one β grid.
+    hard : IBCurve
+        The hard labels' IB curve (for H(Y) and the corner bound).
+    active_beta : float
+        The β shown first (the nearest on the grid, in log).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two panels and a slider over the grid's β.
+
+    Examples
+    --------
+    The small problem with 4 inputs, on a coarse grid of 3 trade-offs:
+
+    >>> import numpy as np
+    >>> p_xy, s = toy_joint(4, 5.0)
+    >>> found = curves(p_xy, np.array([1.0, 4.0, 32.0]), max_iter=200)
+    >>> from ipcore.bottleneck import binary_joint
+    >>> hard = curves(binary_joint(np.array([0.0, 0.0, 1.0, 1.0])), np.array([1.0, 4.0]), max_iter=50,
+    ...               dual=False)["IB"]
+    >>> fig = curves_figure(found, hard, active_beta=4.0)
+    >>> fig.layout.title.text
+    'IB and dualIB of the smoothed SZT rule, β = 4'
+    """
     from ipcore.plotting import beta_slider_figure
 
     ib, dual = found["IB"], found["dualIB"]
@@ -193,7 +520,38 @@ def curves_figure(found: Mapping[str, IBCurve], hard: IBCurve, *, active_beta: f
 
 def layers_figure(mean: Mapping[str, np.ndarray], layers: Sequence[str], hard: IBCurve,
                   *, ax: plt.Axes | None = None) -> plt.Figure:
-    """The binned SZT layers over training (mean over networks; the last epoch marked) on the hard labels' bound."""
+    """The binned SZT layers over training (mean over networks; the last epoch marked) on the hard labels' bound.
+
+    Parameters
+    ----------
+    mean : mapping of str to ndarray
+        ``mi_x`` and ``mi_y``, each (E, L), e.g.
+        :func:`ipcore.experiments.information_plane_chapter.mean_plane`.
+    layers : sequence of str
+        The L layers' names.
+    hard : IBCurve
+        The hard labels' IB curve (its H(Y)).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of the axes.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from ipcore.bottleneck import binary_joint
+    >>> hard = curves(binary_joint(np.array([0.0, 0.0, 1.0, 1.0])), np.array([1.0, 4.0]), max_iter=50,
+    ...               dual=False)["IB"]
+    >>> mean = {"mi_x": np.array([[1.0, 0.5], [2.0, 0.6]]), "mi_y": np.array([[0.2, 0.3], [0.5, 0.6]])}
+    >>> fig = layers_figure(mean, ["layer 1", "layer 2"], hard)
+    >>> fig.axes[0].get_title()
+    'Binned SZT layers over training (mean over networks) against the bound'
+    >>> plt.close(fig)
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 4.8))
     x_max = float(max(mean["mi_x"].max(), hard.h_y) * 1.05)
@@ -211,7 +569,35 @@ def layers_figure(mean: Mapping[str, np.ndarray], layers: Sequence[str], hard: I
 
 def layer_gaps(mean: Mapping[str, np.ndarray], layers: Sequence[str], hard: IBCurve) -> pd.DataFrame:
     """Per layer at the last logged epoch: I(X;T), I(T;Y), how far below the bound I(T;Y) lies, and
-    how far I(X;T) is from the bound's corner H(Y)."""
+    how far I(X;T) is from the bound's corner H(Y).
+
+    Parameters
+    ----------
+    mean : mapping of str to ndarray
+        ``mi_x`` and ``mi_y``, each (E, L).
+    layers : sequence of str
+        The L layers' names.
+    hard : IBCurve
+        The hard labels' IB curve (its H(Y)).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per layer: layer, I(X;T), I(T;Y), below the bound (min(I(X;T), H(Y)) − I(T;Y)),
+        I(X;T) above H(Y). Nats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.bottleneck import binary_joint
+    >>> hard = curves(binary_joint(np.array([0.0, 0.0, 1.0, 1.0])), np.array([1.0, 4.0]), max_iter=50,
+    ...               dual=False)["IB"]
+    >>> mean = {"mi_x": np.array([[1.0, 0.5], [2.0, 0.6]]), "mi_y": np.array([[0.2, 0.3], [0.5, 0.6]])}
+    >>> print(layer_gaps(mean, ["layer 1", "layer 2"], hard).round(3).to_string(index=False))
+      layer  I(X;T)  I(T;Y)  below the bound  I(X;T) above H(Y)
+    layer 1     2.0     0.5            0.193              1.307
+    layer 2     0.6     0.6            0.000             -0.093
+    """
     i_xt, i_ty = mean["mi_x"][-1], mean["mi_y"][-1]
     return pd.DataFrame({
         "layer": list(layers), "I(X;T)": i_xt, "I(T;Y)": i_ty,
@@ -222,7 +608,34 @@ def layer_gaps(mean: Mapping[str, np.ndarray], layers: Sequence[str], hard: IBCu
 
 def displayed_clusters(encoder: np.ndarray, decoder: np.ndarray, decimals: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """The clusters as a picture shows them: those whose p(y=1|t) agree to ``decimals`` added up
-    (clusters still drifting apart or together after a split), ordered by p(y=1|t)."""
+    (clusters still drifting apart or together after a split), ordered by p(y=1|t).
+
+    Parameters
+    ----------
+    encoder : ndarray, shape (n_x, n_t)
+        p(t|x).
+    decoder : ndarray, shape (n_t, n_y)
+        p(y|t), binary labels.
+    decimals : int, default 2
+        Decimals of p(y=1|t) that must agree for clusters to merge.
+
+    Returns
+    -------
+    encoder : ndarray, shape (n_x, k)
+        p(t|x) of the k displayed clusters.
+    values : ndarray, shape (k,)
+        Their p(y=1|t), rounded, increasing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> encoder = np.array([[0.5, 0.5, 0.0], [0.0, 0.2, 0.8]])
+    >>> decoder = np.array([[0.3, 0.7], [0.299, 0.701], [0.9, 0.1]])  # clusters 0 and 1 agree
+    >>> merged, values = displayed_clusters(encoder, decoder)
+    >>> merged, values
+    (array([[0. , 1. ],
+           [0.8, 0.2]]), array([0.1, 0.7]))
+    """
     keys = np.round(decoder[:, 1], decimals)
     values, group = np.unique(keys, return_inverse=True)
     merged = np.zeros((encoder.shape[0], len(values)))
@@ -232,7 +645,35 @@ def displayed_clusters(encoder: np.ndarray, decoder: np.ndarray, decimals: int =
 
 def bifurcation_figure(found: Mapping[str, IBCurve], s: np.ndarray, picture_betas: Sequence[float]) -> plt.Figure:
     """Top: each cluster's decoder p(y=1|t) over β (marker area ∝ p(t)): the clusters split as β grows.
-    Bottom: the encoder p(t|x) at a few β, x along s, clusters ordered by their decoder."""
+    Bottom: the encoder p(t|x) at a few β, x along s, clusters ordered by their decoder.
+
+    Parameters
+    ----------
+    found : mapping of str to IBCurve
+        The small problem's curves, e.g. ``"IB"`` and ``"dualIB"`` (uniform p(x)).
+    s : ndarray
+        The inputs' positions (:func:`ipcore.experiments.ib_bound.toy_joint`).
+    picture_betas : sequence of float
+        The β of the encoder pictures (the nearest computed ones are drawn).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column block per curve.
+
+    Examples
+    --------
+    The small problem with 4 inputs, on a coarse grid of 3 trade-offs:
+
+    >>> import numpy as np
+    >>> p_xy, s = toy_joint(4, 5.0)
+    >>> curve = curves(p_xy, np.array([0.5, 2.0, 64.0]), max_iter=200, dual=False)["IB"]
+    >>> import matplotlib.pyplot as plt
+    >>> fig = bifurcation_figure({"IB": curve}, s, [2.0, 64.0])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['IB: clusters over β', 'IB, β = 2', 'IB, β = 64']
+    >>> plt.close(fig)
+    """
     names = list(found)
     fig = plt.figure(figsize=(11, 6.2), constrained_layout=True)
     grid = fig.add_gridspec(2, len(picture_betas) * len(names))

@@ -37,13 +37,65 @@ QUANTITIES = {
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
-    """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
+    """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``).
+
+    Parameters
+    ----------
+    profile : str
+        One of :data:`ipcore.config.PROFILE_NAMES`.
+
+    Returns
+    -------
+    dict
+        ``train_size`` and ``test_size`` (MNIST images), ``n_times`` (points of the time grid)
+        and ``n_samples`` (Monte Carlo samples of the bounds); a copy.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is not a profile name.
+
+    Examples
+    --------
+    >>> profile_settings("smoke")
+    {'train_size': 20, 'test_size': 20, 'n_times': 25, 'n_samples': 200}
+    """
     return chapter_settings(__name__, profile)
 
 
 def check_chapter_parameters(*, train_size: int | None, test_size: int | None, weight_stds: Sequence[float],
                              bias_std: float, t_min: float, t_max: float, seed: int) -> None:
-    """Raise ``ValueError`` naming the first bad parameter of the chapter."""
+    """Raise ``ValueError`` naming the first bad parameter of the chapter.
+
+    Parameters
+    ----------
+    train_size, test_size : int or None
+        Training images and test points, at least 2 each, together at most 10 000 (None: the
+        profile's).
+    weight_stds : sequence of float
+        The weight scales σ_w compared, each > 0.
+    bias_std : float
+        The bias scale σ_b, ≥ 0.
+    t_min, t_max : float
+        The range of training times, 0 < t_min < t_max.
+    seed : int
+        A non-negative integer.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter out of range.
+
+    Examples
+    --------
+    >>> check_chapter_parameters(train_size=20, test_size=20, weight_stds=[1.0, 2.0], bias_std=0.05,
+    ...                          t_min=1.0, t_max=1e4, seed=0)
+    >>> check_chapter_parameters(train_size=20, test_size=20, weight_stds=[1.0], bias_std=0.05,
+    ...                          t_min=1.0, t_max=0.5, seed=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: t_max: must exceed t_min = 1, got 0.5
+    """
     for name, value in (("train_size", train_size), ("test_size", test_size)):
         if value is not None and check_positive_int(value, name) < 2:
             raise ValueError(f"{name}: needs at least 2 images, got {value}")
@@ -58,7 +110,30 @@ def check_chapter_parameters(*, train_size: int | None, test_size: int | None, w
 
 def mnist_subset(train_size: int, test_size: int, *, data_path: str | None = None) -> dict[str, np.ndarray]:
     """The first ``train_size`` test images as training set, the next ``test_size`` as test points:
-    x/128 − 1 (flattened, float64) and one-hot labels over 10 classes."""
+    x/128 − 1 (flattened, float64) and one-hot labels over 10 classes.
+
+    As info_ntk does, both come from the MNIST test set.
+
+    Parameters
+    ----------
+    train_size : int
+        Training images, a positive integer.
+    test_size : int
+        Test points, a positive integer.
+    data_path : str, optional
+        Folder holding the MNIST files (else ``$IPCORE_DATA``, the cache, a download).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``x_train`` (train_size, 784), ``y_train`` (train_size, 10), ``x_test``
+        (test_size, 784), ``y_test`` (test_size, 10).
+
+    Raises
+    ------
+    ValueError
+        If a size is not a positive integer, or the MNIST files cannot be found.
+    """
     data = load_mnist("test", path=data_path)
     n = check_positive_int(train_size, "train_size") + check_positive_int(test_size, "test_size")
     x = np.asarray(data.images[:n], dtype=np.float64).reshape(n, -1) / 128.0 - 1.0
@@ -68,7 +143,43 @@ def mnist_subset(train_size: int, test_size: int, *, data_path: str | None = Non
 
 def sweep(subset: dict[str, np.ndarray], *, weight_stds: Sequence[float], bias_std: float, times: Sequence[float],
           n_samples: int, seed: int = 0) -> pd.DataFrame:
-    """:func:`ensemble_information` for each weight scale: one row per (weight_std, time)."""
+    """:func:`ipcore.nets.infinite_width.ensemble_information` for each weight scale: one row per (weight_std, time).
+
+    Parameters
+    ----------
+    subset : dict of str to ndarray
+        Training and test data, as :func:`ipcore.experiments.infinite_width.mnist_subset`
+        returns them.
+    weight_stds : sequence of float
+        Weight scales σ_w.
+    bias_std : float
+        The bias scale σ_b.
+    times : sequence of float
+        Training times t.
+    n_samples : int
+        Monte Carlo samples of the bounds.
+    seed : int, default 0
+        Seed of the Monte Carlo samples.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`ipcore.nets.infinite_width.ensemble_information` (time, the
+        bounds i_xz_lower, i_xz_upper, i_zd_upper in nats, the losses and errors) and
+        ``weight_std``.
+
+    Examples
+    --------
+    A sweep over made-up data (4 training and 4 test points in 5 dimensions):
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.uniform(-1, 1, (8, 5)), np.eye(10)[rng.integers(0, 10, 8)]
+    >>> subset = {"x_train": x[:4], "y_train": y[:4], "x_test": x[4:], "y_test": y[4:]}
+    >>> table = sweep(subset, weight_stds=[1.0, 2.0], bias_std=0.05, times=[1.0, 100.0], n_samples=50)
+    >>> table.shape, table.weight_std.tolist()
+    ((4, 9), [1.0, 1.0, 2.0, 2.0])
+    """
     tables = []
     for w in weight_stds:
         ensemble = InfiniteEnsemble(subset["x_train"], subset["y_train"], weight_std=float(w), bias_std=bias_std)
@@ -78,7 +189,32 @@ def sweep(subset: dict[str, np.ndarray], *, weight_stds: Sequence[float], bias_s
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per weight scale: the peak and final I(X;Z) bounds, the final I(Z;D|X) bound and the final test losses."""
+    """Per weight scale: the peak and final I(X;Z) bounds, the final I(Z;D|X) bound and the final test losses.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.infinite_width.sweep`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per σ_w: σ_w, peak I(X;Z) lower, final I(X;Z) lower, final I(X;Z) upper,
+        final I(Z;D|X) bound, final train MSE, final test MSE, final Bayes loss, final Gibbs
+        loss (information in nats).
+
+    Examples
+    --------
+    A sweep over made-up data (4 training and 4 test points in 5 dimensions):
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.uniform(-1, 1, (8, 5)), np.eye(10)[rng.integers(0, 10, 8)]
+    >>> subset = {"x_train": x[:4], "y_train": y[:4], "x_test": x[4:], "y_test": y[4:]}
+    >>> table = sweep(subset, weight_stds=[1.0, 2.0], bias_std=0.05, times=[1.0, 100.0], n_samples=50)
+    >>> summary(table)["σ_w"].tolist()
+    [1.0, 2.0]
+    """
     rows = []
     for w, part in table.groupby("weight_std"):
         last = part.iloc[-1]
@@ -90,7 +226,38 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def figure(table: pd.DataFrame, *, test_size: int) -> plt.Figure:
-    """Four panels over training time, one colour per weight scale."""
+    """Four panels over training time, one colour per weight scale.
+
+    The panels: the I(X;Z) bounds (ln K, K = ``test_size``, dotted), the I(Z;D|X) bound, the
+    train and test MSE, and the Bayes and Gibbs test losses.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.infinite_width.sweep`.
+    test_size : int
+        K, the number of test points (I(X;Z) ≤ ln K).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row of four panels.
+
+    Examples
+    --------
+    A sweep over made-up data (4 training and 4 test points in 5 dimensions):
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.uniform(-1, 1, (8, 5)), np.eye(10)[rng.integers(0, 10, 8)]
+    >>> subset = {"x_train": x[:4], "y_train": y[:4], "x_test": x[4:], "y_test": y[4:]}
+    >>> table = sweep(subset, weight_stds=[1.0, 2.0], bias_std=0.05, times=[1.0, 100.0], n_samples=50)
+    >>> import matplotlib.pyplot as plt
+    >>> fig = figure(table, test_size=4)
+    >>> [ax.get_title() for ax in fig.axes][:2]
+    ['I(X;Z) bounds', 'I(Z;D|X) bound']
+    >>> plt.close(fig)
+    """
     fig, axes = plt.subplots(1, 4, figsize=(15, 3.8), constrained_layout=True)
     for k, (w, part) in enumerate(table.groupby("weight_std")):
         colour = COLOURS[k % len(COLOURS)]
@@ -111,7 +278,33 @@ def figure(table: pd.DataFrame, *, test_size: int) -> plt.Figure:
 
 
 def slider_figure(table: pd.DataFrame, *, test_size: int) -> go.Figure:
-    """The I(X;Z) bounds and the I(Z;D|X) bound over t, with a slider over the weight scale σ_w."""
+    """The I(X;Z) bounds and the I(Z;D|X) bound over t, with a slider over the weight scale σ_w.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.infinite_width.sweep`.
+    test_size : int
+        K, the number of test points (ln K is drawn).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two panels and a slider.
+
+    Examples
+    --------
+    A sweep over made-up data (4 training and 4 test points in 5 dimensions):
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> x, y = rng.uniform(-1, 1, (8, 5)), np.eye(10)[rng.integers(0, 10, 8)]
+    >>> subset = {"x_train": x[:4], "y_train": y[:4], "x_test": x[4:], "y_test": y[4:]}
+    >>> table = sweep(subset, weight_stds=[1.0, 2.0], bias_std=0.05, times=[1.0, 100.0], n_samples=50)
+    >>> fig = slider_figure(table, test_size=4)
+    >>> len(fig.data), fig.layout.title.text
+    (7, 'Infinite ensemble, weight scale σ_w = 1')
+    """
     from ipcore.plotting import beta_slider_figure
 
     scales = sorted(float(w) for w in table.weight_std.unique())

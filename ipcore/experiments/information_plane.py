@@ -56,7 +56,84 @@ BINNINGS = {
 
 @dataclass(frozen=True)
 class PlaneConfig:
-    """One ensemble of SZT networks. Defaults are IDNNs' set-up (see the chapter for why)."""
+    """One ensemble of SZT networks. Defaults are IDNNs' set-up (see the chapter for why).
+
+    A frozen dataclass; its fields (with the code of
+    :data:`~ipcore.experiments.information_plane.PLANE_MODULES`) are the key of the ensemble in the results
+    cache.
+
+    Parameters
+    ----------
+    n_networks : int, default 50
+        N, the networks trained together.
+    first_seed : int, default 0
+        The networks' seeds are first_seed, …, first_seed + n_networks − 1.
+    beta : float, default 0.0
+        β, the noise standard deviation after every hidden layer; 0: deterministic, binned.
+    activation : str, default "tanh"
+        One of :data:`ipcore.nets.models.ACTIVATIONS`.
+    widths : tuple of int, default (12, 10, 7, 5, 4, 3, 2)
+        Layer widths: 12 inputs, at least one hidden layer, 2 outputs.
+    epochs : int, default 10000
+        Training epochs, at least 2.
+    lr : float, default 4e-4
+        Learning rate.
+    batch_size : int, optional, default 512
+        Mini-batch size; None: full batch.
+    optimizer : str, default "adam"
+        One of :data:`ipcore.nets.training.OPTIMIZERS`.
+    shuffle : bool, default True
+        Reshuffle the batches every epoch (IDNNs: no, fixed contiguous slices).
+    gradient_batch_size : int, optional
+        None: the gradient statistics come from the epoch's training batches; else from
+        batches of this size drawn only to measure, at the logged epoch's parameters (how a
+        full-batch run gets an SNR).
+    init : str, default "trunc_normal_fan_in"
+        Weight initialisation, one of :data:`ipcore.nets.models.INITS`.
+    split : str, default "random"
+        Train/test split, one of :data:`ipcore.data.SPLITS`.
+    split_seed : int, default 0
+        Seed of the random split.
+    schedule : str, default "log2"
+        Logging schedule, one of :data:`ipcore.nets.training.SCHEDULES`.
+    n_log : int, default 400
+        Points of the log-spaced schedules.
+    binning : str, default "szt"
+        How deterministic layers are binned, a key of :data:`~ipcore.experiments.information_plane.BINNINGS`:
+        ``"szt"`` (30 edges on [−1, 1]) or ``"width"``.
+    bin_width : float, default 0.07
+        The bin width with ``binning="width"``.
+    kde_variance : float, optional
+        Also Saxe et al.'s KDE upper bounds, noise variance σ² (β = 0 only; ibsgd: 1e-3).
+    replicas : int, default 50
+        Noisy passes per input for h(T_ℓ | X) (β > 0).
+    n_mc : int, default 1
+        Monte Carlo draws per mixture component (β > 0).
+    precision : str, default "float32"
+        ``"float32"`` or ``"float64"``.
+
+    Raises
+    ------
+    ValueError
+        Naming the first field out of range; also ``kde_variance`` with β > 0.
+
+    See Also
+    --------
+    ipcore.experiments.information_plane.run_plane : Trains and measures the ensemble.
+    ipcore.experiments.information_plane_chapter.chapter_config : The config of a profile.
+
+    Examples
+    --------
+    >>> config = PlaneConfig(n_networks=3, first_seed=5, epochs=100, schedule="log10", n_log=5)
+    >>> config.seeds
+    [5, 6, 7]
+    >>> config.logged_epochs()
+    array([ 0,  1,  3, 10, 31, 99])
+    >>> PlaneConfig(beta=0.01, kde_variance=1e-3)
+    Traceback (most recent call last):
+    ...
+    ValueError: kde_variance: the KDE bounds are for deterministic networks (beta = 0), got beta = 0.01
+    """
 
     n_networks: int = 50
     first_seed: int = 0  #: the networks' seeds are first_seed, …, first_seed + n_networks − 1
@@ -117,19 +194,92 @@ class PlaneConfig:
 
     @property
     def seeds(self) -> list[int]:
+        """The networks' seeds: first_seed, …, first_seed + n_networks − 1."""
         return list(range(self.first_seed, self.first_seed + self.n_networks))
 
     def logged_epochs(self) -> np.ndarray:
-        """The epochs measured: after e epochs of training, e in [0, epochs − 1]."""
+        """The epochs measured: after e epochs of training, e in [0, epochs − 1].
+
+        Returns
+        -------
+        ndarray of int
+            The schedule ``schedule`` with ``n_log`` points
+            (:func:`ipcore.nets.training.logging_schedule`).
+
+        Examples
+        --------
+        >>> PlaneConfig(epochs=100, schedule="log10", n_log=5).logged_epochs()
+        array([ 0,  1,  3, 10, 31, 99])
+        >>> len(PlaneConfig().logged_epochs())  # IDNNs' log2 schedule, 400 points over 10 000 epochs
+        279
+        """
         return logging_schedule(self.schedule, self.epochs, self.n_log)
 
     def binning_kwargs(self) -> dict[str, Any]:
+        """The bins of deterministic layers, as keyword arguments of :func:`ipcore.estimators.binned_information_batch`.
+
+        Returns
+        -------
+        dict
+            ``{"edges": SZT_EDGES}`` for ``binning="szt"``, ``{"width": bin_width}`` otherwise.
+
+        Examples
+        --------
+        >>> PlaneConfig(binning="width", bin_width=0.07).binning_kwargs()
+        {'width': 0.07}
+        """
         return {"edges": SZT_EDGES} if self.binning == "szt" else {"width": self.bin_width}
 
 
 @dataclass
 class PlaneRun:
-    """What a plane run keeps: per network, logged epoch and layer (arrays [network, epoch, layer])."""
+    """What a plane run keeps: per network, logged epoch and layer (arrays [network, epoch, layer]).
+
+    Made by :func:`ipcore.experiments.information_plane.run_plane`; N networks, E logged
+    epochs, L measured layers, W weight matrices.
+
+    Parameters
+    ----------
+    config : PlaneConfig
+        The ensemble's parameters.
+    epochs : ndarray of int, shape (E,)
+        The logged epochs.
+    layers : list of str
+        Names of the measured layers ("layer 1" … and "softmax" when binned).
+    mi_x : ndarray, shape (N, E, L)
+        I(X;T_ℓ) in nats.
+    mi_y : ndarray, shape (N, E, L)
+        I(T_ℓ;Y) in nats.
+    mi_x_se, mi_y_se : ndarray or None
+        Monte Carlo standard errors (noisy runs), else None.
+    mi_x_kde, mi_y_kde : ndarray, optional
+        (N, E, L) KDE upper bounds (``kde_variance`` set), keyword-only.
+    grad_mean : ndarray, shape (N, E, W)
+        ‖mean batch gradient‖ per weight matrix (NaN at epoch 0).
+    grad_std : ndarray, shape (N, E, W)
+        ‖std of the batch gradients‖.
+    weight_norm : ndarray, shape (N, E, W)
+        ‖W_ℓ‖_F.
+    metrics : dict of str to ndarray
+        Train/test loss and accuracy, (N, E), clean pass.
+    label_entropy : float
+        H(Y) over the 4096 inputs (0.6926 nats).
+    weights : list of str
+        Names of the W weight matrices.
+    timings : dict of str to float
+        Wall seconds of the run that computed it: training steps, recording (forward passes,
+        losses, gradient statistics and estimation), and estimation alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.ones((2, 3, 1))  # 2 networks, 3 logged epochs, 1 layer
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]), layers=["layer 1"],
+    ...                mi_x=values, mi_y=values / 2, mi_x_se=None, mi_y_se=None, grad_mean=values,
+    ...                grad_std=values, weight_norm=values, metrics={}, label_entropy=0.693)
+    >>> run.n_networks
+    2
+    """
 
     config: PlaneConfig
     epochs: np.ndarray  #: (E,)
@@ -152,6 +302,7 @@ class PlaneRun:
 
     @property
     def n_networks(self) -> int:
+        """N, the number of networks of the ensemble."""
         return self.mi_x.shape[0]
 
 
@@ -197,13 +348,55 @@ def _measure(config: PlaneConfig, layer_names: list[str], labels: np.ndarray, ti
 
 
 def cache_entry(config: PlaneConfig) -> CachedRun:
-    """Where the ensemble of ``config`` is cached (its result and checkpoint)."""
+    """Where the ensemble of ``config`` is cached (its result and checkpoint).
+
+    Parameters
+    ----------
+    config : PlaneConfig
+        The ensemble's parameters.
+
+    Returns
+    -------
+    ipcore.cache.CachedRun
+        The entry, keyed by ``config``'s fields and the source of
+        :data:`~ipcore.experiments.information_plane.PLANE_MODULES` (nothing is read or written until it is
+        used).
+    """
     return CachedRun("information_plane", asdict(config), modules=PLANE_MODULES)
 
 
 def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, checkpoint_every: int = 500,
               use_cache: bool = True) -> PlaneRun:
-    """Train and measure the ensemble of ``config`` (loaded from the cache if it ran before)."""
+    """Train and measure the ensemble of ``config`` (loaded from the cache if it ran before).
+
+    The N networks train as one batched ensemble
+    (:func:`ipcore.nets.ensemble.ensemble_of_mlps`). At each logged epoch, all 4096 inputs go
+    through every network: deterministic layers are binned (I(X;T) = H(Bin T),
+    I(T;Y) = H(Bin T) − Σ_y p(y) H(Bin T | Y = y), and the KDE upper bounds with
+    ``kde_variance``); noisy layers get the sample-propagation estimates of I(X;T) and I(T;Y)
+    with their standard errors. All in nats. Gradient statistics of every weight matrix are
+    logged at the same epochs. Training checkpoints every ``checkpoint_every`` epochs.
+
+    Parameters
+    ----------
+    config : PlaneConfig, default PlaneConfig()
+        The ensemble's parameters (IDNNs' by default: 50 networks, 10 000 epochs).
+    progress : bool, default True
+        Show a progress bar.
+    checkpoint_every : int, default 500
+        Epochs between checkpoints.
+    use_cache : bool, default True
+        Load a stored result and store this one.
+
+    Returns
+    -------
+    PlaneRun
+        The per-network measurements.
+
+    See Also
+    --------
+    ipcore.experiments.information_plane_chapter.mean_plane : The mean over the networks.
+    """
     cached = cache_entry(config) if use_cache else None
     if cached is not None and cached.done:
         return cached.load()
@@ -265,7 +458,20 @@ def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, che
 
 
 def run_planes(configs: Mapping[Any, PlaneConfig], *, progress: bool = True) -> dict[Any, PlaneRun]:
-    """Run (or load) every config, with an overall progress bar (e.g. one ensemble per β)."""
+    """Run (or load) every config, with an overall progress bar (e.g. one ensemble per β).
+
+    Parameters
+    ----------
+    configs : mapping of key to PlaneConfig
+        The ensembles, keyed as the caller likes.
+    progress : bool, default True
+        Show progress bars (the overall one only for more than one ensemble).
+
+    Returns
+    -------
+    dict of key to PlaneRun
+        The runs of :func:`ipcore.experiments.information_plane.run_plane`, under the same keys.
+    """
     bar = progress_bar(configs.items(), enabled=progress and len(configs) > 1, total=len(configs), desc="ensembles")
     return {key: run_plane(config, progress=progress) for key, config in bar}
 

@@ -46,7 +46,48 @@ def chapter_configs(profile: str, *, beta: float, betas: Sequence[float] | None 
                     noisy_networks: int | None = None, **overrides: Any) -> tuple[PlaneConfig, dict[float, PlaneConfig]]:
     """The chapter's deterministic config and its noisy configs keyed by β (the slider grid
     ``betas``, or the profile's, which must contain ``beta``). ``overrides`` (split, schedule,
-    binning, batch size, seed, …) apply to all; None counts take the profile's."""
+    binning, batch size, seed, …) apply to all; None counts take the profile's.
+
+    Parameters
+    ----------
+    profile : str
+        ``"smoke"`` or ``"paper"`` (see :data:`~ipcore.experiments.information_plane_chapter.PROFILES`).
+    beta : float
+        The noise standard deviation β the chapter opens at, > 0; one of the grid.
+    betas : sequence of float, optional
+        The slider grid of β (default: the profile's).
+    n_networks : int, optional
+        Networks of the deterministic ensemble (default: the profile's).
+    noisy_networks : int, optional
+        Networks of each noisy ensemble (default: the profile's).
+    **overrides
+        Fields of :class:`ipcore.experiments.information_plane.PlaneConfig`.
+
+    Returns
+    -------
+    deterministic : PlaneConfig
+        The β = 0 ensemble.
+    noisy : dict of float to PlaneConfig
+        One ensemble per β of the grid.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is unknown, ``beta`` is not a valid β or not in the grid (naming
+        ``betas``), or a field is out of range.
+
+    Examples
+    --------
+    >>> deterministic, noisy = chapter_configs("smoke", beta=0.05)
+    >>> deterministic.n_networks, deterministic.epochs, deterministic.beta
+    (4, 600, 0.0)
+    >>> {beta: config.replicas for beta, config in noisy.items()}
+    {0.005: 8, 0.05: 8}
+    >>> chapter_configs("smoke", beta=0.02)
+    Traceback (most recent call last):
+    ...
+    ValueError: betas: must contain the chapter's beta = 0.02, got [0.005, 0.05]
+    """
     settings = chapter_settings(__name__, profile)
     grid = check_beta_grid(settings["betas"] if betas is None else betas, check_beta(beta))
     det = {**settings["deterministic"], **({} if n_networks is None else {"n_networks": n_networks})}
@@ -56,8 +97,36 @@ def chapter_configs(profile: str, *, beta: float, betas: Sequence[float] | None 
 
 
 def chapter_config(profile: str, **overrides: Any) -> PlaneConfig:
-    """One ensemble at ``profile``: the deterministic settings when ``beta`` is 0 (the default),
-    the noisy ones otherwise, with ``overrides`` (validated by :class:`PlaneConfig`)."""
+    """One ensemble at ``profile``: the deterministic settings when ``beta`` is 0 (the default), the noisy
+    ones otherwise, with ``overrides`` (validated by
+    :class:`~ipcore.experiments.information_plane.PlaneConfig`).
+
+    Parameters
+    ----------
+    profile : str
+        ``"smoke"`` or ``"paper"``.
+    **overrides
+        Fields of :class:`ipcore.experiments.information_plane.PlaneConfig`, ``beta``
+        among them.
+
+    Returns
+    -------
+    ipcore.experiments.information_plane.PlaneConfig
+        The ensemble's parameters.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is unknown or a field is out of range.
+
+    Examples
+    --------
+    >>> config = chapter_config("smoke")
+    >>> config.n_networks, config.epochs, config.n_log
+    (4, 600, 70)
+    >>> chapter_config("smoke", beta=0.05).replicas
+    8
+    """
     settings = chapter_settings(__name__, profile)
     beta = overrides.get("beta", 0.0)
     return PlaneConfig(**{**settings["deterministic" if beta == 0 else "noisy"], **overrides})
@@ -70,7 +139,38 @@ def mean_plane(run: PlaneRun) -> dict[str, np.ndarray]:
     """Across the N networks: the mean of I(X;T) and I(T;Y), their spread (standard deviation
     over networks) and the standard error of the mean, each (E, L). For noisy runs the standard
     error combines the seed-to-seed spread and the Monte Carlo error (its variance is the
-    between-network variance over N, which contains the Monte Carlo variance)."""
+    between-network variance over N, which contains the Monte Carlo variance).
+
+    With a single network the spread is 0 and the standard error is the Monte Carlo one (0 for
+    a binned run).
+
+    Parameters
+    ----------
+    run : PlaneRun
+        A run of :func:`ipcore.experiments.information_plane.run_plane`.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``mi_x``, ``mi_x_sd``, ``mi_x_se``, ``mi_y``, ``mi_y_sd``, ``mi_y_se``, each (E, L), nats.
+
+    Examples
+    --------
+    A made-up run of 2 networks, 3 logged epochs, a hidden layer and the softmax:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> plane = mean_plane(run)
+    >>> plane["mi_x"][:, 0], plane["mi_x_se"][:, 0].round(3)
+    (array([2.1, 3.1, 2.3]), array([0.1, 0.1, 0.1]))
+    """
     n = run.n_networks
     out = {}
     for key in ("mi_x", "mi_y"):
@@ -89,7 +189,38 @@ def snr(run: PlaneRun, *, normalise: bool = False) -> dict[str, np.ndarray]:
     """Per logged epoch and weight matrix (E, W), averaged over the networks: the norm of the
     mean batch gradient, the norm of its standard deviation, and their ratio, SNR = mean / std.
     ``normalise``: both norms divided by the weight norm ‖W_ℓ‖ (as Shwartz-Ziv & Tishby's Fig. 4
-    is said to be; the ratio is unchanged)."""
+    is said to be; the ratio is unchanged).
+
+    Parameters
+    ----------
+    run : PlaneRun
+        A run with gradient statistics.
+    normalise : bool, default False
+        Divide both norms by ‖W_ℓ‖_F.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``mean``, ``std`` and ``snr``, each (E, W); NaN at epoch 0, which has no gradient.
+
+    Examples
+    --------
+    A made-up run of 2 networks, 3 logged epochs, a hidden layer and the softmax:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> snr(run)["snr"]
+    array([[nan, nan],
+           [4. , 2. ],
+           [0.4, 0.2]])
+    """
     scale = run.weight_norm if normalise else 1.0
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # epoch 0 has no gradient: NaN for every network
@@ -102,7 +233,29 @@ def snr_transition(epochs: np.ndarray, ratio: np.ndarray) -> int | None:
     """The end of the drift phase: the first logged epoch after the SNR's maximum at which it is
     below 1, or None when it never exceeds 1. Counting from the maximum, not from epoch 1, skips
     the first epochs, whose batches see a network that moves fast (Adam's first steps are large)
-    and so disagree for a reason that is not diffusion."""
+    and so disagree for a reason that is not diffusion.
+
+    Parameters
+    ----------
+    epochs : ndarray of int, shape (E,)
+        The logged epochs.
+    ratio : ndarray, shape (E,)
+        The SNR of one weight matrix at those epochs (NaN where unknown).
+
+    Returns
+    -------
+    int or None
+        The epoch, or None when the SNR never exceeds 1 or never falls below 1 after its peak.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> epochs = np.array([0, 1, 10, 100, 1000])
+    >>> snr_transition(epochs, np.array([np.nan, 0.5, 3.0, 1.2, 0.4]))
+    1000
+    >>> snr_transition(epochs, np.array([np.nan, 0.5, 0.8, 0.6, 0.4])) is None
+    True
+    """
     valid = np.isfinite(ratio)
     if not valid.any() or np.nanmax(ratio) < 1:
         return None
@@ -114,7 +267,40 @@ def snr_transition(epochs: np.ndarray, ratio: np.ndarray) -> int | None:
 def transitions(run: PlaneRun, *, normalise: bool = False) -> pd.DataFrame:
     """Per layer: where its mean I(X;T) peaks (compression starts), how much it falls from the
     peak to the end, its final I(T;Y), and the first epoch at which the SNR of its weights falls
-    below 1 (the "diffusion" phase of Shwartz-Ziv & Tishby)."""
+    below 1 (the "diffusion" phase of Shwartz-Ziv & Tishby).
+
+    Parameters
+    ----------
+    run : PlaneRun
+        A run of :func:`ipcore.experiments.information_plane.run_plane`.
+    normalise : bool, default False
+        Passed to :func:`ipcore.experiments.information_plane_chapter.snr`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per layer: layer, first, peak, peak_epoch, final, compression (peak − final),
+        final_se, mi_y_final, mi_y_max, snr_below_1_epoch (of the weights into the layer). Nats.
+
+    Examples
+    --------
+    A made-up run of 2 networks, 3 logged epochs, a hidden layer and the softmax:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> table = transitions(run)
+    >>> print(table[["layer", "peak", "peak_epoch", "final", "snr_below_1_epoch"]].to_string(index=False))
+      layer  peak  peak_epoch  final  snr_below_1_epoch
+    layer 1   3.1          10    2.3                 99
+    softmax   0.6          10    0.6                 99
+    """
     plane, ratio = mean_plane(run), snr(run, normalise=normalise)["snr"]
     rows = []
     for ell, name in enumerate(run.layers):
@@ -130,7 +316,35 @@ def transitions(run: PlaneRun, *, normalise: bool = False) -> pd.DataFrame:
 
 
 def timing_line(run: PlaneRun) -> str:
-    """Where the run's time went (measured when it was computed, not when loaded from the cache)."""
+    """Where the run's time went (measured when it was computed, not when loaded from the cache).
+
+    Parameters
+    ----------
+    run : PlaneRun
+        A run.
+
+    Returns
+    -------
+    str
+        A line with the total minutes and the seconds of training, recording and estimation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> timing_line(run)
+    'timings: not recorded'
+    >>> run.timings = {"training": 90.0, "recording": 30.0, "estimation": 20.0}
+    >>> timing_line(run)
+    'computed in 2.0 min: training 90 s, recording 30 s (of which estimation 20 s)'
+    """
     t = run.timings
     if not t:
         return "timings: not recorded"
@@ -140,7 +354,40 @@ def timing_line(run: PlaneRun) -> str:
 
 
 def summary(run: PlaneRun) -> dict[str, Any]:
-    """The numbers a chapter reports (and the tests read)."""
+    """The numbers a chapter reports (and the tests read).
+
+    Parameters
+    ----------
+    run : PlaneRun
+        A run.
+
+    Returns
+    -------
+    dict
+        ``n_networks``, ``epochs``, ``logged_epochs``, ``label_entropy``, the final metrics
+        (``final_<metric>``, mean over networks), ``snr_max``, ``snr_final_max``, the timings
+        (``seconds_<part>``), and per layer (``layer1``, …, ``softmax``): ``_mi_x_peak``,
+        ``_mi_x_peak_epoch``, ``_mi_x_final``, ``_compression``, ``_mi_y_final``,
+        ``_mi_y_early_max`` (largest I(T;Y) in the first 5 % of training) and
+        ``_snr_below_1_epoch``. Information in nats.
+
+    Examples
+    --------
+    A made-up run of 2 networks, 3 logged epochs, a hidden layer and the softmax:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> values = summary(run)
+    >>> values["epochs"], values["snr_max"], values["layer1_mi_x_peak_epoch"], round(values["layer1_compression"], 3)
+    (100, 4.0, 10, 0.8)
+    """
     table, plane = transitions(run), mean_plane(run)
     ratio = snr(run)["snr"]
     acc = {k: float(v[:, -1].mean()) for k, v in run.metrics.items()}
@@ -187,7 +434,39 @@ def plane_figure(run: PlaneRun, *, spread_epochs: int = 8, ax: plt.Axes | None =
     """The information plane as Shwartz-Ziv & Tishby drew it: I(T;Y) against I(X;T) per layer
     and logged epoch (mean over the N networks), coloured by epoch, points of one epoch joined
     across layers; crosses of ±1 standard deviation over the networks at ``spread_epochs``
-    log-spaced epochs. Nats on the bottom and left axes, bits on the top and right ones."""
+    log-spaced epochs. Nats on the bottom and left axes, bits on the top and right ones.
+
+    Parameters
+    ----------
+    run : PlaneRun
+        A run.
+    spread_epochs : int, default 8
+        Log-spaced epochs at which the spread over networks is drawn (with N > 1).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of the axes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> import matplotlib.pyplot as plt
+    >>> fig = plane_figure(run)
+    >>> fig.axes[0].get_title()
+    'Information plane, mean of 2 networks (binned, 30 edges)'
+    >>> plt.close(fig)
+    """
     plane = mean_plane(run)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.2, 4.6))
@@ -223,10 +502,42 @@ def plane_figure(run: PlaneRun, *, spread_epochs: int = 8, ax: plt.Axes | None =
 
 
 def gradient_figure(run: PlaneRun, *, normalise: bool = False) -> plt.Figure:
-    """Per weight matrix: the norm of the mean batch gradient (solid) and of its standard
-    deviation (dotted) over epochs, log-log, averaged over the networks; the epoch where the SNR
-    falls below 1 (:func:`snr_transition`, dashed) and the epoch where the layer's I(X;T) starts to
-    fall (dotted, grey)."""
+    """Per weight matrix: the norm of the mean batch gradient (solid) and of its standard deviation (dotted)
+    over epochs, log-log, averaged over the networks; the epoch where the SNR falls below 1
+    (:func:`~ipcore.experiments.information_plane_chapter.snr_transition`, dashed) and the epoch where the
+    layer's I(X;T) starts to fall (dotted, grey).
+
+    The fall is marked when it exceeds :data:`~ipcore.experiments.information_plane_chapter.COMPRESSION_SHOWN` nats.
+
+    Parameters
+    ----------
+    run : PlaneRun
+        A run with gradient statistics.
+    normalise : bool, default False
+        Divide the norms by ‖W_ℓ‖_F.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per weight matrix, at most 3 per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> import matplotlib.pyplot as plt
+    >>> fig = gradient_figure(run)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['weights into layer 1', 'weights into the output']
+    >>> plt.close(fig)
+    """
     stats, table = snr(run, normalise=normalise), transitions(run, normalise=normalise)
     n = len(run.weights)
     cols = min(3, n)
@@ -261,7 +572,37 @@ def gradient_figure(run: PlaneRun, *, normalise: bool = False) -> plt.Figure:
 
 def noisy_plane_figure(runs: Mapping[float, PlaneRun], *, active: float, height: int = 560) -> go.Figure:
     """β slider over ``runs`` (keyed by β): the information plane of the noisy networks, I(T;Y)
-    against I(X;T) per layer (mean over seeds, ± 2 standard errors), markers coloured by epoch."""
+    against I(X;T) per layer (mean over seeds, ± 2 standard errors), markers coloured by epoch.
+
+    Parameters
+    ----------
+    runs : mapping of float to PlaneRun
+        Noisy runs keyed by their β (the noise standard deviation).
+    active : float
+        The β shown first, a key of ``runs``.
+    height : int, default 560
+        Figure height in pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        The plane, with H(Y) and ln 4096 marked, and a slider.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> fig = noisy_plane_figure({0.05: run, 0.1: run}, active=0.05)
+    >>> len(fig.data)
+    6
+    """
     betas = sorted(runs)
     any_run = runs[betas[0]]
     log_epochs = np.log10(any_run.epochs + 1)

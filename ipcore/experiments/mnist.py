@@ -39,7 +39,61 @@ EVAL_CHUNK = 2000  #: images per forward pass when evaluating a whole set
 
 @dataclass(frozen=True)
 class MNISTConfig:
-    """One MNIST CNN run. ``beta`` applies to the noisy variant, ``dropout`` to the dropout one."""
+    """One MNIST CNN run. ``beta`` applies to the noisy variant, ``dropout`` to the dropout one.
+
+    A frozen dataclass; its fields (with the code of :data:`~ipcore.experiments.mnist.MNIST_MODULES` and whether the
+    standard MNIST split was found) are the key of the run in the results cache.
+
+    Parameters
+    ----------
+    variant : str, default "deterministic"
+        One of :data:`~ipcore.experiments.mnist.VARIANTS`: ``"deterministic"``, ``"noisy"`` or ``"dropout"``.
+    beta : float, default 0.1
+        β, the noise standard deviation after every hidden layer (noisy variant, > 0 there).
+    dropout : float, default 0.2
+        Dropout probability (dropout variant), in (0, 1).
+    activation : str, default "tanh"
+        One of :data:`ipcore.nets.models.ACTIVATIONS`.
+    channels : tuple of int, default (8, 16)
+        Channels of the two convolutional layers.
+    hidden : int, default 32
+        Width of the dense hidden layer.
+    epochs : int, default 10
+        Training epochs.
+    lr : float, default 1e-3
+        Learning rate.
+    batch_size : int, default 64
+        Mini-batch size.
+    n_train : int, optional
+        Use the first n training images (None: all).
+    n_record : int, default 1000
+        Validation images whose representations are measured, at least 20.
+    replicas : int, default 20
+        Noisy passes per image for I(X;T) of the last hidden layer (noisy variant).
+    bins : int, default 40
+        Bins of the cosine-similarity histograms on [−1, 1].
+    seed : int, default 0
+        Seed of the weights, the batches and the noise.
+    split_seed : int, default 0
+        Seed of the train/validation split.
+
+    Raises
+    ------
+    ValueError
+        Naming the first field out of range: an unknown ``variant`` or ``activation``, a
+        noisy variant with ``beta`` = 0, a dropout variant without dropout, non-positive
+        counts, or fewer than 20 recorded images.
+
+    Examples
+    --------
+    >>> config = MNISTConfig(variant="noisy", beta=0.05, epochs=4)
+    >>> type(config.model()).__name__
+    'NoisyCNN'
+    >>> MNISTConfig(variant="noisy", beta=0.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: beta: the noisy variant needs beta > 0, got 0.0
+    """
 
     variant: str = "deterministic"
     beta: float = 0.1
@@ -76,6 +130,14 @@ class MNISTConfig:
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
 
     def model(self) -> NoisyCNN:
+        """A fresh :class:`ipcore.nets.cnn.NoisyCNN` of this config (noise only in the noisy
+        variant, dropout only in the dropout one).
+
+        Returns
+        -------
+        ipcore.nets.cnn.NoisyCNN
+            The untrained network (its weights from torch's current random state).
+        """
         return NoisyCNN(self.channels, self.hidden, self.activation,
                         beta=self.beta if self.variant == "noisy" else 0.0,
                         dropout=self.dropout if self.variant == "dropout" else 0.0)
@@ -83,7 +145,53 @@ class MNISTConfig:
 
 @dataclass
 class MNISTRun:
-    """What an MNIST run keeps per logged epoch (arrays indexed [epoch, …])."""
+    """What an MNIST run keeps per logged epoch (arrays indexed [epoch, …]).
+
+    Made by :func:`ipcore.experiments.mnist.run_mnist`; E logged epochs (every epoch, 0
+    included), 3 hidden layers (:data:`~ipcore.experiments.mnist.LAYER_NAMES`).
+
+    Parameters
+    ----------
+    config : MNISTConfig
+        The run's parameters.
+    epochs : ndarray of int, shape (E,)
+        The logged epochs.
+    metrics : dict of str to ndarray
+        train_loss, val_loss, train_error, val_error (clean pass).
+    edges : ndarray, shape (bins + 1,)
+        Cosine-similarity bin edges.
+    within : ndarray, shape (E, 3, bins)
+        Fractions of same-class pairs per bin.
+    across : ndarray, shape (E, 3, bins)
+        Fractions of different-class pairs per bin.
+    within_mean : ndarray, shape (E, 3)
+        Mean cosine similarity of same-class pairs.
+    across_mean : ndarray, shape (E, 3)
+        Mean cosine similarity of different-class pairs.
+    mi : ndarray, shape (E,)
+        I(X;T_dense) in nats (NaN unless noisy).
+    mi_std : ndarray, shape (E,)
+        Its Monte Carlo standard error.
+    final_replicas : ndarray, optional
+        (n_record, R, hidden) float32, the dense layer's R noisy passes at the last epoch
+        (noisy variant only).
+    data_note : str, default ""
+        Where the images came from.
+    labels : ndarray of int
+        Labels of the recorded images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> run = MNISTRun(MNISTConfig(), epochs=np.arange(2), metrics={}, edges=np.linspace(-1, 1, 3),
+    ...                within=np.zeros((2, 3, 2)), across=np.zeros((2, 3, 2)),
+    ...                within_mean=np.array([[0.5, 0.6, 0.7], [0.6, 0.7, 0.9]]),
+    ...                across_mean=np.array([[0.4, 0.4, 0.4], [0.3, 0.2, 0.1]]),
+    ...                mi=np.full(2, np.nan), mi_std=np.full(2, np.nan))
+    >>> run.gap.round(2)
+    array([[0.1, 0.2, 0.3],
+           [0.3, 0.5, 0.8]])
+    """
 
     config: MNISTConfig
     epochs: np.ndarray
@@ -106,13 +214,54 @@ class MNISTRun:
 
 
 def chunked_logits(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The model's outputs for a whole set, EVAL_CHUNK images per forward pass."""
+    """The model's outputs for a whole set, EVAL_CHUNK images per forward pass.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network.
+    x : torch.Tensor
+        The inputs, one per row.
+
+    Returns
+    -------
+    torch.Tensor
+        The outputs, concatenated in order.
+
+    Examples
+    --------
+    >>> import torch
+    >>> chunked_logits(torch.nn.Linear(3, 2), torch.zeros(4500, 3)).shape  # 3 passes of at most 2000
+    torch.Size([4500, 2])
+    """
     return torch.cat([model(x[s : s + EVAL_CHUNK]) for s in range(0, len(x), EVAL_CHUNK)])
 
 
 def chunked_cross_entropy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy (nats): of one batch, or of a whole set in chunks (the recorder's
-    whole-set loss), so that 60 000 images never sit in memory at once."""
+    whole-set loss), so that 60 000 images never sit in memory at once.
+
+    Parameters
+    ----------
+    model : callable
+        The network, inputs to logits.
+    x : torch.Tensor
+        The inputs.
+    y : torch.Tensor of int64
+        The class labels.
+
+    Returns
+    -------
+    torch.Tensor
+        The mean of −ln softmax(model(x))_y, a scalar.
+
+    Examples
+    --------
+    >>> import torch
+    >>> uniform = lambda x: torch.zeros(len(x), 2)  # p = ½ for both classes
+    >>> chunked_cross_entropy(uniform, torch.zeros(4500, 3), torch.zeros(4500, dtype=torch.long))
+    tensor(0.6931)
+    """
     if len(x) <= EVAL_CHUNK:
         return F.cross_entropy(model(x), y)
     return sum(F.cross_entropy(model(x[s : s + EVAL_CHUNK]), y[s : s + EVAL_CHUNK], reduction="sum")
@@ -120,7 +269,32 @@ def chunked_cross_entropy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tens
 
 
 def dense_replicas(model: NoisyCNN, x: torch.Tensor, replicas: int) -> np.ndarray:
-    """(n, R, h): the clean S of the dense layer for R noisy passes of each image (noise on upstream)."""
+    """(n, R, h): the clean S of the dense layer for R noisy passes of each image (noise on upstream).
+
+    The convolutional layers add their noise, the dense layer's own noise is left out: S is
+    what enters it, so that the sample-propagation estimator can put it back.
+
+    Parameters
+    ----------
+    model : NoisyCNN
+        The network.
+    x : torch.Tensor, shape (n, 28, 28)
+        The images.
+    replicas : int
+        R, the noisy passes.
+
+    Returns
+    -------
+    ndarray of float64, shape (n, R, h)
+        S of every pass; h is the dense layer's width.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = MNISTConfig(variant="noisy", beta=0.1).model()
+    >>> dense_replicas(model, torch.rand(5, 28, 28), 3).shape
+    (5, 3, 32)
+    """
     *upstream, dense = model.hidden
     outs = []
     with torch.no_grad():
@@ -142,6 +316,37 @@ def run_mnist(config: MNISTConfig = MNISTConfig(), *, device: str | None = None,
 
     ``device``: ``"cpu"``, ``"cuda"`` or None (CUDA when available). The data come from
     :func:`ipcore.data.mnist_splits` (``data_path``, ``$IPCORE_DATA``, the cache, a download).
+
+    At every epoch the first ``n_record`` validation images go through the network (noise off)
+    and each hidden layer's histograms of cosine similarity between same-class and
+    different-class pairs are kept; for the noisy variant, I(X;T) of the dense layer is also
+    estimated by sample propagation from R noisy passes
+    (:func:`ipcore.estimators.sp_mutual_information`), in nats.
+
+    Parameters
+    ----------
+    config : MNISTConfig, default MNISTConfig()
+        The run's parameters.
+    device : str, optional
+        ``"cpu"``, ``"cuda"`` or None.
+    data_path : str, optional
+        Folder holding the MNIST files.
+    progress : bool, default True
+        Show a progress bar.
+    use_cache : bool, default True
+        Load a stored result and store this one.
+    checkpoint_every : int, default 1
+        Epochs between checkpoints.
+
+    Returns
+    -------
+    MNISTRun
+        The per-epoch errors, histograms and estimates.
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is unknown, or the MNIST files cannot be found.
     """
     data = mnist_splits(path=data_path, seed=config.split_seed)
     dev = resolve_device(device)
@@ -218,6 +423,38 @@ def sample_size_check(run: MNISTRun, sizes: list[int], *, seed: int = 0) -> list
     X is then uniform on those n images, so I ≤ ln n; an estimate that keeps
     climbing with n (instead of settling) is limited by the sample size, which
     for the SP estimator must grow like 2^d. Returns rows n, ln n, mi, mi_std.
+
+    Parameters
+    ----------
+    run : MNISTRun
+        A noisy run (with ``final_replicas``).
+    sizes : list of int
+        Numbers of images n, each in [2, n_record].
+    seed : int, default 0
+        Seed of the Monte Carlo estimates.
+
+    Returns
+    -------
+    list of dict
+        One row per n: ``n``, ``ln n``, ``mi`` and ``mi_std`` (nats).
+
+    Raises
+    ------
+    ValueError
+        If the run is not noisy (naming ``run``), or an n is out of range (naming ``sizes``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> run = MNISTRun(MNISTConfig(), epochs=np.arange(2), metrics={}, edges=np.linspace(-1, 1, 3),
+    ...                within=np.zeros((2, 3, 2)), across=np.zeros((2, 3, 2)),
+    ...                within_mean=np.array([[0.5, 0.6, 0.7], [0.6, 0.7, 0.9]]),
+    ...                across_mean=np.array([[0.4, 0.4, 0.4], [0.3, 0.2, 0.1]]),
+    ...                mi=np.full(2, np.nan), mi_std=np.full(2, np.nan))
+    >>> sample_size_check(run, [10])
+    Traceback (most recent call last):
+    ...
+    ValueError: run: the sample-size check needs a noisy run (it has no replicas)
     """
     if run.final_replicas is None:
         raise ValueError("run: the sample-size check needs a noisy run (it has no replicas)")

@@ -30,7 +30,39 @@ WITHIN, ACROSS = "#3b528b", "#e8743b"
 
 
 def chapter_config(profile: str, **overrides: Any) -> MNISTConfig:
-    """The :class:`MNISTConfig` of ``profile`` with ``overrides`` (validated by MNISTConfig)."""
+    """The :class:`~ipcore.experiments.mnist.MNISTConfig` of ``profile`` with ``overrides`` (validated by MNISTConfig).
+
+    Parameters
+    ----------
+    profile : str
+        ``"smoke"`` (2 000 training images, 4 epochs, 300 measured images) or ``"paper"`` (every training
+        image, 20 epochs, 1 000 measured images), see :data:`~ipcore.experiments.mnist_chapter.PROFILES`.
+    **overrides
+        Fields of :class:`ipcore.experiments.mnist.MNISTConfig` (``variant``, ``beta``,
+        ``seed``, …).
+
+    Returns
+    -------
+    ipcore.experiments.mnist.MNISTConfig
+        The run's parameters.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is unknown or a field is out of range (naming it).
+
+    Examples
+    --------
+    >>> config = chapter_config("smoke")
+    >>> config.variant, config.epochs, config.n_train, config.n_record
+    ('deterministic', 4, 2000, 300)
+    >>> chapter_config("smoke", variant="noisy", beta=0.2).beta
+    0.2
+    >>> chapter_config("smoke", variant="dropout", dropout=1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: dropout: must be in (0, 1) for the dropout variant, got 1.5
+    """
     settings = chapter_settings(__name__, profile)
     del settings["betas"]
     return MNISTConfig(**{**settings, **overrides})
@@ -38,13 +70,57 @@ def chapter_config(profile: str, **overrides: Any) -> MNISTConfig:
 
 def run_all(configs: Mapping[Any, MNISTConfig], *, device: str | None = None, data_path: str | None = None,
             progress: bool = True) -> dict[Any, MNISTRun]:
-    """Run (or load from the cache) every config, with an overall progress bar."""
+    """Run (or load from the cache) every config, with an overall progress bar.
+
+    Parameters
+    ----------
+    configs : mapping of key to MNISTConfig
+        The runs, keyed as the caller likes.
+    device : str, optional
+        ``"cpu"``, ``"cuda"`` or None (CUDA when available).
+    data_path : str, optional
+        Folder holding the MNIST files.
+    progress : bool, default True
+        Show progress bars.
+
+    Returns
+    -------
+    dict of key to MNISTRun
+        The runs of :func:`ipcore.experiments.mnist.run_mnist`, under the same keys.
+    """
     bar = progress_bar(configs.items(), enabled=progress, total=len(configs), desc="MNIST runs")
     return {key: run_mnist(c, device=device, data_path=data_path, progress=progress) for key, c in bar}
 
 
 def error_table(runs: Mapping[str, MNISTRun]) -> pd.DataFrame:
-    """Final train and validation error (%) per network, with its noise or dropout setting."""
+    """Final train and validation error (%) per network, with its noise or dropout setting.
+
+    Parameters
+    ----------
+    runs : mapping of str to MNISTRun
+        The runs, keyed by the network's name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by network: setting (β or the dropout p), train error %, validation error %.
+
+    Examples
+    --------
+    A made-up noisy run of 2 logged epochs, 4 histogram bins and 20 measured images:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.mnist import MNISTConfig, MNISTRun
+    >>> run = MNISTRun(MNISTConfig(variant="noisy", beta=0.1), epochs=np.arange(2),
+    ...                metrics={"train_error": np.array([0.9, 0.05]), "val_error": np.array([0.9, 0.08])},
+    ...                edges=np.linspace(-1, 1, 5), within=np.full((2, 3, 4), 0.25), across=np.full((2, 3, 4), 0.25),
+    ...                within_mean=np.full((2, 3), 0.6), across_mean=np.full((2, 3), 0.4),
+    ...                mi=np.array([2.0, 2.4]), mi_std=np.full(2, 0.05), labels=np.arange(20) % 10)
+    >>> print(error_table({"noisy": run}).to_string())
+             setting  train error %  validation error %
+    network
+    noisy    β = 0.1            5.0                 8.0
+    """
     rows = []
     for name, run in runs.items():
         c = run.config
@@ -56,7 +132,33 @@ def error_table(runs: Mapping[str, MNISTRun]) -> pd.DataFrame:
 
 
 def gap_table(runs: Mapping[str, MNISTRun]) -> pd.DataFrame:
-    """Long table: network, epoch, layer, within, across (mean cosine similarities), gap."""
+    """Long table: network, epoch, layer, within, across (mean cosine similarities), gap.
+
+    Parameters
+    ----------
+    runs : mapping of str to MNISTRun
+        The runs, keyed by the network's name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per network, logged epoch and layer; ``gap`` = within − across.
+
+    Examples
+    --------
+    A made-up noisy run of 2 logged epochs, 4 histogram bins and 20 measured images:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.mnist import MNISTConfig, MNISTRun
+    >>> run = MNISTRun(MNISTConfig(variant="noisy", beta=0.1), epochs=np.arange(2),
+    ...                metrics={"train_error": np.array([0.9, 0.05]), "val_error": np.array([0.9, 0.08])},
+    ...                edges=np.linspace(-1, 1, 5), within=np.full((2, 3, 4), 0.25), across=np.full((2, 3, 4), 0.25),
+    ...                within_mean=np.full((2, 3), 0.6), across_mean=np.full((2, 3), 0.4),
+    ...                mi=np.array([2.0, 2.4]), mi_std=np.full(2, 0.05), labels=np.arange(20) % 10)
+    >>> table = gap_table({"noisy": run})
+    >>> len(table), round(float(table.gap.iloc[0]), 3)
+    (6, 0.2)
+    """
     frames = []
     for name, run in runs.items():
         for i, layer in enumerate(LAYER_NAMES):
@@ -67,13 +169,69 @@ def gap_table(runs: Mapping[str, MNISTRun]) -> pd.DataFrame:
 
 
 def shown_epochs(run: MNISTRun, n: int = 3) -> list[int]:
-    """Indices of ``n`` logged epochs spread over the run (first and last included)."""
+    """Indices of ``n`` logged epochs spread over the run (first and last included).
+
+    Parameters
+    ----------
+    run : MNISTRun
+        The run.
+    n : int, default 3
+        How many epochs (fewer when the run logged fewer).
+
+    Returns
+    -------
+    list of int
+        Indices into ``run.epochs``, increasing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.experiments.mnist import MNISTConfig, MNISTRun
+    >>> run = MNISTRun(MNISTConfig(variant="noisy", beta=0.1), epochs=np.arange(2),
+    ...                metrics={"train_error": np.array([0.9, 0.05]), "val_error": np.array([0.9, 0.08])},
+    ...                edges=np.linspace(-1, 1, 5), within=np.full((2, 3, 4), 0.25), across=np.full((2, 3, 4), 0.25),
+    ...                within_mean=np.full((2, 3), 0.6), across_mean=np.full((2, 3), 0.4),
+    ...                mi=np.array([2.0, 2.4]), mi_std=np.full(2, 0.05), labels=np.arange(20) % 10)
+    >>> shown_epochs(run), shown_epochs(run, 2)
+    ([0, 1], [0, 1])
+    """
     return sorted({int(round(i)) for i in np.linspace(0, len(run.epochs) - 1, n)})
 
 
 def histogram_slider_figure(runs: Mapping[float, MNISTRun], *, active: float, height: int = 640) -> go.Figure:
     """β slider (β = 0: deterministic): per layer (rows) and epoch (columns), the histograms
-    of cosine similarity of same-class (blue) and different-class (orange) pairs."""
+    of cosine similarity of same-class (blue) and different-class (orange) pairs.
+
+    Parameters
+    ----------
+    runs : mapping of float to MNISTRun
+        Runs keyed by β, the deterministic one under 0.
+    active : float
+        The β shown first, a key of ``runs``.
+    height : int, default 640
+        Figure height in pixels.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        A grid of layers by epochs (:func:`ipcore.experiments.mnist_chapter.shown_epochs` of
+        the first run) and a slider.
+
+    Examples
+    --------
+    A made-up noisy run of 2 logged epochs, 4 histogram bins and 20 measured images:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.mnist import MNISTConfig, MNISTRun
+    >>> run = MNISTRun(MNISTConfig(variant="noisy", beta=0.1), epochs=np.arange(2),
+    ...                metrics={"train_error": np.array([0.9, 0.05]), "val_error": np.array([0.9, 0.08])},
+    ...                edges=np.linspace(-1, 1, 5), within=np.full((2, 3, 4), 0.25), across=np.full((2, 3, 4), 0.25),
+    ...                within_mean=np.full((2, 3), 0.6), across_mean=np.full((2, 3), 0.4),
+    ...                mi=np.array([2.0, 2.4]), mi_std=np.full(2, 0.05), labels=np.arange(20) % 10)
+    >>> fig = histogram_slider_figure({0.0: run, 0.1: run}, active=0.1)
+    >>> fig.layout.title.text
+    'Cosine similarity of MNIST representations, noisy network, β = 0.1'
+    """
     betas = sorted(runs)
     first = runs[betas[0]]
     cols = shown_epochs(first)
@@ -102,7 +260,37 @@ def histogram_slider_figure(runs: Mapping[float, MNISTRun], *, active: float, he
 
 
 def histogram_grid(run: MNISTRun, title: str) -> plt.Figure:
-    """The same histograms as a static grid (layers × epochs) for one network."""
+    """The same histograms as a static grid (layers × epochs) for one network.
+
+    Parameters
+    ----------
+    run : MNISTRun
+        The run.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per layer and shown epoch.
+
+    Examples
+    --------
+    A made-up noisy run of 2 logged epochs, 4 histogram bins and 20 measured images:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.mnist import MNISTConfig, MNISTRun
+    >>> run = MNISTRun(MNISTConfig(variant="noisy", beta=0.1), epochs=np.arange(2),
+    ...                metrics={"train_error": np.array([0.9, 0.05]), "val_error": np.array([0.9, 0.08])},
+    ...                edges=np.linspace(-1, 1, 5), within=np.full((2, 3, 4), 0.25), across=np.full((2, 3, 4), 0.25),
+    ...                within_mean=np.full((2, 3), 0.6), across_mean=np.full((2, 3), 0.4),
+    ...                mi=np.array([2.0, 2.4]), mi_std=np.full(2, 0.05), labels=np.arange(20) % 10)
+    >>> import matplotlib.pyplot as plt
+    >>> fig = histogram_grid(run, "noisy network")
+    >>> len(fig.axes), fig.axes[0].get_title()
+    (6, 'conv 1, epoch 0')
+    >>> plt.close(fig)
+    """
     cols = shown_epochs(run)
     fig, axes = plt.subplots(len(LAYER_NAMES), len(cols), figsize=(3.0 * len(cols), 2.1 * len(LAYER_NAMES)),
                              sharex=True, squeeze=False)
@@ -127,6 +315,25 @@ def live_histograms(profile: str, *, beta: float, device: str | None = None, dat
 
     ``overrides`` (seed, say) are the chapter's other parameters; a run at a β
     already trained (the slider grid's) loads from the cache.
+
+    Parameters
+    ----------
+    profile : str
+        The profile of :func:`ipcore.experiments.mnist_chapter.chapter_config`.
+    beta : float
+        The slider's starting β (log slider on [1e-2, 1]); the value is rounded to 4
+        significant digits, which is the run's cache key.
+    device : str, optional
+        ``"cpu"``, ``"cuda"`` or None.
+    data_path : str, optional
+        Folder holding the MNIST files.
+    **overrides
+        Other fields of :class:`ipcore.experiments.mnist.MNISTConfig`.
+
+    Returns
+    -------
+    ipywidgets.Widget
+        The control (:func:`ipcore.plotting.live_control`).
     """
     def draw(beta: float) -> plt.Figure:
         beta = float(f"{beta:.4g}")  # the slider's value, rounded, is the cache key
@@ -138,7 +345,33 @@ def live_histograms(profile: str, *, beta: float, device: str | None = None, dat
 
 
 def gap_figure(table: pd.DataFrame) -> plt.Figure:
-    """Within-class minus across-class mean cosine similarity over epochs, per layer and network."""
+    """Within-class minus across-class mean cosine similarity over epochs, per layer and network.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.mnist_chapter.gap_table`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per layer (seaborn's ``relplot``), one line per network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.experiments.mnist import MNISTConfig, MNISTRun
+    >>> run = MNISTRun(MNISTConfig(variant="noisy", beta=0.1), epochs=np.arange(2),
+    ...                metrics={"train_error": np.array([0.9, 0.05]), "val_error": np.array([0.9, 0.08])},
+    ...                edges=np.linspace(-1, 1, 5), within=np.full((2, 3, 4), 0.25), across=np.full((2, 3, 4), 0.25),
+    ...                within_mean=np.full((2, 3), 0.6), across_mean=np.full((2, 3), 0.4),
+    ...                mi=np.array([2.0, 2.4]), mi_std=np.full(2, 0.05), labels=np.arange(20) % 10)
+    >>> import matplotlib.pyplot as plt
+    >>> fig = gap_figure(gap_table({"noisy": run}))
+    >>> len(fig.axes)
+    3
+    >>> plt.close(fig)
+    """
     import seaborn as sns
 
     grid = sns.relplot(data=table, x="epoch", y="gap", hue="network", col="layer", kind="line", marker="o",
@@ -148,7 +381,35 @@ def gap_figure(table: pd.DataFrame) -> plt.Figure:
 
 
 def information_figure(run: MNISTRun) -> plt.Figure:
-    """I(X;T) of the dense layer over epochs (noisy network), ± 2 SE, with ln n for reference."""
+    """I(X;T) of the dense layer over epochs (noisy network), ± 2 SE, with ln n for reference.
+
+    n is the number of measured images: X is uniform on them, so I(X;T) ≤ ln n.
+
+    Parameters
+    ----------
+    run : MNISTRun
+        A noisy run.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.experiments.mnist import MNISTConfig, MNISTRun
+    >>> run = MNISTRun(MNISTConfig(variant="noisy", beta=0.1), epochs=np.arange(2),
+    ...                metrics={"train_error": np.array([0.9, 0.05]), "val_error": np.array([0.9, 0.08])},
+    ...                edges=np.linspace(-1, 1, 5), within=np.full((2, 3, 4), 0.25), across=np.full((2, 3, 4), 0.25),
+    ...                within_mean=np.full((2, 3), 0.6), across_mean=np.full((2, 3), 0.4),
+    ...                mi=np.array([2.0, 2.4]), mi_std=np.full(2, 0.05), labels=np.arange(20) % 10)
+    >>> import matplotlib.pyplot as plt
+    >>> fig = information_figure(run)
+    >>> fig.axes[0].get_ylabel()
+    'I(X; T_dense) [nats]'
+    >>> plt.close(fig)
+    """
     fig, ax = plt.subplots(figsize=(5.6, 3.2))
     ax.errorbar(run.epochs, run.mi, yerr=2 * run.mi_std, marker="o", ms=3, capsize=2, color="#21918c",
                 label=f"SP estimate, β = {run.config.beta:g}")

@@ -2,7 +2,7 @@
 
 Every study module registers its table here, next to the code that uses it
 (``PROFILES = register_profiles(__name__, {...})``), and reads it back through
-:func:`chapter_settings`. The registry checks what a table must satisfy: exactly the
+:func:`~ipcore.experiments.profiles.chapter_settings`. The registry checks what a table must satisfy: exactly the
 profiles of :data:`ipcore.config.PROFILE_NAMES`, and the same settings in each, so that a
 chapter run at either resolution takes the same parameters.
 """
@@ -75,16 +75,42 @@ def register_profiles(study: str, table: Mapping[str, Mapping[str, Any]]) -> Map
 def chapter_settings(study: str, profile: str) -> dict[str, Any]:
     """A copy of the settings of ``profile`` for ``study`` (changing it changes nothing here).
 
+    Parameters
+    ----------
+    study : str
+        The study module's ``__name__`` or its last component (``"szt_chapters"``).
+    profile : str
+        One of :data:`ipcore.config.PROFILE_NAMES` (``"smoke"`` or ``"paper"``).
+
+    Returns
+    -------
+    dict
+        A deep copy of the study's settings at ``profile``.
+
     Raises
     ------
     ValueError
         If ``profile`` is not one of :data:`ipcore.config.PROFILE_NAMES` or ``study`` registered none.
+
+    See Also
+    --------
+    ipcore.experiments.profiles.register_profiles : Where each study registers its table.
 
     Examples
     --------
     >>> import ipcore.experiments.ib_bound
     >>> sorted(chapter_settings("ib_bound", "smoke"))
     ['log2_step', 'max_iter', 'toy_betas']
+    >>> chapter_settings("ipcore.experiments.ib_bound", "paper")["log2_step"]
+    0.1
+    >>> chapter_settings("ib_bound", "huge")
+    Traceback (most recent call last):
+    ...
+    ValueError: profile: must be one of ['paper', 'smoke'], got 'huge'
+    >>> chapter_settings("no_such_study", "smoke")
+    Traceback (most recent call last):
+    ...
+    ValueError: study: must be one of [...], got 'no_such_study'
     """
     profile = check_profile(profile)
     name = check_choice(_study(study), "study", REGISTRY)

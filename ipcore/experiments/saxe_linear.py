@@ -39,14 +39,80 @@ LAYER_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#e8c500", "#e8743b
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
-    """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
+    """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``).
+
+    Parameters
+    ----------
+    profile : str
+        One of :data:`ipcore.config.PROFILE_NAMES`.
+
+    Returns
+    -------
+    dict
+        ``epochs``, ``n_log`` (logged epochs), ``sample_sizes`` (the training-set sizes P
+        compared) and ``many_samples`` (P as a multiple of N_i for the large-P runs); a copy.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is not a profile name.
+
+    Examples
+    --------
+    >>> profile_settings("smoke")
+    {'epochs': 2000, 'n_log': 40, 'sample_sizes': (50, 100, 400), 'many_samples': 4}
+    """
     return chapter_settings(__name__, profile)
 
 
 @dataclass(frozen=True)
 class LinearTeacherConfig:
     """One student–teacher run. Defaults: the set-up of the spec (N_i = N_h = P = 100, one
-    hidden layer, σ²_MI = 1, SNR 1); the learning rate and the initial scale were not published."""
+    hidden layer, σ²_MI = 1, SNR 1); the learning rate and the initial scale were not published.
+
+    A frozen dataclass. The teacher is Y = W_o X + ε_o with X ~ N(0, I_{N_i}),
+    ε_o ~ N(0, σ_o²) and W_o ~ N(0, 1/n_relevant) on the relevant inputs (0 elsewhere).
+
+    Parameters
+    ----------
+    n_inputs : int, default 100
+        N_i, the input dimension.
+    n_relevant : int, optional
+        The teacher reads inputs 0 … n_relevant − 1 (None: all), in [1, n_inputs].
+    n_hidden : int, default 100
+        N_h, the width of every hidden layer.
+    depth : int, default 1
+        Hidden layers.
+    n_train : int, default 100
+        P, the training samples.
+    teacher_noise : float, default 1.0
+        σ_o², the variance of the teacher's output noise (signal variance 1), ≥ 0.
+    lr : float, default 0.02
+        Learning rate of full-batch gradient descent.
+    epochs : int, default 20000
+        Training epochs, at least 2.
+    init_std : float, default 0.01
+        Standard deviation of every initial weight.
+    n_log : int, default 150
+        Logged epochs (log-spaced, with epoch 0), at least 2.
+    seed : int, default 0
+        Seed of the teacher, the data and the student.
+
+    Raises
+    ------
+    ValueError
+        Naming the first field out of range.
+
+    Examples
+    --------
+    >>> config = LinearTeacherConfig(n_inputs=3, n_relevant=2, n_hidden=2, depth=2)
+    >>> config.relevant, config.widths
+    (2, (3, 2, 2, 1))
+    >>> LinearTeacherConfig(n_inputs=3, n_relevant=5)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_relevant: must be an integer in [1, 3], got 5
+    """
 
     n_inputs: int = 100
     n_relevant: int | None = None  #: the teacher reads inputs 0 … n_relevant − 1 (None: all)
@@ -78,16 +144,61 @@ class LinearTeacherConfig:
 
     @property
     def relevant(self) -> int:
+        """The number of inputs the teacher reads (``n_relevant``, or ``n_inputs`` when None).
+
+        Examples
+        --------
+        >>> LinearTeacherConfig().relevant
+        100
+        """
         return self.n_inputs if self.n_relevant is None else int(self.n_relevant)
 
     @property
     def widths(self) -> tuple[int, ...]:
+        """The student's layer widths: (N_i, N_h, …, N_h, 1) with ``depth`` hidden layers.
+
+        Examples
+        --------
+        >>> LinearTeacherConfig(n_inputs=4, n_hidden=3, depth=2).widths
+        (4, 3, 3, 1)
+        """
         return (self.n_inputs,) + (self.n_hidden,) * self.depth + (1,)
 
 
 @dataclass
 class LinearRun:
-    """What a run keeps: the teacher, and per logged epoch every layer's W̄ and the errors."""
+    """What a run keeps: the teacher, and per logged epoch every layer's W̄ and the errors.
+
+    Made by :func:`ipcore.experiments.saxe_linear.run_linear`; E logged epochs, D = ``depth``.
+    W̄_ℓ = W_ℓ ⋯ W_1 is the product of the weights up to layer ℓ, so that layer ℓ computes
+    W̄_ℓ X; every information quantity of the run follows from it.
+
+    Parameters
+    ----------
+    config : LinearTeacherConfig
+        The run's parameters.
+    teacher : ndarray, shape (1, N_i)
+        W_o.
+    epochs : ndarray of int, shape (E,)
+        The logged epochs.
+    products : list of ndarray
+        Per layer ℓ = 1 … D + 1, W̄_ℓ over epochs, shape (E, width_ℓ, N_i).
+    train_error : ndarray, shape (E,)
+        Mean squared error on the P training samples.
+    test_error : ndarray, shape (E,)
+        E_g = ‖W_o − W_tot‖²_F + σ_o², the generalisation error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> config = LinearTeacherConfig(n_inputs=3, n_relevant=2, n_hidden=2, n_train=10, epochs=10, n_log=2)
+    >>> w1 = np.array([[[0.01, 0.0, 0.0], [0.0, 0.01, 0.0]], [[1.0, 0.2, 0.1], [0.1, 0.8, 0.05]]])
+    >>> run = LinearRun(config, teacher=np.array([[0.7, 0.7, 0.0]]), epochs=np.array([0, 9]),
+    ...                 products=[w1, np.array([[[0.01, 0.01]], [[0.6, 0.7]]]) @ w1],
+    ...                 train_error=np.array([2.0, 1.1]), test_error=np.array([2.0, 1.2]))
+    >>> run.layers
+    ['layer 1', 'output']
+    """
 
     config: LinearTeacherConfig
     teacher: np.ndarray  #: W_o, (1, N_i)
@@ -98,11 +209,36 @@ class LinearRun:
 
     @property
     def layers(self) -> list[str]:
+        """Names of the layers: ``"layer 1"`` … ``"layer D"`` and ``"output"``."""
         return [f"layer {i + 1}" for i in range(self.config.depth)] + ["output"]
 
 
 def teacher_data(config: LinearTeacherConfig) -> tuple[np.ndarray, torch.Tensor, torch.Tensor]:
-    """W_o (1, N_i) and the training set (X (P, N_i), Y (P, 1)), float64, from the run's seed."""
+    """W_o (1, N_i) and the training set (X (P, N_i), Y (P, 1)), float64, from the run's seed.
+
+    Y = W_o X + ε_o, X ~ N(0, I), ε_o ~ N(0, σ_o²); W_o ~ N(0, 1/n_relevant) on the relevant
+    inputs, 0 on the others, so that the signal W_o X has variance 1.
+
+    Parameters
+    ----------
+    config : LinearTeacherConfig
+        The run's parameters (N_i, n_relevant, P, σ_o², seed).
+
+    Returns
+    -------
+    teacher : ndarray, shape (1, N_i)
+        W_o.
+    x : torch.Tensor of float64, shape (P, N_i)
+        The training inputs.
+    y : torch.Tensor of float64, shape (P, 1)
+        The teacher's answers.
+
+    Examples
+    --------
+    >>> teacher, x, y = teacher_data(LinearTeacherConfig(n_inputs=3, n_relevant=2, n_train=10))
+    >>> teacher.round(3), tuple(x.shape), tuple(y.shape)
+    (array([[ 0.954, -0.088,  0.   ]]), (10, 3), (10, 1))
+    """
     g = make_generator(derive_seed(config.seed, "linear teacher"))
     teacher = torch.zeros(1, config.n_inputs, dtype=torch.float64)
     teacher[0, :config.relevant] = torch.randn(config.relevant, generator=g, dtype=torch.float64) / config.relevant**0.5
@@ -116,7 +252,27 @@ def _squared_error(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> 
 
 
 def run_linear(config: LinearTeacherConfig = LinearTeacherConfig(), *, progress: bool = False) -> LinearRun:
-    """Train the student by full-batch gradient descent; keep W̄_ℓ and the errors at log-spaced epochs."""
+    """Train the student by full-batch gradient descent; keep W̄_ℓ and the errors at log-spaced epochs.
+
+    The loss is the mean squared error; plain gradient descent (no momentum) on all P samples
+    at every step. ``n_log`` log-spaced epochs (with epoch 0) are logged.
+
+    Parameters
+    ----------
+    config : LinearTeacherConfig, default LinearTeacherConfig()
+        The run's parameters.
+    progress : bool, default False
+        Show a progress bar.
+
+    Returns
+    -------
+    LinearRun
+        The teacher, the products W̄_ℓ and the errors at the logged epochs.
+
+    See Also
+    --------
+    ipcore.experiments.saxe_linear.information : The run's exact information quantities.
+    """
     teacher, x, y = teacher_data(config)
     seed_everything(derive_seed(config.seed, "linear student"))
     model = DeepLinearNetwork(config.widths, init_std=config.init_std)
@@ -149,6 +305,42 @@ def information(run: LinearRun, variance: float = 1.0) -> pd.DataFrame:
     logged epoch and hidden layer, with measurement noise of variance ``variance`` (σ²_MI).
 
     One row per (epoch, layer); columns epoch, layer, i_tx, i_ty[, i_t_relevant, i_t_irrelevant].
+
+    The layer T = W̄X + ε_MI, ε_MI ~ N(0, σ²_MI I), is a Gaussian channel: I(T;X) =
+    ½ ln det(W̄W̄ᵀ + σ²_MI I) − ½ N_h ln σ²_MI, and the others are log-determinants too
+    (:func:`ipcore.estimators.closed_forms.linear_layer_information`, called with
+    β = √σ²_MI, the noise's standard deviation). All in nats.
+
+    Parameters
+    ----------
+    run : LinearRun
+        A run.
+    variance : float, default 1.0
+        σ²_MI, the variance of the measurement noise, > 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per logged epoch and hidden layer.
+
+    Raises
+    ------
+    ValueError
+        If ``variance`` gives a β outside the estimators' range (from
+        :func:`ipcore.estimators.closed_forms.linear_layer_information`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> config = LinearTeacherConfig(n_inputs=3, n_relevant=2, n_hidden=2, n_train=10, epochs=10, n_log=2)
+    >>> w1 = np.array([[[0.01, 0.0, 0.0], [0.0, 0.01, 0.0]], [[1.0, 0.2, 0.1], [0.1, 0.8, 0.05]]])
+    >>> run = LinearRun(config, teacher=np.array([[0.7, 0.7, 0.0]]), epochs=np.array([0, 9]),
+    ...                 products=[w1, np.array([[[0.01, 0.01]], [[0.6, 0.7]]]) @ w1],
+    ...                 train_error=np.array([2.0, 1.1]), test_error=np.array([2.0, 1.2]))
+    >>> print(information(run).round(3).to_string(index=False))
+     epoch   layer  i_tx  i_ty  i_t_relevant  i_t_irrelevant
+         0 layer 1   0.0  0.00         0.000           0.000
+         9 layer 1   0.6  0.15         0.593           0.003
     """
     config = run.config
     subsets = None
@@ -165,7 +357,46 @@ def information(run: LinearRun, variance: float = 1.0) -> pd.DataFrame:
 def check_chapter_parameters(*, n_inputs: int, n_hidden: int, depth: int, n_train: int, sample_sizes: Sequence[int],
                              teacher_noise: float, lr: float, epochs: int, init_std: float, init_stds: Sequence[float],
                              mi_variances: Sequence[float], n_relevant: int, seed: int) -> None:
-    """Raise ``ValueError`` naming the first bad parameter of the chapter."""
+    """Raise ``ValueError`` naming the first bad parameter of the chapter.
+
+    Parameters
+    ----------
+    n_inputs, n_hidden, depth, n_train : int
+        N_i, N_h, the hidden layers and P, positive integers.
+    sample_sizes : sequence of int
+        The training-set sizes P compared, whole numbers > 0.
+    teacher_noise : float
+        σ_o², ≥ 0.
+    lr : float
+        Learning rate, > 0.
+    epochs : int
+        Training epochs, at least 2.
+    init_std : float
+        The initial weight scale, > 0.
+    init_stds : sequence of float
+        The initial weight scales compared, each > 0.
+    mi_variances : sequence of float
+        The measurement noise variances σ²_MI of the slider, each > 0.
+    n_relevant : int
+        Relevant inputs of the split teacher, in [1, n_inputs − 1].
+    seed : int
+        A non-negative integer.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter out of range (the fields of
+        :class:`ipcore.experiments.saxe_linear.LinearTeacherConfig` first).
+
+    Examples
+    --------
+    >>> check_chapter_parameters(n_inputs=3, n_hidden=2, depth=1, n_train=10, sample_sizes=[10, 20],
+    ...                          teacher_noise=1.0, lr=0.02, epochs=100, init_std=0.01,
+    ...                          init_stds=[0.01, 0.1], mi_variances=[1.0], n_relevant=3, seed=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_relevant: must leave some irrelevant inputs, below n_inputs = 3
+    """
     LinearTeacherConfig(n_inputs=n_inputs, n_hidden=n_hidden, depth=depth, n_train=n_train,
                         teacher_noise=teacher_noise, lr=lr, epochs=epochs, init_std=init_std, seed=seed)
     for p in check_positive_numbers(sample_sizes, "sample_sizes", meaning="training-set sizes P"):
@@ -178,19 +409,85 @@ def check_chapter_parameters(*, n_inputs: int, n_hidden: int, depth: int, n_trai
 
 
 def runs(base: LinearTeacherConfig, variations: Sequence[Mapping[str, Any]], *, progress: bool = True) -> list[LinearRun]:
-    """:func:`run_linear` of ``base`` with each set of changed fields (a bar over the runs)."""
+    """:func:`ipcore.experiments.saxe_linear.run_linear` of ``base`` with each set of changed fields (a bar over the runs).
+
+    Parameters
+    ----------
+    base : LinearTeacherConfig
+        The common parameters.
+    variations : sequence of mapping
+        Per run, the fields that differ from ``base`` (e.g. ``{"n_train": 400}``).
+    progress : bool, default True
+        Show a bar over the runs.
+
+    Returns
+    -------
+    list of LinearRun
+        One run per variation, in order.
+
+    Raises
+    ------
+    ValueError
+        If a variation sets a field out of range.
+    """
     return [run_linear(replace(base, **dict(v))) for v in progress_bar(variations, enabled=progress, desc="students")]
 
 
 def compression(values: np.ndarray) -> float:
-    """How far a curve falls after its peak: max over t of (max_{s ≤ t} v_s − v_t), ≥ 0 (nats)."""
+    """How far a curve falls after its peak: max over t of (max_{s ≤ t} v_s − v_t), ≥ 0 (nats).
+
+    Parameters
+    ----------
+    values : array_like, shape (E,)
+        A curve over logged epochs, e.g. I(T;X).
+
+    Returns
+    -------
+    float
+        The largest fall below the running maximum; 0 for a curve that never falls.
+
+    Examples
+    --------
+    >>> compression([0.1, 0.5, 0.3, 0.4])
+    0.2
+    >>> compression([0.1, 0.2, 0.3])
+    0.0
+    """
     v = np.asarray(values, dtype=np.float64)
     return float((np.maximum.accumulate(v) - v).max())
 
 
 def summary(by_size: Sequence[LinearRun], variance: float) -> pd.DataFrame:
     """Per training-set size P: I(T;X) at the start and end, its largest fall after a peak, and the
-    generalisation error at its minimum and at the end (first hidden layer; nats)."""
+    generalisation error at its minimum and at the end (first hidden layer; nats).
+
+    Parameters
+    ----------
+    by_size : sequence of LinearRun
+        One run per P.
+    variance : float
+        σ²_MI, the variance of the measurement noise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: P, I(T;X) start, I(T;X) end, I(T;X) largest fall
+        (:func:`ipcore.experiments.saxe_linear.compression`), I(T;Y) end, E_g min, epoch of
+        E_g min, E_g end, train error end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> config = LinearTeacherConfig(n_inputs=3, n_relevant=2, n_hidden=2, n_train=10, epochs=10, n_log=2)
+    >>> w1 = np.array([[[0.01, 0.0, 0.0], [0.0, 0.01, 0.0]], [[1.0, 0.2, 0.1], [0.1, 0.8, 0.05]]])
+    >>> run = LinearRun(config, teacher=np.array([[0.7, 0.7, 0.0]]), epochs=np.array([0, 9]),
+    ...                 products=[w1, np.array([[[0.01, 0.01]], [[0.6, 0.7]]]) @ w1],
+    ...                 train_error=np.array([2.0, 1.1]), test_error=np.array([2.0, 1.2]))
+    >>> table = summary([run], 1.0)
+    >>> print(table[["P", "I(T;X) start", "I(T;X) end", "I(T;Y) end", "E_g end"]].round(3).to_string(index=False))
+     P  I(T;X) start  I(T;X) end  I(T;Y) end  E_g end
+    10           0.0         0.6        0.15      1.2
+    """
     rows = []
     for run in by_size:
         first = information(run, variance).query("layer == 'layer 1'")
@@ -207,7 +504,32 @@ def _size_colours(n: int) -> list:
 
 def plane_slider_figure(by_size: Sequence[LinearRun], variances: Sequence[float]) -> go.Figure:
     """I(T;X) and I(T;Y) of the first hidden layer over epochs, one line per P, and the
-    information plane, with a slider over the measurement noise variance σ²_MI."""
+    information plane, with a slider over the measurement noise variance σ²_MI.
+
+    Parameters
+    ----------
+    by_size : sequence of LinearRun
+        One run per P (one line each).
+    variances : sequence of float
+        The slider's σ²_MI; the one nearest to 1 (in log) is shown first.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Three panels and a slider.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> config = LinearTeacherConfig(n_inputs=3, n_relevant=2, n_hidden=2, n_train=10, epochs=10, n_log=2)
+    >>> w1 = np.array([[[0.01, 0.0, 0.0], [0.0, 0.01, 0.0]], [[1.0, 0.2, 0.1], [0.1, 0.8, 0.05]]])
+    >>> run = LinearRun(config, teacher=np.array([[0.7, 0.7, 0.0]]), epochs=np.array([0, 9]),
+    ...                 products=[w1, np.array([[[0.01, 0.01]], [[0.6, 0.7]]]) @ w1],
+    ...                 train_error=np.array([2.0, 1.1]), test_error=np.array([2.0, 1.2]))
+    >>> fig = plane_slider_figure([run], [0.1, 1.0])
+    >>> len(fig.data), fig.layout.title.text
+    (6, 'Deep linear student, first hidden layer, σ²_MI = 1')
+    """
     from matplotlib.colors import to_hex
 
     from ipcore.plotting import beta_slider_figure
@@ -237,7 +559,34 @@ def plane_slider_figure(by_size: Sequence[LinearRun], variances: Sequence[float]
 
 
 def errors_figure(by_size: Sequence[LinearRun], variance: float) -> plt.Figure:
-    """Training error and generalisation error over epochs per P, next to I(T;X) of the first layer."""
+    """Training error and generalisation error over epochs per P, next to I(T;X) of the first layer.
+
+    Parameters
+    ----------
+    by_size : sequence of LinearRun
+        One run per P.
+    variance : float
+        σ²_MI of the I(T;X) panel.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels; the dotted lines mark σ_o², the smallest possible error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> config = LinearTeacherConfig(n_inputs=3, n_relevant=2, n_hidden=2, n_train=10, epochs=10, n_log=2)
+    >>> w1 = np.array([[[0.01, 0.0, 0.0], [0.0, 0.01, 0.0]], [[1.0, 0.2, 0.1], [0.1, 0.8, 0.05]]])
+    >>> run = LinearRun(config, teacher=np.array([[0.7, 0.7, 0.0]]), epochs=np.array([0, 9]),
+    ...                 products=[w1, np.array([[[0.01, 0.01]], [[0.6, 0.7]]]) @ w1],
+    ...                 train_error=np.array([2.0, 1.1]), test_error=np.array([2.0, 1.2]))
+    >>> import matplotlib.pyplot as plt
+    >>> fig = errors_figure([run], 1.0)
+    >>> [ax.get_title() for ax in fig.axes][:2]
+    ['training error', 'generalisation error E_g (dotted: σ_o²)']
+    >>> plt.close(fig)
+    """
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.8), constrained_layout=True)
     for run, colour in zip(by_size, _size_colours(len(by_size))):
         epochs = np.maximum(run.epochs, 1)
@@ -259,7 +608,34 @@ def errors_figure(by_size: Sequence[LinearRun], variance: float) -> plt.Figure:
 
 def subspace_figure(split_runs: Sequence[LinearRun], variance: float) -> plt.Figure:
     """I(T;X), I(T;X_rel) and I(T;X_irr) of the first hidden layer over epochs, one panel per run,
-    each shifted by its value at epoch 0 (so that rises and falls compare across panels)."""
+    each shifted by its value at epoch 0 (so that rises and falls compare across panels).
+
+    Parameters
+    ----------
+    split_runs : sequence of LinearRun
+        Runs whose teacher reads a subset of the inputs (``n_relevant`` < ``n_inputs``).
+    variance : float
+        σ²_MI, the variance of the measurement noise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> config = LinearTeacherConfig(n_inputs=3, n_relevant=2, n_hidden=2, n_train=10, epochs=10, n_log=2)
+    >>> w1 = np.array([[[0.01, 0.0, 0.0], [0.0, 0.01, 0.0]], [[1.0, 0.2, 0.1], [0.1, 0.8, 0.05]]])
+    >>> run = LinearRun(config, teacher=np.array([[0.7, 0.7, 0.0]]), epochs=np.array([0, 9]),
+    ...                 products=[w1, np.array([[[0.01, 0.01]], [[0.6, 0.7]]]) @ w1],
+    ...                 train_error=np.array([2.0, 1.1]), test_error=np.array([2.0, 1.2]))
+    >>> import matplotlib.pyplot as plt
+    >>> fig = subspace_figure([run], 1.0)
+    >>> fig.axes[0].get_title()
+    'P = 10, initial std 0.01'
+    >>> plt.close(fig)
+    """
     fig, axes = plt.subplots(1, len(split_runs), figsize=(3.6 * len(split_runs), 3.6), constrained_layout=True,
                              squeeze=False)
     for ax, run in zip(axes[0], split_runs):
@@ -278,7 +654,34 @@ def subspace_figure(split_runs: Sequence[LinearRun], variance: float) -> plt.Fig
 
 
 def subspace_table(split_runs: Sequence[LinearRun], variance: float) -> pd.DataFrame:
-    """Per split run: the start, extreme and end values of I(T;X_rel) and I(T;X_irr) (first layer)."""
+    """Per split run: the start, extreme and end values of I(T;X_rel) and I(T;X_irr) (first layer).
+
+    Parameters
+    ----------
+    split_runs : sequence of LinearRun
+        Runs whose teacher reads a subset of the inputs.
+    variance : float
+        σ²_MI, the variance of the measurement noise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: P, init_std, I(T;X_rel) start and end, I(T;X_irr) start, min and
+        end, and the largest fall of I(T;X) (nats).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> config = LinearTeacherConfig(n_inputs=3, n_relevant=2, n_hidden=2, n_train=10, epochs=10, n_log=2)
+    >>> w1 = np.array([[[0.01, 0.0, 0.0], [0.0, 0.01, 0.0]], [[1.0, 0.2, 0.1], [0.1, 0.8, 0.05]]])
+    >>> run = LinearRun(config, teacher=np.array([[0.7, 0.7, 0.0]]), epochs=np.array([0, 9]),
+    ...                 products=[w1, np.array([[[0.01, 0.01]], [[0.6, 0.7]]]) @ w1],
+    ...                 train_error=np.array([2.0, 1.1]), test_error=np.array([2.0, 1.2]))
+    >>> table = subspace_table([run], 1.0)
+    >>> print(table[["P", "I(T;X_rel) end", "I(T;X_irr) end"]].round(3).to_string(index=False))
+     P  I(T;X_rel) end  I(T;X_irr) end
+    10           0.593           0.003
+    """
     rows = []
     for run in split_runs:
         first = information(run, variance).query("layer == 'layer 1'")

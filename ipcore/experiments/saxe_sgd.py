@@ -42,14 +42,70 @@ PROFILES = register_profiles(__name__, {
 
 
 def profile_settings(profile: str) -> dict[str, Any]:
-    """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
+    """The resolution settings of ``profile`` (``"smoke"`` or ``"paper"``).
+
+    Parameters
+    ----------
+    profile : str
+        One of :data:`ipcore.config.PROFILE_NAMES`.
+
+    Returns
+    -------
+    dict
+        Fields of :class:`ipcore.experiments.information_plane.PlaneConfig`: ``n_networks``,
+        ``epochs``, ``lr``, ``schedule``, ``n_log``; a copy.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is not a profile name.
+
+    Examples
+    --------
+    >>> profile_settings("smoke")
+    {'n_networks': 2, 'epochs': 400, 'lr': 0.003, 'schedule': 'log10', 'n_log': 16}
+    """
     return chapter_settings(__name__, profile)
 
 
 def configs(profile: str, activations: Sequence[str] = ("tanh", "relu"), *, n_networks: int | None = None,
             **overrides: Any) -> dict[tuple[str, str], PlaneConfig]:
-    """One ensemble per (activation, regime) of :data:`REGIMES`, keyed so; ``overrides``
-    (kde_variance, bin_width, optimizer, first_seed, …) apply to all."""
+    """One ensemble per (activation, regime) of :data:`~ipcore.experiments.saxe_sgd.REGIMES`, keyed so; ``overrides``
+    (kde_variance, bin_width, optimizer, first_seed, …) apply to all.
+
+    Every ensemble has ibsgd's set-up
+    (:data:`ipcore.experiments.saxe_nonlinearity.SZT_SETUP`, no KDE bounds unless
+    ``kde_variance`` is given) and measures its gradients on batches of
+    :data:`~ipcore.experiments.saxe_sgd.MEASUREMENT_BATCH` drawn for the purpose, so that both regimes get an SNR.
+
+    Parameters
+    ----------
+    profile : str
+        ``"smoke"`` or ``"paper"``.
+    activations : sequence of str, default ("tanh", "relu")
+        The activations.
+    n_networks : int, optional
+        Networks per ensemble (default: the profile's).
+    **overrides
+        Fields of :class:`ipcore.experiments.information_plane.PlaneConfig`.
+
+    Returns
+    -------
+    dict of (str, str) to PlaneConfig
+        Keyed by (activation, regime), regime ``"mini-batch"`` or ``"full batch"``.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is unknown or a field is out of range.
+
+    Examples
+    --------
+    >>> for key, config in configs("smoke", ("tanh",)).items():
+    ...     print(key, config.batch_size, config.gradient_batch_size)
+    ('tanh', 'mini-batch') 256 256
+    ('tanh', 'full batch') None 256
+    """
     settings = profile_settings(profile)
     if n_networks is not None:
         settings["n_networks"] = n_networks
@@ -59,7 +115,43 @@ def configs(profile: str, activations: Sequence[str] = ("tanh", "relu"), *, n_ne
 
 
 def planes(runs: Mapping[tuple[str, str], PlaneRun], measure: str = "binning") -> dict[str, dict[str, Plane]]:
-    """{activation: {regime: mean plane}} of one measure ("binning" or "KDE")."""
+    """{activation: {regime: mean plane}} of one measure ("binning" or "KDE").
+
+    Parameters
+    ----------
+    runs : mapping of (str, str) to PlaneRun
+        The runs keyed by (activation, regime), as :func:`ipcore.experiments.saxe_sgd.configs`.
+    measure : str, default "binning"
+        ``"binning"``, or ``"KDE"`` for runs with KDE bounds.
+
+    Returns
+    -------
+    dict of str to dict of str to Plane
+        The mean planes (:func:`ipcore.experiments.saxe_nonlinearity.szt_planes`), for
+        :func:`ipcore.experiments.saxe_nonlinearity.plane_slider_figure`.
+
+    Raises
+    ------
+    KeyError
+        If a run has no planes of ``measure``.
+
+    Examples
+    --------
+    A made-up ensemble of 2 networks (a hidden layer and the softmax), used for both regimes:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> runs = {("tanh", "mini-batch"): run, ("tanh", "full batch"): run}
+    >>> {activation: sorted(by_regime) for activation, by_regime in planes(runs).items()}
+    {'tanh': ['full batch', 'mini-batch']}
+    """
     out: dict[str, dict[str, Plane]] = {}
     for (activation, regime), run in runs.items():
         out.setdefault(activation, {})[regime] = szt_planes(run)[measure]
@@ -70,7 +162,41 @@ def summary(runs: Mapping[tuple[str, str], PlaneRun]) -> pd.DataFrame:
     """Per activation and regime: the largest fall of any hidden layer's mean binned I(X;T)
     after its peak, that of the last hidden layer with the epoch of its peak, the first epoch
     after the SNR's maximum at which the SNR of the last hidden layer's weights is below 1, the
-    final SNR, and the final test accuracy (mean over the networks)."""
+    final SNR, and the final test accuracy (mean over the networks).
+
+    Falls are :func:`ipcore.experiments.saxe_linear.compression` (nats), the SNR epoch
+    :func:`ipcore.experiments.information_plane_chapter.snr_transition`.
+
+    Parameters
+    ----------
+    runs : mapping of (str, str) to PlaneRun
+        The runs keyed by (activation, regime).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run: activation, regime, largest hidden fall, ``<last layer> fall``,
+        ``<last layer> peak epoch``, SNR < 1 from epoch, final SNR, test accuracy.
+
+    Examples
+    --------
+    A made-up ensemble of 2 networks (a hidden layer and the softmax), used for both regimes:
+
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> runs = {("tanh", "mini-batch"): run, ("tanh", "full batch"): run}
+    >>> print(summary(runs).round(3).to_string(index=False))
+    activation     regime  largest hidden fall  layer 1 fall  layer 1 peak epoch  SNR < 1 from epoch  final SNR  test accuracy
+          tanh mini-batch                  0.8           0.8                  10                  99        0.4            0.9
+          tanh full batch                  0.8           0.8                  10                  99        0.4            0.9
+    """
     rows = []
     for (activation, regime), run in runs.items():
         mi = run.mi_x.mean(0)  # (E, L)
@@ -92,7 +218,38 @@ def summary(runs: Mapping[tuple[str, str], PlaneRun]) -> pd.DataFrame:
 def snr_figure(runs: Mapping[tuple[str, str], PlaneRun]) -> plt.Figure:
     """SNR = ‖mean‖ / ‖std‖ of the measured batch gradients per weight matrix over epochs
     (log–log), one panel per activation (rows) and regime (columns); the dotted line is SNR = 1,
-    the grey band marks where the last hidden layer's mean binned I(X;T) falls from its peak."""
+    the grey band marks where the last hidden layer's mean binned I(X;T) falls from its peak.
+
+    The band is drawn when that fall exceeds 0.05 nats.
+
+    Parameters
+    ----------
+    runs : mapping of (str, str) to PlaneRun
+        The runs keyed by (activation, regime).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A grid of panels, activations by regimes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ipcore.experiments.information_plane import PlaneConfig, PlaneRun
+    >>> mi_x = np.array([[[2.0, 0.5], [3.0, 0.6], [2.2, 0.6]], [[2.2, 0.5], [3.2, 0.6], [2.4, 0.6]]])
+    >>> run = PlaneRun(PlaneConfig(n_networks=2, epochs=100), epochs=np.array([0, 10, 99]),
+    ...                layers=["layer 1", "softmax"], mi_x=mi_x, mi_y=mi_x / 5, mi_x_se=None, mi_y_se=None,
+    ...                grad_mean=np.array([[[np.nan, np.nan], [2.0, 1.0], [0.2, 0.1]]] * 2),
+    ...                grad_std=np.full((2, 3, 2), 0.5), weight_norm=np.ones((2, 3, 2)),
+    ...                metrics={"test_acc": np.full((2, 3), 0.9)}, label_entropy=0.693,
+    ...                weights=["hidden.0.0.weight", "output.weight"])
+    >>> runs = {("tanh", "mini-batch"): run, ("tanh", "full batch"): run}
+    >>> import matplotlib.pyplot as plt
+    >>> fig = snr_figure(runs)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['tanh, mini-batch', 'tanh, full batch']
+    >>> plt.close(fig)
+    """
     activations = list(dict.fromkeys(a for a, _ in runs))
     regimes = list(dict.fromkeys(r for _, r in runs))
     fig, axes = plt.subplots(len(activations), len(regimes), figsize=(4.6 * len(regimes), 3.0 * len(activations)),
@@ -123,7 +280,40 @@ def snr_figure(runs: Mapping[tuple[str, str], PlaneRun]) -> plt.Figure:
 def check_chapter_parameters(*, activations: Sequence[str], n_networks: int | None, epochs: int | None,
                              lr: float | None, optimizer: str, bin_width: float, kde_variance: float | None,
                              first_seed: int) -> None:
-    """Raise ``ValueError`` naming the first bad parameter of the chapter."""
+    """Raise ``ValueError`` naming the first bad parameter of the chapter.
+
+    Parameters
+    ----------
+    activations : sequence of str
+        Activations (see :func:`ipcore.experiments.saxe_nonlinearity.check_activations`).
+    n_networks : int or None
+        Networks per ensemble, a positive integer (None: the profile's).
+    epochs : int or None
+        Training epochs, at least 2 (None: the profile's).
+    lr : float or None
+        Learning rate, > 0 (None: the profile's).
+    optimizer : str
+        ``"adam"`` or ``"sgd"``.
+    bin_width : float
+        Bin width, > 0.
+    kde_variance : float or None
+        Noise variance of the KDE bounds, > 0 (None: none).
+    first_seed : int
+        A non-negative integer.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter out of range.
+
+    Examples
+    --------
+    >>> check_chapter_parameters(activations=["tanh"], n_networks=None, epochs=None, lr=None,
+    ...                          optimizer="rmsprop", bin_width=0.07, kde_variance=None, first_seed=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: optimizer: must be one of ['adam', 'sgd'], got 'rmsprop'
+    """
     check_activations(activations, "activations")
     if n_networks is not None:
         check_positive_int(n_networks, "n_networks")
@@ -139,6 +329,28 @@ def check_chapter_parameters(*, activations: Sequence[str], n_networks: int | No
 
 
 def compressed(table: pd.DataFrame, activation: str, regime: str) -> float:
-    """The largest hidden fall of one row of :func:`summary` (NaN when the row is absent)."""
+    """The largest hidden fall of one row of :func:`~ipcore.experiments.saxe_sgd.summary` (NaN when the row is absent).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`ipcore.experiments.saxe_sgd.summary`.
+    activation : str
+        The row's activation.
+    regime : str
+        The row's regime, ``"mini-batch"`` or ``"full batch"``.
+
+    Returns
+    -------
+    float
+        The largest fall (nats), or NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"activation": ["tanh"], "regime": ["full batch"], "largest hidden fall": [0.8]})
+    >>> compressed(table, "tanh", "full batch"), compressed(table, "relu", "full batch")
+    (0.8, nan)
+    """
     row = table[(table.activation == activation) & (table.regime == regime)]
     return float(row["largest hidden fall"].iloc[0]) if len(row) else math.nan

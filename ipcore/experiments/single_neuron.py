@@ -37,7 +37,37 @@ SATURATED_INFORMATION = -(0.25 * math.log(0.25) + 0.75 * math.log(0.75))
 
 @dataclass
 class SingleNeuronRun:
-    """A training trajectory: per recorded epoch, w, b, the loss and the four centers tanh(w x + b)."""
+    """A training trajectory: per recorded epoch, w, b, the loss and the four centers tanh(w x + b).
+
+    Made by :func:`ipcore.experiments.single_neuron.train_single_neuron`; E recorded epochs.
+
+    Parameters
+    ----------
+    epochs : ndarray of int, shape (E,)
+        The recorded epochs.
+    w : ndarray, shape (E,)
+        The weight w at each recorded epoch.
+    b : ndarray, shape (E,)
+        The bias b at each recorded epoch.
+    loss : ndarray
+        The training loss, one value per epoch trained.
+    centers : ndarray, shape (E, 4)
+        S = tanh(w x_i + b) for the four inputs x_i of :data:`~ipcore.experiments.single_neuron.INPUTS`, the
+        means of the four Gaussian components of T.
+
+    Examples
+    --------
+    A made-up trajectory in which w grows and the neuron saturates:
+
+    >>> import numpy as np
+    >>> w, b = np.array([0.5, 2.0, 8.0]), np.array([0.0, 1.0, 5.0])
+    >>> run = SingleNeuronRun(epochs=np.array([0, 10, 100]), w=w, b=b, loss=np.array([0.6, 0.3, 0.1]),
+    ...                       centers=np.tanh(np.outer(w, INPUTS) + b[:, None]))
+    >>> run.centers.round(3)
+    array([[-0.905, -0.462,  0.462,  0.905],
+           [-1.   , -0.762,  0.995,  1.   ],
+           [-1.   , -0.995,  1.   ,  1.   ]])
+    """
 
     epochs: np.ndarray  # (E,)
     w: np.ndarray  # (E,)
@@ -67,6 +97,51 @@ def train_single_neuron(
     ``train_beta`` is the noise std during training; it does not enter the
     logistic loss of the pre-activation, so the trajectory is the same for
     every β at which I(X;T) is then measured.
+
+    The loss is the logistic loss of the pre-activation, mean of ln(1 + exp(−y (wx + b))) over
+    the four inputs, with labels y = +1 for x = 3 and −1 otherwise.
+
+    Parameters
+    ----------
+    epochs : int, default 2500
+        Full-batch Adam steps, a positive integer.
+    lr : float, default 0.01
+        Adam's learning rate.
+    w0 : float, default 0.5
+        Initial weight.
+    b0 : float, default 0.0
+        Initial bias.
+    n_records : int, default 100
+        Log-spaced recorded epochs (a positive integer), besides epoch 0.
+    train_beta : float, default 0.0
+        β, the standard deviation of the neuron's noise while training.
+    seed : int, default 0
+        Seed of the training noise.
+    progress : bool, default True
+        Show a progress bar.
+
+    Returns
+    -------
+    SingleNeuronRun
+        w, b and the centers at the recorded epochs, and the loss of every epoch.
+
+    Raises
+    ------
+    ValueError
+        If ``epochs`` or ``n_records`` is not a positive integer (naming it).
+
+    See Also
+    --------
+    ipcore.experiments.single_neuron.information_curves : I(X;T) along the trajectory.
+
+    Examples
+    --------
+    The arguments are checked before training starts:
+
+    >>> train_single_neuron(epochs=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs: must be an integer >= 1, got 0
     """
     epochs = check_positive_int(epochs, "epochs")
     n_records = check_positive_int(n_records, "n_records")
@@ -91,7 +166,48 @@ def train_single_neuron(
 def information_curves(run: SingleNeuronRun, betas: Sequence[float]) -> pd.DataFrame:
     """I(X;T) in nats at every recorded epoch for every β, exact (quadrature).
 
-    Returns a long table with columns ``epoch``, ``beta``, ``mi``.
+    I(X;T) = h(T) − h(T|X) with h(T) the entropy of the 4-component mixture
+    (1/4) Σ_i N(tanh(w x_i + b), β²) (:func:`ipcore.estimators.mixture_entropy_1d`) and
+    h(T|X) = ½ ln(2πeβ²).
+
+    Parameters
+    ----------
+    run : SingleNeuronRun
+        The trajectory.
+    betas : sequence of float
+        Noise standard deviations β, each > 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A long table with columns ``epoch``, ``beta``, ``mi``.
+
+    Raises
+    ------
+    ValueError
+        If a β is not a valid noise standard deviation (the message names ``betas``).
+
+    Examples
+    --------
+    I(X;T) falls from about ln 4 = 1.386 toward H(¼, ¾) = 0.562 nats as the neuron saturates
+    (here, with a made-up trajectory, toward ln 2, two merged pairs):
+
+    >>> import numpy as np
+    >>> w, b = np.array([0.5, 2.0, 8.0]), np.array([0.0, 1.0, 5.0])
+    >>> run = SingleNeuronRun(epochs=np.array([0, 10, 100]), w=w, b=b, loss=np.array([0.6, 0.3, 0.1]),
+    ...                       centers=np.tanh(np.outer(w, INPUTS) + b[:, None]))
+    >>> print(information_curves(run, [0.01, 0.1]).round(3).to_string(index=False))
+     epoch  beta    mi
+         0  0.01 1.386
+        10  0.01 1.055
+       100  0.01 0.708
+         0  0.10 1.350
+        10  0.10 0.903
+       100  0.10 0.693
+    >>> information_curves(run, [0.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: betas: must be finite and > 0 (the noise standard deviation), got 0.0
     """
     rows = []
     for beta in betas:
@@ -103,7 +219,40 @@ def information_curves(run: SingleNeuronRun, betas: Sequence[float]) -> pd.DataF
 
 
 def density_over_epochs(run: SingleNeuronRun, beta: float, grid: np.ndarray) -> np.ndarray:
-    """p_T(t) on ``grid`` at every recorded epoch: shape (E, len(grid))."""
+    """p_T(t) on ``grid`` at every recorded epoch: shape (E, len(grid)).
+
+    p_T(t) = (1/4) Σ_i φ_β(t − tanh(w x_i + b)), φ_β the density of N(0, β²).
+
+    Parameters
+    ----------
+    run : SingleNeuronRun
+        The trajectory.
+    beta : float
+        The noise standard deviation β, > 0.
+    grid : array_like, shape (G,)
+        Points t at which the density is evaluated.
+
+    Returns
+    -------
+    ndarray, shape (E, G)
+        The density of T at each recorded epoch.
+
+    Raises
+    ------
+    ValueError
+        If ``beta`` is not a valid noise standard deviation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, b = np.array([0.5, 2.0, 8.0]), np.array([0.0, 1.0, 5.0])
+    >>> run = SingleNeuronRun(epochs=np.array([0, 10, 100]), w=w, b=b, loss=np.array([0.6, 0.3, 0.1]),
+    ...                       centers=np.tanh(np.outer(w, INPUTS) + b[:, None]))
+    >>> density_over_epochs(run, 0.1, np.linspace(-1.25, 1.25, 5)).round(3)
+    array([[0.003, 0.284, 0.   , 0.284, 0.003],
+           [0.044, 0.393, 0.   , 0.002, 0.082],
+           [0.082, 0.002, 0.   , 0.002, 0.088]])
+    """
     beta = check_beta(beta)
     grid_t = torch.as_tensor(np.asarray(grid, dtype=np.float64))
     dens = [torch.exp(mixture_log_density(grid_t, c, beta)).numpy() for c in run.centers]
@@ -123,14 +272,67 @@ PROFILES = register_profiles(__name__, {
 
 
 def profile_settings(profile: str) -> dict[str, int]:
-    """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``)."""
+    """Resolution settings of ``profile`` (``"smoke"`` or ``"paper"``).
+
+    Parameters
+    ----------
+    profile : str
+        One of :data:`ipcore.config.PROFILE_NAMES`.
+
+    Returns
+    -------
+    dict
+        ``n_records`` (recorded epochs), ``n_grid`` (points of the density's grid) and
+        ``n_slider`` (β values of the slider); a copy.
+
+    Raises
+    ------
+    ValueError
+        If ``profile`` is not a profile name.
+
+    Examples
+    --------
+    >>> profile_settings("smoke")
+    {'n_records': 40, 'n_grid': 241, 'n_slider': 7}
+    """
     return chapter_settings(__name__, profile)
 
 
 def check_chapter_parameters(
     *, epochs: int, lr: float, beta: float, mi_betas: Sequence[float], early_epoch: int, late_epoch: int
 ) -> None:
-    """Raise ``ValueError`` naming the first bad parameter of the chapter."""
+    """Raise ``ValueError`` naming the first bad parameter of the chapter.
+
+    Parameters
+    ----------
+    epochs : int
+        Training epochs, a positive integer.
+    lr : float
+        Learning rate, > 0.
+    beta : float
+        The β the figure opens at, a noise standard deviation > 0.
+    mi_betas : sequence of float
+        The β values of the I(X;T) panel, at least one, each > 0.
+    early_epoch : int
+        The epoch of the first density, in [0, epochs].
+    late_epoch : int
+        The epoch of the second density, in [0, epochs] and after ``early_epoch``.
+
+    Raises
+    ------
+    ValueError
+        Naming the first parameter out of range.
+
+    Examples
+    --------
+    >>> check_chapter_parameters(epochs=2500, lr=0.01, beta=0.05, mi_betas=[0.01, 0.1],
+    ...                          early_epoch=10, late_epoch=2500)
+    >>> check_chapter_parameters(epochs=2500, lr=0.01, beta=0.05, mi_betas=[0.01, 0.1],
+    ...                          early_epoch=50, late_epoch=10)
+    Traceback (most recent call last):
+    ...
+    ValueError: early_epoch: must be before late_epoch (50 >= 10)
+    """
     check_positive_int(epochs, "epochs")
     check_number(lr, "lr")
     check_beta(beta, "beta")
@@ -146,12 +348,63 @@ def check_chapter_parameters(
 
 
 def slider_betas(n: int, low: float = 0.005, high: float = 0.2) -> list[float]:
-    """``n`` log-spaced β values in [low, high], rounded to 2 significant digits."""
+    """``n`` log-spaced β values in [low, high], rounded to 2 significant digits.
+
+    Parameters
+    ----------
+    n : int
+        Number of values.
+    low : float, default 0.005
+        The smallest β.
+    high : float, default 0.2
+        The largest β.
+
+    Returns
+    -------
+    list of float
+        The slider's β values, increasing.
+
+    Examples
+    --------
+    >>> slider_betas(5)
+    [0.005, 0.013, 0.032, 0.08, 0.2]
+    """
     return [float(f"{b:.2g}") for b in np.geomspace(low, high, n)]
 
 
 def nearest_recorded(run: SingleNeuronRun, epoch: int) -> int:
-    """Index of the recorded epoch nearest to ``epoch`` (ValueError beyond the run)."""
+    """Index of the recorded epoch nearest to ``epoch`` (ValueError beyond the run).
+
+    Parameters
+    ----------
+    run : SingleNeuronRun
+        The trajectory.
+    epoch : int
+        An epoch in [0, last recorded epoch].
+
+    Returns
+    -------
+    int
+        The index into ``run.epochs``.
+
+    Raises
+    ------
+    ValueError
+        If ``epoch`` lies outside the trained range (naming ``epoch``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, b = np.array([0.5, 2.0, 8.0]), np.array([0.0, 1.0, 5.0])
+    >>> run = SingleNeuronRun(epochs=np.array([0, 10, 100]), w=w, b=b, loss=np.array([0.6, 0.3, 0.1]),
+    ...                       centers=np.tanh(np.outer(w, INPUTS) + b[:, None]))
+    >>> nearest_recorded(run, 30), nearest_recorded(run, 80)
+    (1, 2)
+    >>> nearest_recorded(run, 101)
+    Traceback (most recent call last):
+    ...
+    ValueError: epoch: 101 is outside the trained range [0, 100]
+    """
     if not 0 <= epoch <= run.epochs[-1]:
         raise ValueError(f"epoch: {epoch} is outside the trained range [0, {run.epochs[-1]}]")
     return int(np.argmin(np.abs(run.epochs - epoch)))
@@ -171,6 +424,44 @@ def chapter_figure(
 
     The slider selects β among ``betas``; the right panel always shows
     I(X;T) for ``mi_betas`` and highlights the selected β.
+
+    Parameters
+    ----------
+    run : SingleNeuronRun
+        The trajectory.
+    betas : sequence of float
+        The slider's β values.
+    mi_betas : sequence of float
+        The β values whose I(X;T) curves are always drawn.
+    early_epoch : int
+        Epoch of the first density (the nearest recorded one is drawn).
+    late_epoch : int
+        Epoch of the second density.
+    n_grid : int, default 241
+        Points of the grid of t on [−1.25, 1.25].
+    active_beta : float, optional
+        The β shown first (the first of ``betas`` if it is not one of them).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Three panels and a β slider.
+
+    Raises
+    ------
+    ValueError
+        If an epoch lies outside the run, or a β is not a valid noise standard deviation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w, b = np.array([0.5, 2.0, 8.0]), np.array([0.0, 1.0, 5.0])
+    >>> run = SingleNeuronRun(epochs=np.array([0, 10, 100]), w=w, b=b, loss=np.array([0.6, 0.3, 0.1]),
+    ...                       centers=np.tanh(np.outer(w, INPUTS) + b[:, None]))
+    >>> fig = chapter_figure(run, betas=[0.01, 0.1], mi_betas=[0.01, 0.1], early_epoch=0, late_epoch=100,
+    ...                      n_grid=21)
+    >>> len(fig.data), fig.layout.title.text
+    (12, 'Single tanh neuron, β = 0.01')
     """
     import plotly.graph_objects as go
 
@@ -217,7 +508,28 @@ def chapter_figure(
 
 
 def live_explorer(run: SingleNeuronRun, *, beta: float = 0.05, epoch: int | None = None):
-    """An ipywidgets control (for a live kernel) that recomputes the figure for any β and epoch."""
+    """An ipywidgets control (for a live kernel) that recomputes the figure for any β and epoch.
+
+    Parameters
+    ----------
+    run : SingleNeuronRun
+        The trajectory.
+    beta : float, default 0.05
+        The β the log slider (on [1e-3, 1]) starts at.
+    epoch : int, optional
+        The epoch the epoch slider starts at (the nearest recorded one; default the last).
+
+    Returns
+    -------
+    ipywidgets.Widget
+        The control (:func:`ipcore.plotting.live_control`): the density of T at the chosen
+        epoch, and I(X;T) over epochs at the chosen β.
+
+    Raises
+    ------
+    ValueError
+        If ``epoch`` lies outside the run.
+    """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 

@@ -33,7 +33,84 @@ SZT_MODULES = [
 
 @dataclass(frozen=True)
 class SZTConfig:
-    """Parameters of one SZT run. Defaults are the paper's (Goldfeld et al., Fig. 5a)."""
+    """Parameters of one SZT run. Defaults are the paper's (Goldfeld et al., Fig. 5a).
+
+    A frozen dataclass: its fields (with the code of :data:`~ipcore.experiments.szt.SZT_MODULES`) are the key of the run
+    in the results cache, so two equal configs share one run.
+
+    Parameters
+    ----------
+    activation : str, default "tanh"
+        The hidden layers' activation, one of :data:`ipcore.nets.models.ACTIVATIONS`.
+    beta : float, default 0.005
+        β, the standard deviation of the Gaussian noise added after every hidden layer,
+        T_ℓ = S_ℓ + Z, Z ~ N(0, β² I); 0 trains a deterministic network.
+    epochs : int, default 10000
+        Training epochs, at least 2.
+    lr : float, default 4e-4
+        Adam's learning rate, > 0.
+    batch_size : int, default 256
+        Mini-batch size.
+    n_log : int, default 100
+        Points of logspace(0, log10(epochs − 1), n_log); rounded and deduplicated (84 unique
+        epochs by default), with epoch 0.
+    replicas : int, default 100
+        R, the noisy passes per input from which h(T_ℓ | X) is estimated (β > 0).
+    n_mc : int, default 1
+        Monte Carlo draws per mixture component of the sample-propagation estimator.
+    orthonormal_alpha : float, default 0.0
+        Strength of the orthonormality step after every update (0: none), see
+        :func:`ipcore.nets.models.orthonormality_step_`.
+    widths : tuple of int, default (12, 10, 7, 5, 4, 3, 2)
+        Layer widths, input to output; SZT needs 12 inputs and 2 outputs.
+    bin_width_factor : float, default 10.0
+        H(Bin(T_ℓ)) uses bins of width factor·β (or 0.1 when β = 0), see
+        :attr:`~ipcore.experiments.szt.SZTConfig.bin_width`.
+    seed : int, default 0
+        Seed of the initial weights, the batches and the noise.
+    split_seed : int, default 0
+        Seed of the train/test split (:func:`ipcore.data.train_test_split`).
+    estimate : bool, default True
+        False: record representations only (deterministic-network chapters).
+    log_epochs : tuple of int, optional
+        Explicit logged epochs (overrides ``n_log``), each in [0, epochs − 1]; stored sorted
+        and without repeats.
+    precision : str, default "float32"
+        "float32" or "float64". "float64" trains and records in double precision: a saturated
+        deterministic network stays injective (in float32, tanh(x) is exactly ±1 for ``|x| ≳ 9``,
+        and distinct inputs collide).
+
+    Raises
+    ------
+    ValueError
+        Naming the first field out of range: an unknown ``activation`` or ``precision``, a
+        negative ``beta``, ``epochs`` < 2, a non-positive ``lr``, ``batch_size``, ``n_log``,
+        ``n_mc`` or ``replicas`` (when estimating with β > 0), ``widths`` that do not start at
+        12 and end at 2, or a logged epoch outside [0, epochs − 1].
+
+    See Also
+    --------
+    ipcore.experiments.szt.run_szt : Trains and measures the network of a config.
+    ipcore.experiments.szt_chapters.chapter_config : The config of a chapter profile.
+
+    Examples
+    --------
+    >>> config = SZTConfig(beta=0.01, epochs=100, n_log=5)
+    >>> config.schedule()
+    array([ 0,  1,  3, 10, 31, 99])
+    >>> round(config.bin_width, 6)
+    0.1
+    >>> SZTConfig(epochs=100, log_epochs=(50, 0, 99, 50)).log_epochs
+    (0, 50, 99)
+    >>> SZTConfig(widths=(12, 10, 3))
+    Traceback (most recent call last):
+    ...
+    ValueError: widths: SZT needs 12 inputs and 2 outputs, got (12, 10, 3)
+    >>> SZTConfig(epochs=100, log_epochs=(0, 100))
+    Traceback (most recent call last):
+    ...
+    ValueError: log_epochs: every logged epoch must lie in [0, epochs − 1 = 99], got [0, 100]
+    """
 
     activation: str = "tanh"
     beta: float = 0.005
@@ -81,19 +158,76 @@ class SZTConfig:
             object.__setattr__(self, "log_epochs", logged)
 
     def schedule(self) -> np.ndarray:
-        """Logged epochs: ``log_epochs`` if given, else unique(round(logspace(0, log10(epochs − 1), n_log))) and 0."""
+        """The logged epochs, ``log_epochs`` if given, else the log-spaced schedule and epoch 0.
+
+        unique(round(logspace(0, log10(epochs − 1), n_log))) together with 0; epoch e is measured
+        after e epochs of training.
+
+        Returns
+        -------
+        ndarray of int64
+            The logged epochs, increasing, each in [0, epochs − 1].
+
+        Examples
+        --------
+        >>> SZTConfig(epochs=100, n_log=5).schedule()
+        array([ 0,  1,  3, 10, 31, 99])
+        >>> SZTConfig(epochs=100, log_epochs=(0, 9)).schedule()
+        array([0, 9])
+        """
         if self.log_epochs is not None:
             return np.array(self.log_epochs, dtype=np.int64)
         return log_spaced_epochs(self.epochs - 1, self.n_log, include_zero=True)
 
     @property
     def bin_width(self) -> float:
+        """Width of the bins of H(Bin(T_ℓ)): ``bin_width_factor`` · β, or 0.1 when β = 0.
+
+        Examples
+        --------
+        >>> round(SZTConfig(beta=0.02).bin_width, 6)
+        0.2
+        >>> SZTConfig(beta=0.0).bin_width
+        0.1
+        """
         return self.bin_width_factor * self.beta if self.beta > 0 else 0.1
 
 
 @dataclass
 class SZTRun:
-    """What an SZT run keeps, per logged epoch (arrays indexed [epoch, …])."""
+    """What an SZT run keeps, per logged epoch (arrays indexed [epoch, …]).
+
+    Made by :func:`ipcore.experiments.szt.run_szt`; E logged epochs, L = 5 hidden layers.
+
+    Parameters
+    ----------
+    config : SZTConfig
+        The run's parameters.
+    epochs : ndarray of int, shape (E,)
+        The logged epochs.
+    metrics : dict of str to ndarray
+        Per logged epoch: ``loss``, ``train_loss``, ``test_loss``, ``train_acc`` and
+        ``test_acc`` (clean pass).
+    mi : ndarray, shape (E, L)
+        I(X;T_ℓ) in nats (NaN when not estimated).
+    mi_std : ndarray, shape (E, L)
+        Monte Carlo standard errors of ``mi``.
+    binned : ndarray, shape (E, L)
+        H(Bin(T_ℓ)) in nats, bins of width ``config.bin_width``.
+    clean : list of ndarray
+        Per hidden layer, the clean S_ℓ of all 4096 inputs, shape (E, 4096, d_ℓ), in
+        ``config.precision``.
+    labels : ndarray, optional
+        The 4096 labels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> run = SZTRun(SZTConfig(epochs=10, log_epochs=(0, 9)), epochs=np.array([0, 9]),
+    ...              metrics={}, mi=np.zeros((2, 5)), mi_std=np.zeros((2, 5)), binned=np.zeros((2, 5)))
+    >>> run.mi.shape, run.clean
+    ((2, 5), [])
+    """
 
     config: SZTConfig
     epochs: np.ndarray
@@ -125,13 +259,55 @@ def _estimator(config: SZTConfig, layer_names: list[str]):
 
 
 def cache_entry(config: SZTConfig) -> CachedRun:
-    """Where the run of ``config`` is cached (its result and checkpoint)."""
+    """Where the run of ``config`` is cached (its result and checkpoint).
+
+    The entry's key is ``config``'s fields and the source of :data:`~ipcore.experiments.szt.SZT_MODULES`: editing that
+    code invalidates the stored runs, editing a figure does not.
+
+    Parameters
+    ----------
+    config : SZTConfig
+        The run's parameters.
+
+    Returns
+    -------
+    ipcore.cache.CachedRun
+        The entry (nothing is read or written until it is used).
+    """
     return CachedRun("szt", asdict(config), modules=SZT_MODULES)
 
 
 def run_szt(config: SZTConfig = SZTConfig(), *, progress: bool = True, checkpoint_every: int = 250,
             use_cache: bool = True) -> SZTRun:
-    """Train and measure one SZT network (loaded from the cache if it ran before)."""
+    """Train and measure one SZT network (loaded from the cache if it ran before).
+
+    At every logged epoch (:meth:`~ipcore.experiments.szt.SZTConfig.schedule`) all 4096 inputs go through the noisy
+    network R = ``config.replicas`` times; the sample-propagation estimator
+    (:func:`ipcore.estimators.sp_mutual_information`) turns the clean S_ℓ of those passes into
+    I(X;T_ℓ) = h(T_ℓ) − h(T_ℓ | X) in nats, and H(Bin(T_ℓ)) is computed on the clean pass.
+    Training saves a checkpoint every ``checkpoint_every`` epochs, so an interrupted run resumes.
+
+    Parameters
+    ----------
+    config : SZTConfig, default SZTConfig()
+        The run's parameters (the paper's by default: 10 000 epochs).
+    progress : bool, default True
+        Show a progress bar.
+    checkpoint_every : int, default 250
+        Epochs between checkpoints.
+    use_cache : bool, default True
+        Load a stored result and store this one; False computes without the cache.
+
+    Returns
+    -------
+    SZTRun
+        The logged epochs' estimates, metrics and clean representations.
+
+    See Also
+    --------
+    ipcore.experiments.szt_chapters.run_all : Several runs with one progress bar.
+    ipcore.book.sweep.sweep : A grid of runs on a Dask cluster, into the same cache.
+    """
     cached = cache_entry(config) if use_cache else None
     if cached is not None and cached.done:
         return cached.load()
@@ -185,7 +361,33 @@ def run_szt(config: SZTConfig = SZTConfig(), *, progress: bool = True, checkpoin
 
 
 def summary(run: SZTRun) -> dict[str, Any]:
-    """The numbers a chapter reports: I per layer at the start, peak and end, accuracies."""
+    """The numbers a chapter reports: I per layer at the start, peak and end, accuracies.
+
+    For each layer ℓ (1-based) with a finite estimate: ``layer<ℓ>_first`` (at the first logged
+    epoch ≥ 1), ``layer<ℓ>_peak`` and ``layer<ℓ>_peak_epoch`` (the largest I(X;T_ℓ) and when),
+    ``layer<ℓ>_final``; and ``final_train_acc``, ``final_test_acc``. Information in nats.
+
+    Parameters
+    ----------
+    run : SZTRun
+        A run of :func:`ipcore.experiments.szt.run_szt`.
+
+    Returns
+    -------
+    dict
+        The numbers, keyed as above (layers never estimated are left out).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> run = SZTRun(SZTConfig(epochs=10, log_epochs=(0, 3, 9)), epochs=np.array([0, 3, 9]),
+    ...              metrics={"train_acc": np.array([0.5, 0.8, 0.9]), "test_acc": np.array([0.5, 0.7, 0.85])},
+    ...              mi=np.array([[8.3, 6.0], [8.3, 6.5], [8.3, 5.0]]), mi_std=np.zeros((3, 2)),
+    ...              binned=np.zeros((3, 2)))
+    >>> values = summary(run)
+    >>> values["layer2_peak"], values["layer2_peak_epoch"], values["layer2_final"], values["final_test_acc"]
+    (6.5, 3, 5.0, 0.85)
+    """
     mi = run.mi
     out: dict[str, Any] = {
         "final_train_acc": float(run.metrics["train_acc"][-1]),
@@ -206,7 +408,37 @@ def binned_information(run: SZTRun, widths: list[float]) -> pd.DataFrame:
 
     For a deterministic network and X uniform on the 4096 distinct inputs this
     is the quantity earlier work plotted; it tends to ln 4096 as bins shrink.
-    Returns a long table with columns ``epoch``, ``layer`` (1-based), ``width``, ``mi``.
+
+    Parameters
+    ----------
+    run : SZTRun
+        A run whose clean representations were kept.
+    widths : list of float
+        Bin widths, each > 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A long table with columns ``epoch``, ``layer`` (1-based), ``width``, ``mi``.
+
+    Raises
+    ------
+    ValueError
+        If a width is not a number > 0 (the message names ``widths``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = np.array([[[0.0], [0.05], [0.5], [0.55]]] * 2)  # 2 epochs, 4 inputs, 1 neuron
+    >>> run = SZTRun(SZTConfig(epochs=10, log_epochs=(0, 9)), epochs=np.array([0, 9]), metrics={},
+    ...              mi=np.zeros((2, 1)), mi_std=np.zeros((2, 1)), binned=np.zeros((2, 1)), clean=[layer])
+    >>> table = binned_information(run, [0.1, 1.0])
+    >>> table.round(3).values.tolist()
+    [[0.0, 1.0, 0.1, 0.693], [9.0, 1.0, 0.1, 0.693], [0.0, 1.0, 1.0, 0.0], [9.0, 1.0, 1.0, 0.0]]
+    >>> binned_information(run, [0.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: widths: must be finite and > 0, got 0.0
     """
     rows = []
     for width in widths:
