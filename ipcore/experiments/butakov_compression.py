@@ -428,7 +428,7 @@ class CNNPlaneConfig:
             raise ValueError(f"dropout: must be in [0, 1), got {self.dropout}")
         if self.n_record < 10 * (self.k + 1):
             raise ValueError(f"n_record: each of the 10 classes needs more than k = {self.k} images; "
-                             f"give at least {10 * (self.k + 1) * 2}, got {self.n_record}")
+                             f"give at least {10 * (self.k + 1)} (k + 1 per class), got {self.n_record}")
         check_seed(self.seed, "seed")
 
 
