@@ -25,6 +25,20 @@
   first, with the book's icon inlined (a linked one would be aborted by the
   redirect), a title and a plain link; Jupyter Book leaves an existing
   ``index.html`` alone.
+- The API reference (book/api.md) documents each package (``ipcore.nets``...)
+  by its ``__all__``, and the build is nitpicky: every reference must resolve.
+  autodoc reads a constant's ``#:`` comment from the documented module's own
+  source only, so the constants a package re-exports from a submodule were
+  left out: :func:`reexported_data_documenter` documents them with the
+  comment where they are defined. A reference to an object by the module that defines
+  it (``ipcore.estimators.binning.bin_codes``) resolves to where the reference
+  documents it (``ipcore.estimators.bin_codes``): :func:`resolve_by_definition`.
+- The docstrings are numpydoc. Napoleon reads the docstring of an attribute,
+  constant or property the Google way: no sections (a property's Returns or
+  Examples stay raw text) and the words before its first colon are its type
+  (``#: IDNNs' 30 bin edges on [−1, 1]: 29 bins`` got the "type" ``IDNNs' 30
+  bin edges on [−1, 1]``, cross-references that cannot resolve). They are
+  read like a function's docstring instead: :func:`napoleon_as_numpydoc`.
 """
 
 from __future__ import annotations
@@ -210,7 +224,137 @@ def write_glued_images_transform():
     return WriteGluedImages
 
 
+def _public_data(package: Any, name: str, value: Any) -> bool:
+    """Whether ``value`` is a constant that module ``package`` exports (its ``__all__``) as ``name``."""
+    import inspect
+    import types
+
+    return (name in (getattr(package, "__all__", None) or ()) and not isinstance(value, types.ModuleType)
+            and not inspect.isclass(value) and not inspect.isroutine(value))
+
+
+def reexported_comment(package: str, name: str, value: Any) -> list[str] | None:
+    """The ``#:`` comment of ``name`` in the submodule of ``package`` that defines ``value`` under
+    that name, or None."""
+    import sys
+
+    from sphinx.errors import PycodeError
+    from sphinx.pycode import ModuleAnalyzer
+
+    for modname, module in sorted(sys.modules.items()):
+        if not modname.startswith(package + ".") or getattr(module, name, None) is not value:
+            continue
+        try:
+            analyzer = ModuleAnalyzer.for_module(modname)
+            analyzer.analyze()
+        except PycodeError:
+            continue
+        if ("", name) in analyzer.attr_docs:
+            return list(analyzer.attr_docs["", name])
+    return None
+
+
+def reexported_data_documenter():
+    """autodoc's data documenter, which also documents a package's re-exported constants
+    (:func:`_public_data`) with their ``#:`` comment (:func:`reexported_comment`), and shows
+    a value only if it fits on a short line."""
+    from sphinx.ext.autodoc import DataDocumenter, ModuleDocumenter
+    from sphinx.util.inspect import object_description
+
+    class ReexportedDataDocumenter(DataDocumenter):
+        @classmethod
+        def can_document_member(cls, member: Any, membername: str, isattr: bool, parent: Any) -> bool:
+            return super().can_document_member(member, membername, isattr, parent) or (
+                isinstance(parent, ModuleDocumenter) and _public_data(parent.object, membername, member)
+                and reexported_comment(parent.modname, membername, member) is not None)
+
+        def get_module_comment(self, attrname: str) -> list[str] | None:
+            return super().get_module_comment(attrname) or reexported_comment(self.modname, attrname, self.object)
+
+        def should_suppress_value_header(self) -> bool:
+            if super().should_suppress_value_header():
+                return True
+            try:
+                value = object_description(self.object)
+            except ValueError:
+                return True
+            return len(value) > 60 or "\n" in value
+
+    return ReexportedDataDocumenter
+
+
+def _keep_reexported_data(app, what, name, obj, skip, options) -> bool | None:
+    """autodoc skips a module member without a docstring of its own: keep a re-exported constant
+    that has a ``#:`` comment where it is defined."""
+    import sys
+
+    package = sys.modules.get(app.env.temp_data.get("autodoc:module") or "")
+    if what == "module" and skip and package is not None and _public_data(package, name, obj) \
+            and reexported_comment(package.__name__, name, obj) is not None:
+        return False
+    return None
+
+
+def _import_path(path: str) -> Any:
+    """The object named by the dotted ``path`` (a module, then attributes), or None."""
+    import importlib
+
+    parts = path.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for attribute in parts[split:]:
+            obj = getattr(obj, attribute, None)
+            if obj is None:
+                return None
+        return obj
+    return None
+
+
+def resolve_by_definition(app, env, node, contnode):
+    """A ``py`` reference to ``ipcore.<module>.<name>`` that nothing documents under that name is
+    resolved to the entry that documents the same object (a package documents what it re-exports
+    from its submodules under its own name)."""
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or not target.startswith("ipcore.") or "." not in target[7:]:
+        return None
+    obj = _import_path(target)
+    if obj is None:
+        return None
+    domain = env.get_domain("py")
+    short = target.rsplit(".", 1)[1]
+    for name in sorted(domain.objects):
+        if name != target and name.rsplit(".", 1)[-1] == short and _import_path(name) is obj:
+            return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], name, node, contnode)
+    return None
+
+
+def napoleon_as_numpydoc(app) -> None:
+    """Load napoleon with its docstring processing replaced by one that parses the docstrings
+    of attributes, constants and properties like those of functions (numpydoc sections, no
+    type taken from the first line)."""
+    from sphinx.ext import napoleon
+
+    app.setup_extension("sphinx.ext.napoleon")
+    for listener in list(app.events.listeners.get("autodoc-process-docstring", ())):
+        if listener.handler is napoleon._process_docstring:
+            app.disconnect(listener.id)
+
+    def process_docstring(app, what, name, obj, options, lines) -> None:
+        kind = "function" if what in ("attribute", "data", "property") else what
+        napoleon._process_docstring(app, kind, name, obj, options, lines)
+
+    app.connect("autodoc-process-docstring", process_docstring)
+
+
 def setup(app) -> dict[str, Any]:
+    app.setup_extension("sphinx.ext.autodoc")
+    napoleon_as_numpydoc(app)
+    app.add_autodocumenter(reexported_data_documenter(), override=True)
+    app.connect("autodoc-skip-member", _keep_reexported_data)
+    app.connect("missing-reference", resolve_by_definition)
     execute_with_chapter_kernels()
     app.add_post_transform(write_glued_images_transform())
     app.connect("config-inited", _set_default_mode)

@@ -25,7 +25,7 @@ Estimators (``estimator=``), all in nats:
 - ``"binning"`` (Shwartz-Ziv & Tishby) on the clean S_ℓ with bins of ``bin_width``:
   I(X; Bin S) = H(Bin S) and I(Bin S; Y).
 - ``"kde"``: Kolchinsky & Tracey's upper bounds on the clean S_ℓ with noise of standard
-  deviation ``kde_beta`` (Saxe et al. state its variance σ² = ``kde_beta``²).
+  deviation ``kde_beta`` (Saxe et al. state its variance σ² = ``kde_beta`` squared).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class InformationProbe:
     - ``"binning"`` (Shwartz-Ziv & Tishby) on the clean S_ℓ with bins of ``bin_width``:
       I(X; Bin S) = H(Bin S) and I(Bin S; Y);
     - ``"kde"``: Kolchinsky & Tracey's upper bounds on the clean S_ℓ with noise of standard
-      deviation ``kde_beta`` (Saxe et al. state its variance σ² = ``kde_beta``²).
+      deviation ``kde_beta`` (Saxe et al. state its variance σ² = ``kde_beta`` squared).
 
     Parameters
     ----------
