@@ -89,7 +89,6 @@ def renamed_function(new: F, old_name: str) -> F:
 
     shim.__name__ = shim.__qualname__ = old_name
     shim.__doc__ = f"Deprecated alias of :func:`{new.__module__}.{new.__name__}`."
-    shim.__wrapped__ = new  # type: ignore[attr-defined]
     return shim  # type: ignore[return-value]
 
 

@@ -96,9 +96,8 @@ def kde_entropy_bounds(t: Any, *, beta: float) -> tuple[float, float]:
     """
     x = as_samples(t, "t")
     d = x.shape[1]
-    sigma = beta
-    upper = 0.5 * d - float(mixture_log_density(x, x, sigma).mean())
-    lower = 0.5 * d - float(mixture_log_density(x, x, 2.0 * sigma).mean()) - 0.5 * d * math.log(4.0)
+    upper = 0.5 * d - float(mixture_log_density(x, x, beta).mean())
+    lower = 0.5 * d - float(mixture_log_density(x, x, 2.0 * beta).mean()) - 0.5 * d * math.log(4.0)
     return lower, upper
 
 
@@ -211,10 +210,9 @@ def kde_mutual_information(t: Any, labels: Any, *, beta: float) -> KDEInformatio
 def _entropy_bounds_batch(x: torch.Tensor, beta: float, lower: bool) -> dict[str, torch.Tensor]:
     """``upper`` (and, with ``lower``, ``lower``) of :func:`kde_entropy_bounds` for a batch x (N, m, d), each (N,)."""
     d = x.shape[-1]
-    sigma = beta
-    bounds = {"upper": 0.5 * d - mixture_log_density(x, x, sigma).mean(-1)}
+    bounds = {"upper": 0.5 * d - mixture_log_density(x, x, beta).mean(-1)}
     if lower:
-        bounds["lower"] = 0.5 * d - mixture_log_density(x, x, 2.0 * sigma).mean(-1) - 0.5 * d * math.log(4.0)
+        bounds["lower"] = 0.5 * d - mixture_log_density(x, x, 2.0 * beta).mean(-1) - 0.5 * d * math.log(4.0)
     return bounds
 
 
