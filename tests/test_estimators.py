@@ -521,3 +521,52 @@ def test_estimates_do_not_depend_on_the_number_of_threads():
     with torch_threads(2):
         two = estimates()
     assert one == two
+
+
+def _szt_like_replicas(m=512, replicas=100, d=4, beta=0.005, spread=0.5, seed=3):
+    """m inputs' noisy-pass replicas of a tanh layer: clustered clean points, replicas ~β apart."""
+    rng = np.random.default_rng(seed)
+    clean = np.tanh(rng.normal(size=(m, d)) * 2.0)
+    return np.clip(clean[:, None, :] + spread * beta * rng.normal(size=(m, replicas, d)), -1, 1)
+
+
+def test_float32_conditional_entropies_move_the_estimate_by_far_less_than_a_tenth_of_its_error(monkeypatch):
+    from ipcore.estimators import entropy
+
+    reps = _szt_like_replicas()
+    centered = torch.as_tensor(reps - reps.reshape(-1, 4).mean(0))
+    h32, s32, error = entropy._batched_mixture_entropies(centered, 0.005, 1, 7, float32=True)
+    h64, s64, none = entropy._batched_mixture_entropies(centered, 0.005, 1, 7)
+    assert 0 < error <= entropy.FLOAT32_ERROR_MAX and none == 0.0  # float32 was used, and bounded
+    se = float(s64.pow(2).sum().sqrt()) / len(s64)
+    assert abs(float(h32.mean() - h64.mean())) <= error < 0.1 * se  # the bound holds and is small
+    assert float((h32 - h64).abs().max()) <= 1e-4
+    fast = sp_mutual_information(reps[:, 0], 0.005, conditional_centers=reps, seed=1)
+    monkeypatch.setattr(entropy, "FLOAT32_ERROR_MAX", -1.0)  # float64 throughout
+    exact = sp_mutual_information(reps[:, 0], 0.005, conditional_centers=reps, seed=1)
+    assert abs(fast.mi - exact.mi) < 0.01 * exact.mi_std
+    assert fast.mi_std == pytest.approx(exact.mi_std, rel=1e-4)
+
+
+def test_float32_error_bound_holds_for_every_log_density():
+    reps = torch.as_tensor(_szt_like_replicas(m=64, spread=3.0))
+    points = reps + 0.005 * torch.randn(reps.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    log_w = torch.full(reps.shape[:2], -math.log(reps.shape[1]), dtype=torch.float64)
+    exact = kernel._log_density_dense(points, reps, log_w, 0.005)
+    fast = kernel._log_density_dense(points.float(), reps.float(), log_w.float(), 0.005).double()
+    per_mixture = [kernel.float32_log_density_error(points[i], reps[i], 0.005) for i in range(len(reps))]
+    assert ((fast - exact).abs().amax(1) <= torch.tensor(per_mixture)).all()
+    assert kernel.float32_log_density_error(points, reps, 0.005) == pytest.approx(np.mean(per_mixture))
+
+
+def test_wide_mixtures_keep_float64():
+    """Replicas spread over hundreds of β: float32's bound exceeds a tenth of the standard error,
+    so the estimate is the float64 one to the last digit."""
+    from ipcore.estimators import entropy
+
+    reps = _szt_like_replicas(m=128, spread=400.0)
+    centered = torch.as_tensor(reps - reps[:, 0].mean(0))  # the estimator's shift: its centers' mean
+    assert entropy.float32_log_density_error(centered, centered, 0.005) > entropy.FLOAT32_ERROR_MAX
+    est = sp_mutual_information(reps[:, 0], 0.005, conditional_centers=reps, n_mc=1, seed=1)
+    h64, s64, _ = entropy._batched_mixture_entropies(centered, 0.005, 1, 2)
+    assert est.h_t_given_x == pytest.approx(float(h64.mean()), rel=1e-15, abs=0)
