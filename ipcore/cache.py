@@ -705,10 +705,31 @@ class CachedRun:
         """
         if self._write(result, self.result_path):
             self._result = result
-            self.checkpoint_path.unlink(missing_ok=True)
-            for segment in self.checkpoint_path.parent.glob(f"{self.key}.ckpt.seg*.pt"):
-                segment.unlink(missing_ok=True)
-            self._segments = []
+            self.discard_checkpoint()
+
+    def discard_checkpoint(self) -> None:
+        """Delete the checkpoint and its segments (a computation whose results were stored
+        elsewhere, as an ensemble's are per member).
+
+        Returns
+        -------
+        None
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     run = CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp))
+        ...     run.save_checkpoint({"epoch": 1, "snapshots": [1]})
+        ...     run.discard_checkpoint()
+        ...     print(run.load_checkpoint(), list(run.checkpoint_path.parent.iterdir()))
+        None []
+        """
+        self.checkpoint_path.unlink(missing_ok=True)
+        for segment in self.checkpoint_path.parent.glob(f"{self.key}.ckpt.seg*.pt"):
+            segment.unlink(missing_ok=True)
+        self._segments = []
 
     def load_checkpoint(self) -> Any | None:
         """The last checkpoint, its append-only list reassembled from its segments; None if there

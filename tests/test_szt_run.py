@@ -61,3 +61,73 @@ def test_double_precision_runs_keep_double_precision_representations():
     assert all(c.dtype == np.float64 for c in run.clean)
     # Distinct inputs stay distinct (a float32 saturated net can map several inputs to one point).
     assert all(len(np.unique(c[-1], axis=0)) == 4096 for c in run.clean)
+
+
+def _tiny(**kwargs):
+    return SZTConfig(**{"epochs": 20, "log_epochs": (0, 5, 19), "replicas": 4, **kwargs})
+
+
+def test_an_ensemble_of_betas_measures_each_member_as_its_single_run():
+    """Members follow their single networks to float rounding: over 20 epochs the numbers agree
+    far inside their Monte Carlo errors (same estimator, same seeds)."""
+    from ipcore.experiments.szt import run_szt_ensemble
+
+    configs = [_tiny(beta=b) for b in (0.01, 0.05)] + [_tiny(beta=0.01, seed=3), _tiny(beta=0.0)]
+    members = run_szt_ensemble(configs, progress=False, use_cache=False)
+    for config, member in zip(configs, members):
+        single = run_szt(config, progress=False, use_cache=False)
+        assert member.config == config and member.trained_as == "member of an ensemble of 4"
+        assert single.trained_as == "single network"
+        assert np.array_equal(member.epochs, single.epochs)
+        se = np.nanmax(single.mi_std) if config.beta > 0 else 0.0
+        np.testing.assert_allclose(member.mi, single.mi, atol=0.05 * se, equal_nan=True)
+        np.testing.assert_allclose(member.binned, single.binned, atol=1e-9)
+        for key in ("train_acc", "test_acc", "loss"):
+            np.testing.assert_allclose(member.metrics[key], single.metrics[key], rtol=1e-4, err_msg=key)
+        for a, b in zip(member.clean, single.clean):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+    assert np.isnan(members[3].mi).all() and np.isfinite(members[0].mi).all()  # β = 0 member: binned only
+
+
+def test_ensemble_members_are_cached_one_by_one_and_never_retrained(monkeypatch):
+    from ipcore.experiments import szt
+
+    first = szt.run_szt_ensemble([_tiny(beta=0.01), _tiny(beta=0.05)], progress=False)
+    assert all(szt.member_entry(c).done for c in (_tiny(beta=0.01), _tiny(beta=0.05)))
+    trained = []
+    real = szt._train_and_measure
+    monkeypatch.setattr(szt, "_train_and_measure", lambda configs, **kw: trained.append(configs) or real(configs, **kw))
+    again = szt.run_szt_ensemble([_tiny(beta=0.05), _tiny(beta=0.01), _tiny(beta=0.02), _tiny(beta=0.1)],
+                                 progress=False)
+    assert trained == [[_tiny(beta=0.02), _tiny(beta=0.1)]]  # only the two not stored
+    assert np.array_equal(again[1].mi, first[0].mi) and np.array_equal(again[0].mi, first[1].mi)
+    # a single run of a stored member loads it; run_szt stores nothing new
+    assert np.array_equal(run_szt(_tiny(beta=0.02), progress=False).mi, again[2].mi) and len(trained) == 1
+    # the group's checkpoint is gone once its members are stored
+    assert not list((szt.cache_entry(_tiny()).result_path.parent.parent / "szt_ensemble").glob("*.ckpt*"))
+
+
+def test_ensemble_configs_may_differ_only_in_beta_and_seed():
+    from ipcore.experiments.szt import run_szt_ensemble
+
+    with pytest.raises(ValueError, match="^configs: the members of an ensemble may differ only in beta and seed, "
+                                         "got configs that differ in activation"):
+        run_szt_ensemble([_tiny(), _tiny(activation="relu")], progress=False)
+    with pytest.raises(ValueError, match="^configs: give at least one"):
+        run_szt_ensemble([], progress=False)
+    with pytest.raises(ValueError, match="^configs: expected SZTConfig"):
+        run_szt_ensemble([_tiny(), {"beta": 0.1}], progress=False)
+
+
+def test_a_chapters_beta_grid_trains_as_one_ensemble(monkeypatch):
+    from ipcore.experiments import szt, szt_chapters
+
+    calls = []
+    monkeypatch.setattr(szt_chapters, "run_szt_ensemble", lambda configs, **kw: calls.append(("ensemble", configs))
+                        or [szt.run_szt(c, progress=False, use_cache=False) for c in configs])
+    monkeypatch.setattr(szt_chapters, "run_szt", lambda config, **kw: calls.append(("single", config))
+                        or szt.run_szt(config, progress=False, use_cache=False))
+    configs = {"a": _tiny(beta=0.01), "relu": _tiny(activation="relu"), "b": _tiny(beta=0.05)}
+    runs = szt_chapters.run_all(configs, progress=False)
+    assert list(runs) == ["a", "relu", "b"] and runs["b"].config.beta == 0.05
+    assert calls == [("ensemble", [_tiny(beta=0.01), _tiny(beta=0.05)]), ("single", _tiny(activation="relu"))]

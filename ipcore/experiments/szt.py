@@ -9,24 +9,24 @@ parameters and the code that computes them, checkpointed, and resumable.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
-from torch.nn import functional as F
 
 from ipcore.cache import CachedRun
 from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data import szt, train_test_split
 from ipcore.estimators import binned_entropy, sp_mutual_information
+from ipcore.nets.ensemble import accuracy, cross_entropy, ensemble_of_mlps
 from ipcore.nets.models import ACTIVATIONS, NoisyMLP, check_noise_std, orthonormality_step_
 from ipcore.nets.training import Recorder, Snapshot, log_spaced_epochs, train
 
 #: ipcore modules whose code determines an SZT result (their change invalidates the cache).
 SZT_MODULES = [
-    "ipcore.experiments.szt", "ipcore.nets.training", "ipcore.nets.models", "ipcore.data.szt",
+    "ipcore.experiments.szt", "ipcore.nets.training", "ipcore.nets.models", "ipcore.nets.ensemble", "ipcore.data.szt",
     "ipcore.estimators", "ipcore.seeding",
 ]
 
@@ -219,6 +219,9 @@ class SZTRun:
         ``config.precision``.
     labels : ndarray, optional
         The 4096 labels.
+    trained_as : str, default "single network"
+        How it was computed: ``"single network"`` (:func:`~ipcore.experiments.szt.run_szt`) or
+        ``"member of an ensemble of N"`` (:func:`~ipcore.experiments.szt.run_szt_ensemble`).
 
     Examples
     --------
@@ -237,22 +240,42 @@ class SZTRun:
     binned: np.ndarray  #: (E, L) H(Bin(T_ℓ)) in nats, bins of width config.bin_width
     clean: list[np.ndarray] = field(default_factory=list)  #: per layer, (E, 4096, d_ℓ), in config.precision
     labels: np.ndarray | None = None
+    #: how it was computed: "single network", or "member of an ensemble of N" (run_szt_ensemble)
+    trained_as: str = "single network"
 
 
-def _estimator(config: SZTConfig, layer_names: list[str]):
+def _measure(config: SZTConfig, clean: dict[str, np.ndarray], replicas: dict[str, np.ndarray], epoch: int,
+             layer_names: list[str]) -> dict[str, float]:
+    """One network's numbers at one logged epoch: H(Bin(T_ℓ)) and, for β > 0, the SP estimate of I(X;T_ℓ)."""
+    metrics = {}
+    for i, name in enumerate(layer_names):
+        metrics[f"binned_{i}"] = binned_entropy(clean[name], width=config.bin_width)
+        if config.estimate and config.beta > 0:
+            reps = replicas[name]
+            est = sp_mutual_information(
+                reps[:, 0, :], config.beta, conditional_centers=None if i == 0 else reps,
+                n_mc=config.n_mc, seed=config.seed + 1000 * epoch + i,
+            )
+            metrics[f"mi_{i}"], metrics[f"mi_std_{i}"] = est.mi, est.mi_std
+    return metrics
+
+
+def _estimator(configs: Sequence[SZTConfig], layer_names: list[str], ensemble: bool):
+    """The recorder's reduce: each member's numbers (one network: ``ensemble`` False, one config)."""
+    precision = configs[0].precision
+
     def reduce(snap: Snapshot) -> Snapshot:
-        for i, name in enumerate(layer_names):
-            clean = snap.clean[name]
-            snap.metrics[f"binned_{i}"] = binned_entropy(clean, width=config.bin_width)
-            if config.estimate and config.beta > 0:
-                reps = snap.replicas[name]
-                est = sp_mutual_information(
-                    reps[:, 0, :], config.beta, conditional_centers=None if i == 0 else reps,
-                    n_mc=config.n_mc, seed=config.seed + 1000 * snap.epoch + i,
-                )
-                snap.metrics[f"mi_{i}"], snap.metrics[f"mi_std_{i}"] = est.mi, est.mi_std
+        per_member = [
+            _measure(config, {k: v[i] for k, v in snap.clean.items()} if ensemble else snap.clean,
+                     {k: v[i] for k, v in snap.replicas.items()} if ensemble else snap.replicas,
+                     snap.epoch, layer_names)
+            for i, config in enumerate(configs)
+        ]
+        for key in dict.fromkeys(k for m in per_member for k in m):  # a β = 0 member of a noisy ensemble: NaN
+            values = [m.get(key, np.nan) for m in per_member]
+            snap.metrics[key] = np.array(values) if ensemble else values[0]
         snap.replicas = {}  # estimated; dropping them keeps a long run's memory small
-        snap.clean = {k: v.astype(config.precision) for k, v in snap.clean.items()}
+        snap.clean = {k: v.astype(precision) for k, v in snap.clean.items()}
         return snap
 
     return reduce
@@ -275,6 +298,47 @@ def cache_entry(config: SZTConfig) -> CachedRun:
         The entry (nothing is read or written until it is used).
     """
     return CachedRun("szt", asdict(config), modules=SZT_MODULES)
+
+
+def member_entry(config: SZTConfig) -> CachedRun:
+    """Where the run of ``config`` is cached when it trained as a member of an ensemble.
+
+    Kept apart from :func:`~ipcore.experiments.szt.cache_entry`'s: a member follows the single
+    network's computation only to float rounding at every step (its products run batched),
+    so the two are different computations of the same run and each is stored as what it is.
+    The key does not name the other members: a member computes what it does whatever the
+    others are, to the same rounding.
+
+    Parameters
+    ----------
+    config : SZTConfig
+        The member's parameters.
+
+    Returns
+    -------
+    ipcore.cache.CachedRun
+        The entry (nothing is read or written until it is used).
+    """
+    return CachedRun("szt", {**asdict(config), "trained_as": "ensemble member"}, modules=SZT_MODULES)
+
+
+def stored_run(config: SZTConfig) -> SZTRun | None:
+    """The cached run of ``config``, trained alone or as an ensemble member; None if neither is stored.
+
+    Parameters
+    ----------
+    config : SZTConfig
+        The run's parameters.
+
+    Returns
+    -------
+    SZTRun or None
+        The stored run (a single network's first, if both are stored).
+    """
+    for entry in (cache_entry(config), member_entry(config)):
+        if entry.done:
+            return entry.load()
+    return None
 
 
 def run_szt(config: SZTConfig = SZTConfig(), *, progress: bool = True, checkpoint_every: int = 250,
@@ -311,53 +375,162 @@ def run_szt(config: SZTConfig = SZTConfig(), *, progress: bool = True, checkpoin
     cached = cache_entry(config) if use_cache else None
     if cached is not None and cached.done:
         return cached.load()
+    if use_cache and (member := member_entry(config)).done:  # the same run, trained in an ensemble
+        return member.load()
+    run = _train_and_measure([config], ensemble=False, store=cached, progress=progress,
+                             checkpoint_every=checkpoint_every)[0]
+    if cached is not None:
+        cached.save(run)
+    return run
+
+
+def _train_and_measure(configs: list[SZTConfig], *, ensemble: bool, store: CachedRun | None, progress: bool,
+                       checkpoint_every: int) -> list[SZTRun]:
+    """Train the networks of ``configs`` (one, or the members of one ensemble) and measure them."""
+    first = configs[0]
     x_np, y_np = szt()
-    train_idx, test_idx = train_test_split(len(x_np), seed=config.split_seed)
-    torch.manual_seed(config.seed)
-    dtype = getattr(torch, config.precision)
+    train_idx, test_idx = train_test_split(len(x_np), seed=first.split_seed)
+    dtype = getattr(torch, first.precision)
     x = torch.as_tensor(x_np, dtype=dtype)
     y = torch.as_tensor(y_np)
-    model = NoisyMLP(config.widths, config.activation, config.beta, dtype=dtype)
-    layer_names = [f"hidden.{i}.2" for i in range(len(config.widths) - 2)]
-    replicas = config.replicas if (config.estimate and config.beta > 0) else 0
-    recorder = Recorder(model, x, config.schedule(), replicas=replicas, reduce=_estimator(config, layer_names))
+    if ensemble:
+        model: torch.nn.Module = ensemble_of_mlps([c.seed for c in configs], widths=first.widths,
+                                                  activation=first.activation, betas=[c.beta for c in configs],
+                                                  dtype=dtype)
+    else:
+        torch.manual_seed(first.seed)
+        model = NoisyMLP(first.widths, first.activation, first.beta, dtype=dtype)
+    layer_names = [f"hidden.{i}.2" for i in range(len(first.widths) - 2)]
+    replicas = first.replicas if (first.estimate and any(c.beta > 0 for c in configs)) else 0
+    recorder = Recorder(model, x, first.schedule(), replicas=replicas,
+                        reduce=_estimator(configs, layer_names, ensemble))
     xtr, ytr, xte, yte = x[train_idx], y[train_idx], x[test_idx], y[test_idx]
 
-    def evaluate(m: torch.nn.Module) -> dict[str, float]:
+    def evaluate(m: torch.nn.Module) -> dict[str, Any]:
         out_tr, out_te = m(xtr), m(xte)
-        return {
-            "train_loss": float(F.cross_entropy(out_tr, ytr)), "test_loss": float(F.cross_entropy(out_te, yte)),
-            "train_acc": float((out_tr.argmax(1) == ytr).float().mean()),
-            "test_acc": float((out_te.argmax(1) == yte).float().mean()),
-        }
+        values = {"train_loss": cross_entropy(out_tr, ytr), "test_loss": cross_entropy(out_te, yte),
+                  "train_acc": accuracy(out_tr, ytr), "test_acc": accuracy(out_te, yte)}
+        return {k: v.detach().double().numpy() if ensemble else float(v) for k, v in values.items()}
 
-    alpha = config.orthonormal_alpha
+    alpha = first.orthonormal_alpha
+    betas = ", ".join(f"{c.beta:g}" for c in configs)
     train(
-        model, xtr, ytr, loss_fn=lambda m, xb, yb: F.cross_entropy(m(xb), yb), epochs=config.epochs,
-        lr=config.lr, batch_size=config.batch_size, recorder=recorder, seed=config.seed, progress=progress,
-        desc=f"SZT {config.activation} β={config.beta:g}", evaluate=evaluate, store=cached,
-        checkpoint_every=checkpoint_every, after_step=(lambda m: orthonormality_step_(m, alpha)) if alpha > 0 else None,
-        threads=1,  # a 12-10-7-5-4-3-2 net: one thread is fastest; estimation uses them all
+        model, xtr, ytr, loss_fn=lambda m, xb, yb: cross_entropy(m(xb), yb), epochs=first.epochs,
+        lr=first.lr, batch_size=first.batch_size, recorder=recorder,
+        seed=[c.seed for c in configs] if ensemble else first.seed, progress=progress,
+        desc=f"SZT {first.activation} β={betas}" + (f" ({len(configs)} networks)" if ensemble else ""),
+        evaluate=evaluate, store=store, checkpoint_every=checkpoint_every,
+        after_step=(lambda m: orthonormality_step_(m, alpha)) if alpha > 0 else None,
+        threads=1,  # 12-10-7-5-4-3-2 nets: one thread is fastest, also for a few as one ensemble
     )
     snaps = recorder.snapshots
     n_layers = len(layer_names)
 
-    def column(key: str) -> np.ndarray:
-        return np.array([s.metrics.get(key, np.nan) for s in snaps], dtype=np.float64)
+    def member_run(i: int) -> SZTRun:
+        def column(key: str) -> np.ndarray:
+            values = [s.metrics.get(key, np.nan) for s in snaps]  # absent: not estimated (β = 0)
+            return np.array([v[i] if ensemble and np.ndim(v) else v for v in values], dtype=np.float64)
 
-    run = SZTRun(
-        config=config,
-        epochs=np.array([s.epoch for s in snaps]),
-        metrics={k: column(k) for k in ("loss", "train_loss", "test_loss", "train_acc", "test_acc")},
-        mi=np.stack([column(f"mi_{i}") for i in range(n_layers)], axis=1),
-        mi_std=np.stack([column(f"mi_std_{i}") for i in range(n_layers)], axis=1),
-        binned=np.stack([column(f"binned_{i}") for i in range(n_layers)], axis=1),
-        clean=[np.stack([s.clean[name] for s in snaps]) for name in layer_names],
-        labels=y_np,
-    )
-    if cached is not None:
-        cached.save(run)
-    return run
+        def clean(name: str) -> np.ndarray:
+            return np.stack([s.clean[name][i] if ensemble else s.clean[name] for s in snaps])
+
+        return SZTRun(
+            config=configs[i],
+            epochs=np.array([s.epoch for s in snaps]),
+            metrics={k: column(k) for k in ("loss", "train_loss", "test_loss", "train_acc", "test_acc")},
+            mi=np.stack([column(f"mi_{j}") for j in range(n_layers)], axis=1),
+            mi_std=np.stack([column(f"mi_std_{j}") for j in range(n_layers)], axis=1),
+            binned=np.stack([column(f"binned_{j}") for j in range(n_layers)], axis=1),
+            clean=[clean(name) for name in layer_names],
+            labels=y_np,
+            trained_as=f"member of an ensemble of {len(configs)}" if ensemble else "single network",
+        )
+
+    return [member_run(i) for i in range(len(configs))]
+
+
+#: The fields in which the members of one SZT ensemble may differ (the rest is the shape and the training).
+ENSEMBLE_FIELDS = ("beta", "seed")
+
+
+def run_szt_ensemble(configs: Sequence[SZTConfig], *, progress: bool = True, checkpoint_every: int = 250,
+                     use_cache: bool = True) -> list[SZTRun]:
+    """Train and measure several SZT networks as one ensemble; each result is cached on its own.
+
+    The configs may differ only in β and the seed (:data:`~ipcore.experiments.szt.ENSEMBLE_FIELDS`): the five
+    β of the main figure, or the seeds of an average. Each run already stored (trained alone by
+    :func:`~ipcore.experiments.szt.run_szt` or as a member) is loaded and not retrained; the
+    rest train together as one :class:`~ipcore.nets.EnsembleMLP` (one batched optimizer step for
+    all of them, on one thread), are measured as :func:`~ipcore.experiments.szt.run_szt`
+    measures one network (same estimator, same Monte Carlo seeds), and are stored per member
+    (:func:`~ipcore.experiments.szt.member_entry`). Member i starts from the initial weights of
+    its seed, draws its batches and noise from its own seed, and follows the single network's
+    computation to float rounding at every step. The ensemble checkpoints every
+    ``checkpoint_every`` epochs and resumes.
+
+    Parameters
+    ----------
+    configs : sequence of SZTConfig
+        The runs, at least one; equal configs are computed once.
+    progress : bool, default True
+        Show a progress bar.
+    checkpoint_every : int, default 250
+        Epochs between checkpoints.
+    use_cache : bool, default True
+        Load stored results and store these; False computes every config without the cache.
+
+    Returns
+    -------
+    list of SZTRun
+        One run per config, in the order given.
+
+    Raises
+    ------
+    ValueError
+        If ``configs`` is empty, holds something that is not an :class:`~ipcore.experiments.szt.SZTConfig`, or
+        configs that differ in a field other than β and the seed (the message names the fields).
+
+    See Also
+    --------
+    ipcore.experiments.szt_chapters.run_all : Groups a chapter's configs into ensembles.
+
+    Examples
+    --------
+    >>> runs = run_szt_ensemble([SZTConfig(beta=b, epochs=3, replicas=2, log_epochs=(0, 2)) for b in (0.02, 0.1)],
+    ...                         progress=False, use_cache=False)
+    >>> [run.config.beta for run in runs], runs[0].mi.shape, runs[1].trained_as
+    ([0.02, 0.1], (2, 5), 'member of an ensemble of 2')
+    """
+    configs = list(configs)
+    if not configs:
+        raise ValueError("configs: give at least one SZTConfig")
+    for config in configs:
+        if not isinstance(config, SZTConfig):
+            raise ValueError(f"configs: expected SZTConfig items, got {type(config).__name__}")
+    shape = replace(configs[0], beta=0.0, seed=0)
+    for config in configs[1:]:
+        other = replace(config, beta=0.0, seed=0)
+        if other != shape:
+            fields = [k for k, v in asdict(other).items() if asdict(shape)[k] != v]
+            raise ValueError(f"configs: the members of an ensemble may differ only in {' and '.join(ENSEMBLE_FIELDS)}, "
+                             f"got configs that differ in {', '.join(fields)}")
+    unique = list(dict.fromkeys(configs))
+    done = {c: stored_run(c) for c in unique} if use_cache else {}
+    todo = [c for c in unique if done.get(c) is None]
+    if len(todo) == 1:
+        done[todo[0]] = run_szt(todo[0], progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache)
+    elif todo:
+        group = (CachedRun("szt_ensemble", {"members": [asdict(c) for c in todo]}, modules=SZT_MODULES)
+                 if use_cache else None)
+        runs = _train_and_measure(todo, ensemble=True, store=group, progress=progress,
+                                  checkpoint_every=checkpoint_every)
+        for config, run in zip(todo, runs):
+            done[config] = run
+            if use_cache:
+                member_entry(config).save(run)
+        if group is not None:
+            group.discard_checkpoint()
+    return [done[c] for c in configs]
 
 
 def summary(run: SZTRun) -> dict[str, Any]:

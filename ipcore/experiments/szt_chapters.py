@@ -9,6 +9,7 @@ figure does not invalidate the cached runs.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -22,7 +23,7 @@ from ipcore.config import progress_bar
 from ipcore.experiments.profiles import chapter_settings, register_profiles
 from ipcore.validation import check_profile  # noqa: F401 (the chapters check their profile through ch.check_profile)
 from ipcore.estimators import binned_entropy
-from ipcore.experiments.szt import SZTConfig, SZTRun, run_szt
+from ipcore.experiments.szt import SZTConfig, SZTRun, run_szt, run_szt_ensemble
 from ipcore.plotting import beta_slider_figure, information_lines, live_control, log_slider
 
 #: Run parameters per profile and the β values of the precomputed slider grid (``betas``).
@@ -85,6 +86,11 @@ def chapter_config(profile: str, **overrides: Any) -> SZTConfig:
 def run_all(configs: Mapping[Any, SZTConfig], *, progress: bool = True) -> dict[Any, SZTRun]:
     """Run (or load from the cache) every config, with an overall progress bar.
 
+    Configs that differ only in β and the seed (a chapter's β grid) train together as one
+    ensemble (:func:`ipcore.experiments.szt.run_szt_ensemble`), each result cached on its own;
+    a config alone of its shape runs as one network (:func:`ipcore.experiments.szt.run_szt`).
+    A stored run is loaded whichever way it was computed.
+
     Parameters
     ----------
     configs : mapping of key to SZTConfig
@@ -95,13 +101,20 @@ def run_all(configs: Mapping[Any, SZTConfig], *, progress: bool = True) -> dict[
     Returns
     -------
     dict of key to SZTRun
-        The runs of :func:`ipcore.experiments.szt.run_szt`, under the same keys.
+        The runs, under the same keys.
     """
-    runs = {}
-    bar = progress_bar(configs.items(), enabled=progress and len(configs) > 1, total=len(configs), desc="SZT runs")
-    for key, config in bar:
-        runs[key] = run_szt(config, progress=progress)
-    return runs
+    groups: dict[SZTConfig, list[Any]] = {}
+    for key, config in configs.items():
+        groups.setdefault(replace(config, beta=0.0, seed=0), []).append(key)
+    runs: dict[Any, SZTRun] = {}
+    with progress_bar(total=len(configs), enabled=progress and len(configs) > 1, desc="SZT runs") as bar:
+        for keys in groups.values():
+            if len(keys) == 1:
+                runs[keys[0]] = run_szt(configs[keys[0]], progress=progress)
+            else:
+                runs.update(zip(keys, run_szt_ensemble([configs[k] for k in keys], progress=progress)))
+            bar.update(len(keys))
+    return {key: runs[key] for key in configs}
 
 
 def check_logged_epochs(epochs: Sequence[int], logged: Sequence[int], name: str = "epochs") -> list[int]:
