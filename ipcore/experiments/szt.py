@@ -9,6 +9,7 @@ parameters and the code that computes them, checkpointed, and resumable.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
@@ -222,6 +223,10 @@ class SZTRun:
     trained_as : str, default "single network"
         How it was computed: ``"single network"`` (:func:`~ipcore.experiments.szt.run_szt`) or
         ``"member of an ensemble of N"`` (:func:`~ipcore.experiments.szt.run_szt_ensemble`).
+    timings : dict of str to float
+        Wall seconds of the computation (for a member, of its whole ensemble): ``training``
+        (the optimizer steps), ``recording`` (forward passes, evaluation and estimation) and
+        ``estimation`` alone.
 
     Examples
     --------
@@ -242,6 +247,9 @@ class SZTRun:
     labels: np.ndarray | None = None
     #: how it was computed: "single network", or "member of an ensemble of N" (run_szt_ensemble)
     trained_as: str = "single network"
+    #: wall seconds of the computation (for a member: of its whole ensemble): training steps,
+    #: recording (forward passes, evaluation and estimation), and estimation alone
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _measure(config: SZTConfig, clean: dict[str, np.ndarray], replicas: dict[str, np.ndarray], epoch: int,
@@ -260,11 +268,13 @@ def _measure(config: SZTConfig, clean: dict[str, np.ndarray], replicas: dict[str
     return metrics
 
 
-def _estimator(configs: Sequence[SZTConfig], layer_names: list[str], ensemble: bool):
-    """The recorder's reduce: each member's numbers (one network: ``ensemble`` False, one config)."""
+def _estimator(configs: Sequence[SZTConfig], layer_names: list[str], ensemble: bool, timings: dict[str, float]):
+    """The recorder's reduce: each member's numbers (one network: ``ensemble`` False, one config);
+    the seconds it takes are added to ``timings["estimation"]``."""
     precision = configs[0].precision
 
     def reduce(snap: Snapshot) -> Snapshot:
+        started = time.perf_counter()
         per_member = [
             _measure(config, {k: v[i] for k, v in snap.clean.items()} if ensemble else snap.clean,
                      {k: v[i] for k, v in snap.replicas.items()} if ensemble else snap.replicas,
@@ -276,6 +286,7 @@ def _estimator(configs: Sequence[SZTConfig], layer_names: list[str], ensemble: b
             snap.metrics[key] = np.array(values) if ensemble else values[0]
         snap.replicas = {}  # estimated; dropping them keeps a long run's memory small
         snap.clean = {k: v.astype(precision) for k, v in snap.clean.items()}
+        timings["estimation"] = timings.get("estimation", 0.0) + time.perf_counter() - started
         return snap
 
     return reduce
@@ -402,8 +413,9 @@ def _train_and_measure(configs: list[SZTConfig], *, ensemble: bool, store: Cache
         model = NoisyMLP(first.widths, first.activation, first.beta, dtype=dtype)
     layer_names = [f"hidden.{i}.2" for i in range(len(first.widths) - 2)]
     replicas = first.replicas if (first.estimate and any(c.beta > 0 for c in configs)) else 0
+    timings: dict[str, float] = {}
     recorder = Recorder(model, x, first.schedule(), replicas=replicas,
-                        reduce=_estimator(configs, layer_names, ensemble))
+                        reduce=_estimator(configs, layer_names, ensemble, timings))
     xtr, ytr, xte, yte = x[train_idx], y[train_idx], x[test_idx], y[test_idx]
 
     def evaluate(m: torch.nn.Module) -> dict[str, Any]:
@@ -422,6 +434,7 @@ def _train_and_measure(configs: list[SZTConfig], *, ensemble: bool, store: Cache
         evaluate=evaluate, store=store, checkpoint_every=checkpoint_every,
         after_step=(lambda m: orthonormality_step_(m, alpha)) if alpha > 0 else None,
         threads=1,  # 12-10-7-5-4-3-2 nets: one thread is fastest, also for a few as one ensemble
+        timings=timings,
     )
     snaps = recorder.snapshots
     n_layers = len(layer_names)
@@ -444,6 +457,7 @@ def _train_and_measure(configs: list[SZTConfig], *, ensemble: bool, store: Cache
             clean=[clean(name) for name in layer_names],
             labels=y_np,
             trained_as=f"member of an ensemble of {len(configs)}" if ensemble else "single network",
+            timings=dict(timings),
         )
 
     return [member_run(i) for i in range(len(configs))]
