@@ -92,10 +92,11 @@ def test_the_control_variate_is_unbiased_on_overlapping_mixtures():
     # corrected estimate is the quadrature value within 4 standard errors of that mean.
     c = RNG.uniform(-1, 1, 30)
     truth = mixture_entropy_1d(c, 0.4)
-    values = np.array([gaussian_mixture_entropy(c, 0.4, n_mc=4, seed=s) for s in range(400)])
+    values, stds = np.array([gaussian_mixture_entropy(c, 0.4, n_mc=4, seed=s, return_std=True) for s in range(400)]).T
     assert abs(values.mean() - truth) < 4 * values.std(ddof=1) / math.sqrt(len(values))
-    _, std = gaussian_mixture_entropy(c, 0.4, n_mc=4, seed=0, return_std=True)
-    assert values.std(ddof=1) == pytest.approx(std, rel=0.35)  # the reported error is the spread over seeds
+    # the reported error is the spread over seeds (one seed's report is itself a noisy estimate of
+    # it, from 120 draws: between 0.75 and 1.35 of it for 90 % of seeds; their median within 15 %)
+    assert values.std(ddof=1) == pytest.approx(np.median(stds), rel=0.15)
 
 
 def test_the_control_variate_is_never_worse_and_ten_times_sharper_on_separated_centers():

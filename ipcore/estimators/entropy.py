@@ -50,9 +50,14 @@ def _variance(x: torch.Tensor) -> float:
 
 
 def _draws(shape: tuple[int, ...], seed: int | None, device: torch.device) -> torch.Tensor:
-    """Standard normal draws, reproducible for a seed whatever the device (drawn on the CPU)."""
+    """Standard normal draws, reproducible for a seed whatever the device (drawn on the CPU).
+
+    Drawn in float32 and returned in float64: torch's CPU generator makes float32 normals
+    about 5× faster (measured 14 ms against 74 ms for 4 M), and Monte Carlo needs no more
+    than their 24 bits.
+    """
     gen = make_generator(seed)
-    return torch.randn(shape, generator=gen, dtype=DTYPE).to(device)
+    return torch.randn(shape, generator=gen, dtype=torch.float32).to(device=device, dtype=DTYPE)
 
 
 _RTOL = Real(low=0, high=0.5, open_high=True)
@@ -236,14 +241,18 @@ def _batched_mixture_entropies(centers: torch.Tensor, beta: float, n_mc: int, se
     and the bound on the error that float32 arithmetic allowed (``float32``) may have made (0 in float64)."""
     m, r, d = centers.shape
     eps = _draws((m, r, n_mc, d), seed, centers.device)
-    points = (centers[:, :, None, :] + beta * eps).reshape(m, r * n_mc, d)
-    error = float32_log_density_error(points, centers, beta) if float32 else math.inf
+    error = math.inf
+    if float32:
+        c32 = centers.float()
+        p32 = (c32[:, :, None, :] + beta * eps.float()).reshape(m, r * n_mc, d)
+        error = float32_log_density_error(p32, c32, beta)
     if error <= FLOAT32_ERROR_MAX:  # float32 exponentials: about twice the throughput
         log_w = torch.full((m, r), -math.log(r), dtype=torch.float32, device=centers.device)
-        log_g = _log_density_dense(points.float(), centers.float(), log_w, beta).double()
+        log_g = _log_density_dense(p32, c32, log_w, beta).double()
         neg_log = (0.5 * d * math.log(2.0 * math.pi * beta * beta) - log_g).view(m, r, n_mc)
     else:
         error = 0.0
+        points = (centers[:, :, None, :] + beta * eps).reshape(m, r * n_mc, d)
         neg_log = -mixture_log_density(points, centers, beta).view(m, r, n_mc)
     if control_variate:
         neg_log = _with_control_variate(neg_log, eps, torch.full((r,), 1.0 / r, dtype=DTYPE, device=centers.device))
