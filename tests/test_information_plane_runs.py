@@ -35,3 +35,50 @@ def test_the_kde_is_only_for_deterministic_networks():
     with pytest.raises(ValueError, match="^kde_variance"):
         PlaneConfig(kde_variance=-1.0)
     assert PlaneConfig().kde_variance is None
+
+
+def _noisy(**kwargs):
+    return PlaneConfig(**{"n_networks": 2, "epochs": 6, "schedule": "log10", "n_log": 3, "replicas": 3, **kwargs})
+
+
+def test_a_beta_grid_of_ensembles_trains_as_one_and_measures_each_as_alone():
+    from ipcore.experiments.information_plane import run_plane_group
+
+    configs = [_noisy(beta=0.02), _noisy(beta=0.1, n_networks=1, first_seed=4)]
+    grouped = run_plane_group(configs, progress=False, use_cache=False)
+    for config, run in zip(configs, grouped):
+        alone = run_plane(config, progress=False, use_cache=False)
+        assert run.config == config and run.mi_x.shape == alone.mi_x.shape == (config.n_networks, 4, 5)
+        # the networks follow their runs alone to float rounding: over 6 epochs, far inside the errors
+        np.testing.assert_allclose(run.mi_x, alone.mi_x, atol=0.05 * alone.mi_x_se.max())
+        np.testing.assert_allclose(run.mi_y, alone.mi_y, atol=0.05 * alone.mi_y_se.max())
+        np.testing.assert_allclose(run.metrics["test_acc"], alone.metrics["test_acc"], atol=1e-9)
+        np.testing.assert_allclose(run.weight_norm, alone.weight_norm, rtol=1e-5)
+
+
+def test_grouped_ensembles_are_cached_one_by_one(tmp_path, monkeypatch):
+    from ipcore.experiments import information_plane as ip
+
+    monkeypatch.setenv("IPCORE_CACHE", str(tmp_path))
+    first = ip.run_planes({0.02: _noisy(beta=0.02), 0.1: _noisy(beta=0.1)}, progress=False)
+    assert ip.member_entry(_noisy(beta=0.1)).done and not ip.cache_entry(_noisy(beta=0.1)).done
+    trained = []
+    real = ip._train_and_measure
+    monkeypatch.setattr(ip, "_train_and_measure", lambda configs, **kw: trained.append(configs) or real(configs, **kw))
+    again = ip.run_planes({"det": _noisy(beta=0.0), 0.1: _noisy(beta=0.1), 0.05: _noisy(beta=0.05)}, progress=False)
+    assert trained == [[_noisy(beta=0.0)], [_noisy(beta=0.05)]]  # the deterministic one alone; the stored one loaded
+    assert np.array_equal(again[0.1].mi_x, first[0.1].mi_x)
+    assert np.array_equal(ip.run_plane(_noisy(beta=0.02), progress=False).mi_x, first[0.02].mi_x)
+    assert not list((tmp_path / "information_plane_group").glob("*.ckpt*"))
+
+
+def test_a_group_may_differ_only_in_beta_seeds_and_size():
+    from ipcore.experiments.information_plane import run_plane_group
+
+    with pytest.raises(ValueError, match="^configs: the ensembles of a group may differ only in beta, first_seed and "
+                                         "n_networks, got configs that differ in lr"):
+        run_plane_group([_noisy(beta=0.1), _noisy(beta=0.1, lr=1e-3)], progress=False)
+    with pytest.raises(ValueError, match=r"^configs: expected noisy PlaneConfig items \(beta > 0\)"):
+        run_plane_group([_noisy(beta=0.0)], progress=False)
+    with pytest.raises(ValueError, match="^configs: give at least one"):
+        run_plane_group([], progress=False)

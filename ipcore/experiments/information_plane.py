@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -310,10 +310,13 @@ def _weight_names(n_hidden: int) -> list[str]:
     return [f"hidden.{i}.0.weight" for i in range(n_hidden)] + ["output.weight"]
 
 
-def _measure(config: PlaneConfig, layer_names: list[str], labels: np.ndarray, timings: dict[str, float]):
+def _measure(configs: list[PlaneConfig], layer_names: list[str], labels: np.ndarray, timings: dict[str, float]):
     """The recorder's reduce: the snapshot's representations become the plane's numbers
-    (the seconds it takes are added to ``timings["estimation"]``)."""
-    seeds = config.seeds
+    (the seconds it takes are added to ``timings["estimation"]``). Several configs: the
+    members of one noisy ensemble, config after config, each measured with its own β."""
+    config = configs[0]
+    members = [(c, seed) for c in configs for seed in c.seeds]
+    seeds = [seed for _, seed in members]
 
     def reduce(snap: Snapshot) -> Snapshot:
         started = time.perf_counter()
@@ -330,13 +333,13 @@ def _measure(config: PlaneConfig, layer_names: list[str], labels: np.ndarray, ti
                 snap.metrics["mi_y_kde"] = np.stack([k["mi_y_upper"] for k in kde], axis=1)
         else:
             values = np.zeros((4, len(seeds), len(layer_names)))
-            for i, seed in enumerate(seeds):  # per network: each estimate is one batched computation
+            for i, (member, seed) in enumerate(members):  # per network: each estimate is one batched computation
                 for ell, name in enumerate(layer_names):
                     reps = snap.replicas[name][i]  # (m, R, d)
                     mc_seed = derive_seed(seed, f"sp epoch {snap.epoch} layer {ell}")
-                    x_est = sp_mutual_information(reps[:, 0], config.beta, conditional_centers=None if ell == 0 else reps,
-                                                  n_mc=config.n_mc, seed=mc_seed)
-                    y_est = sp_label_information(reps[:, 0], labels, config.beta, n_mc=config.n_mc, seed=mc_seed + 7)
+                    x_est = sp_mutual_information(reps[:, 0], member.beta, conditional_centers=None if ell == 0 else reps,
+                                                  n_mc=member.n_mc, seed=mc_seed)
+                    y_est = sp_label_information(reps[:, 0], labels, member.beta, n_mc=member.n_mc, seed=mc_seed + 7)
                     values[:, i, ell] = (x_est.mi, x_est.mi_std, y_est.mi, y_est.mi_std)
             for key, value in zip(("mi_x", "mi_x_se", "mi_y", "mi_y_se"), values):
                 snap.metrics[key] = value
@@ -363,6 +366,28 @@ def cache_entry(config: PlaneConfig) -> CachedRun:
         used).
     """
     return CachedRun("information_plane", asdict(config), modules=PLANE_MODULES)
+
+
+def member_entry(config: PlaneConfig) -> CachedRun:
+    """Where the ensemble of ``config`` is cached when it trained inside a larger ensemble
+    (:func:`~ipcore.experiments.information_plane.run_plane_group`).
+
+    Kept apart from :func:`~ipcore.experiments.information_plane.cache_entry`'s: its networks
+    follow the ones trained alone only to float rounding at every step (the batched products
+    of a larger ensemble round differently), so each computation is stored as what it is.
+
+    Parameters
+    ----------
+    config : PlaneConfig
+        The ensemble's parameters.
+
+    Returns
+    -------
+    ipcore.cache.CachedRun
+        The entry (nothing is read or written until it is used).
+    """
+    return CachedRun("information_plane", {**asdict(config), "trained_as": "part of a larger ensemble"},
+                     modules=PLANE_MODULES)
 
 
 def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, checkpoint_every: int = 500,
@@ -400,17 +425,31 @@ def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, che
     cached = cache_entry(config) if use_cache else None
     if cached is not None and cached.done:
         return cached.load()
+    if use_cache and (member := member_entry(config)).done:  # the same ensemble, trained inside a larger one
+        return member.load()
+    run = _train_and_measure([config], store=cached, progress=progress, checkpoint_every=checkpoint_every)[0]
+    if cached is not None:
+        cached.save(run)
+    return run
+
+
+def _train_and_measure(configs: list[PlaneConfig], *, store: CachedRun | None, progress: bool,
+                       checkpoint_every: int) -> list[PlaneRun]:
+    """Train the networks of ``configs`` as one ensemble and measure them; one run per config."""
+    config = configs[0]
     x_np, y_np = szt()
     train_idx, test_idx = szt_split(config.split, seed=config.split_seed)
     dtype = getattr(torch, config.precision)
     x, y = torch.as_tensor(x_np, dtype=dtype), torch.as_tensor(y_np)
-    model = ensemble_of_mlps(config.seeds, widths=config.widths, activation=config.activation, betas=config.beta,
+    seeds = [seed for c in configs for seed in c.seeds]
+    betas = [c.beta for c in configs for _ in c.seeds]
+    model = ensemble_of_mlps(seeds, widths=config.widths, activation=config.activation, betas=betas,
                              dtype=dtype, init=config.init)
     n_hidden = len(config.widths) - 2
     layer_names = [f"hidden.{i}.2" for i in range(n_hidden)]
     timings: dict[str, float] = {}
     recorder = Recorder(model, x, config.logged_epochs(), replicas=config.replicas if config.beta > 0 else 0,
-                        reduce=_measure(config, layer_names, y_np, timings), outputs=["output"] if config.beta == 0 else ())
+                        reduce=_measure(configs, layer_names, y_np, timings), outputs=["output"] if config.beta == 0 else ())
     xtr, ytr, xte, yte = x[train_idx], y[train_idx], x[test_idx], y[test_idx]
 
     def evaluate(m: torch.nn.Module) -> dict[str, Any]:
@@ -421,44 +460,136 @@ def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, che
         }
 
     weights = _weight_names(n_hidden)
-    kind = f"β={config.beta:g}" if config.beta > 0 else "deterministic"
+    kind = "β=" + ", ".join(f"{c.beta:g}" for c in configs) if config.beta > 0 else "deterministic"
     train(
         model, xtr, ytr, loss_fn=lambda m, xb, yb: cross_entropy(m(xb), yb), epochs=config.epochs, lr=config.lr,
-        batch_size=config.batch_size, recorder=recorder, seed=config.seeds, progress=progress,
-        desc=f"{config.n_networks} SZT networks ({config.activation}, {kind})", evaluate=evaluate, store=cached,
+        batch_size=config.batch_size, recorder=recorder, seed=seeds, progress=progress,
+        desc=f"{len(seeds)} SZT networks ({config.activation}, {kind})", evaluate=evaluate, store=store,
         checkpoint_every=checkpoint_every, optimizer=config.optimizer, shuffle=config.shuffle, gradient_stats=weights,
         gradient_batch_size=config.gradient_batch_size, timings=timings,
     )
     snaps = recorder.snapshots
-
-    def stacked(key: str) -> np.ndarray:  # (N, E, …) from per-epoch (N, …)
-        return np.stack([s.metrics[key] for s in snaps], axis=1)
-
-    def per_weight(prefix: str) -> np.ndarray:
-        return np.stack([stacked(f"{prefix}/{w}") for w in weights], axis=-1)
-
     noisy = config.beta > 0
-    run = PlaneRun(
-        config=config,
-        epochs=np.array([s.epoch for s in snaps]),
-        layers=[f"layer {i + 1}" for i in range(n_hidden)] + ([] if noisy else ["softmax"]),
-        mi_x=stacked("mi_x"), mi_y=stacked("mi_y"),
-        mi_x_se=stacked("mi_x_se") if noisy else None, mi_y_se=stacked("mi_y_se") if noisy else None,
-        mi_x_kde=stacked("mi_x_kde") if config.kde_variance is not None else None,
-        mi_y_kde=stacked("mi_y_kde") if config.kde_variance is not None else None,
-        grad_mean=per_weight("grad_mean"), grad_std=per_weight("grad_std"), weight_norm=per_weight("weight_norm"),
-        metrics={k: stacked(k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")},
-        label_entropy=labels_entropy(y_np),
-        weights=weights,
-        timings=timings,
-    )
-    if cached is not None:
-        cached.save(run)
-    return run
+    runs, start = [], 0
+    for c in configs:
+        part = slice(start, start + c.n_networks)
+        start += c.n_networks
+
+        def stacked(key: str) -> np.ndarray:  # (N, E, …) from per-epoch (N, …), this config's networks
+            return np.stack([np.asarray(s.metrics[key])[part] for s in snaps], axis=1)
+
+        def per_weight(prefix: str) -> np.ndarray:
+            return np.stack([stacked(f"{prefix}/{w}") for w in weights], axis=-1)
+
+        runs.append(PlaneRun(
+            config=c,
+            epochs=np.array([s.epoch for s in snaps]),
+            layers=[f"layer {i + 1}" for i in range(n_hidden)] + ([] if noisy else ["softmax"]),
+            mi_x=stacked("mi_x"), mi_y=stacked("mi_y"),
+            mi_x_se=stacked("mi_x_se") if noisy else None, mi_y_se=stacked("mi_y_se") if noisy else None,
+            mi_x_kde=stacked("mi_x_kde") if c.kde_variance is not None else None,
+            mi_y_kde=stacked("mi_y_kde") if c.kde_variance is not None else None,
+            grad_mean=per_weight("grad_mean"), grad_std=per_weight("grad_std"), weight_norm=per_weight("weight_norm"),
+            metrics={k: stacked(k) for k in ("train_loss", "test_loss", "train_acc", "test_acc")},
+            label_entropy=labels_entropy(y_np),
+            weights=weights,
+            timings=dict(timings),
+        ))
+    return runs
+
+
+def _group_key(config: PlaneConfig) -> PlaneConfig | None:
+    """What the configs that may train as one ensemble share (everything but β and the seeds);
+    None for a deterministic config, which is binned, not estimated, and trains alone."""
+    return replace(config, beta=1.0, first_seed=0, n_networks=1) if config.beta > 0 else None
+
+
+def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, checkpoint_every: int = 500,
+                    use_cache: bool = True) -> list[PlaneRun]:
+    """Train and measure several noisy ensembles (a β grid) as one larger ensemble; each cached on its own.
+
+    The configs may differ only in β, ``first_seed`` and ``n_networks`` (the five β of the
+    chapter's noisy planes). Each one already stored (trained alone by
+    :func:`~ipcore.experiments.information_plane.run_plane` or inside a group) is loaded and not
+    retrained; the rest train together as one ensemble of all their networks (one batched
+    optimizer step), are measured as :func:`~ipcore.experiments.information_plane.run_plane`
+    measures them (same estimators, same Monte Carlo seeds), and are stored per config
+    (:func:`~ipcore.experiments.information_plane.member_entry`). The group checkpoints every
+    ``checkpoint_every`` epochs and resumes.
+
+    Parameters
+    ----------
+    configs : sequence of PlaneConfig
+        Noisy configs (β > 0), at least one; equal configs are computed once.
+    progress : bool, default True
+        Show a progress bar.
+    checkpoint_every : int, default 500
+        Epochs between checkpoints.
+    use_cache : bool, default True
+        Load stored results and store these.
+
+    Returns
+    -------
+    list of PlaneRun
+        One run per config, in the order given.
+
+    Raises
+    ------
+    ValueError
+        If ``configs`` is empty, holds something that is not a noisy
+        :class:`~ipcore.experiments.information_plane.PlaneConfig`, or configs that differ in a
+        field other than β, ``first_seed`` and ``n_networks`` (the message names the fields).
+
+    Examples
+    --------
+    >>> configs = [PlaneConfig(n_networks=2, beta=b, epochs=3, schedule="log10", n_log=2, replicas=2) for b in (0.05, 0.1)]
+    >>> runs = run_plane_group(configs, progress=False, use_cache=False)
+    >>> [run.config.beta for run in runs], runs[1].mi_x.shape
+    ([0.05, 0.1], (2, 3, 5))
+    """
+    configs = list(configs)
+    if not configs:
+        raise ValueError("configs: give at least one PlaneConfig")
+    for config in configs:
+        if not isinstance(config, PlaneConfig) or config.beta <= 0:
+            raise ValueError(f"configs: expected noisy PlaneConfig items (beta > 0), got {config!r}")
+    shape = _group_key(configs[0])
+    for config in configs[1:]:
+        other = _group_key(config)
+        if other != shape:
+            fields = [k for k, v in asdict(other).items() if asdict(shape)[k] != v]
+            raise ValueError("configs: the ensembles of a group may differ only in beta, first_seed and n_networks, "
+                             f"got configs that differ in {', '.join(fields)}")
+    unique = list(dict.fromkeys(configs))
+    done: dict[PlaneConfig, PlaneRun | None] = {}
+    if use_cache:
+        for config in unique:
+            entry = next((e for e in (cache_entry(config), member_entry(config)) if e.done), None)
+            done[config] = entry.load() if entry is not None else None
+    todo = [c for c in unique if done.get(c) is None]
+    if len(todo) == 1:
+        done[todo[0]] = run_plane(todo[0], progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache)
+    elif todo:
+        group = (CachedRun("information_plane_group", {"members": [asdict(c) for c in todo]}, modules=PLANE_MODULES)
+                 if use_cache else None)
+        runs = _train_and_measure(todo, store=group, progress=progress, checkpoint_every=checkpoint_every)
+        for config, run in zip(todo, runs):
+            done[config] = run
+            if use_cache:
+                member_entry(config).save(run)
+        if group is not None:
+            group.discard_checkpoint()
+    return [done[c] for c in configs]  # type: ignore[misc]
 
 
 def run_planes(configs: Mapping[Any, PlaneConfig], *, progress: bool = True) -> dict[Any, PlaneRun]:
     """Run (or load) every config, with an overall progress bar (e.g. one ensemble per β).
+
+    Noisy configs that differ only in β, ``first_seed`` and ``n_networks`` (a β grid) train
+    together as one larger ensemble (:func:`~ipcore.experiments.information_plane.run_plane_group`),
+    each result cached on its own; the others run alone
+    (:func:`~ipcore.experiments.information_plane.run_plane`). A stored run is loaded whichever
+    way it was computed.
 
     Parameters
     ----------
@@ -470,9 +601,18 @@ def run_planes(configs: Mapping[Any, PlaneConfig], *, progress: bool = True) -> 
     Returns
     -------
     dict of key to PlaneRun
-        The runs of :func:`ipcore.experiments.information_plane.run_plane`, under the same keys.
+        The runs, under the same keys.
     """
-    bar = progress_bar(configs.items(), enabled=progress and len(configs) > 1, total=len(configs), desc="ensembles")
-    return {key: run_plane(config, progress=progress) for key, config in bar}
-
-
+    groups: dict[Any, list[Any]] = {}
+    for key, config in configs.items():
+        group = _group_key(config)
+        groups.setdefault(group if group is not None else ("alone", key), []).append(key)
+    runs: dict[Any, PlaneRun] = {}
+    with progress_bar(total=len(configs), enabled=progress and len(configs) > 1, desc="ensembles") as bar:
+        for keys in groups.values():
+            if len(keys) == 1:
+                runs[keys[0]] = run_plane(configs[keys[0]], progress=progress)
+            else:
+                runs.update(zip(keys, run_plane_group([configs[k] for k in keys], progress=progress)))
+            bar.update(len(keys))
+    return {key: runs[key] for key in configs}
