@@ -22,6 +22,11 @@ identical Monte Carlo points; nothing here is a pass/fail test.
    n_neighbors=3, one 1-D estimate per column of X): n = 5000 correlated Gaussians with
    I(X;Y) = 1 and 3 nats, d_y = 1, d_x = 1, 2, 5, 10; one call of each on the same arrays,
    best of 3; estimates against the exact joint (ours) and per-column (scikit-learn's) truths.
+7. The levers of the paper profile (``--only levers``): h(T|X) of an SZT-shaped layer (4096
+   mixtures of 100 replicas, d = 3–10) with float64 draws and kernel (as before) against
+   float32 draws and the float32 kernel where its error bound allows, with the difference of
+   the estimates in standard errors; and the main figure's five β trained as five single
+   networks one after the other against one ensemble of five. Best of 3, interleaved.
 """
 
 from __future__ import annotations
@@ -207,6 +212,90 @@ def column_truths(x: np.ndarray, mi: float, seed: int = 0) -> np.ndarray | None:
     return -0.5 * np.log1p(-(rotation_t[0] ** 2) * rho2)
 
 
+def _conditional_entropies_float64(centers: torch.Tensor, beta: float, seed: int):
+    """The SP estimator's h(T|X) as it was before issue 18's estimation lever: float64 draws, the
+    float64 kernel (the baseline, kept here to run side by side)."""
+    from ipcore.estimators.entropy import _with_control_variate
+    from ipcore.seeding import make_generator
+
+    m, r, d = centers.shape
+    eps = torch.randn((m, r, 1, d), generator=make_generator(seed), dtype=torch.float64)
+    points = (centers[:, :, None, :] + beta * eps).reshape(m, r, d)
+    neg_log = -mixture_log_density(points, centers, beta).view(m, r, 1)
+    neg_log = _with_control_variate(neg_log, eps, torch.full((r,), 1.0 / r, dtype=torch.float64))
+    h = neg_log.mean(dim=(1, 2))
+    se = neg_log.reshape(m, r).var(dim=1, unbiased=True).div(r).sqrt()
+    return h, se
+
+
+def bench_conditional_entropies(dims=(3, 5, 7, 10), m: int = 4096, replicas: int = 100, beta: float = 0.005,
+                                repeat: int = 3):
+    """h(T|X) of an SZT-shaped layer (m inputs × R replicas, the SP estimator's batch of m mixtures):
+    float64 draws and kernel (before) against float32 draws and, where its error bound allows, the
+    float32 kernel (after); the mean h(T|X) of both and their difference in standard errors (other
+    draws: Monte Carlo noise), and the float32 kernel's own error (against float64 on the same draws)."""
+    from ipcore.estimators.entropy import _batched_mixture_entropies
+
+    rows = []
+    for d in dims:
+        rng = np.random.default_rng(3)
+        clean = clustered_layer(m, d, seed=4)
+        cond = torch.as_tensor(np.clip(clean[:, None, :] + 0.5 * beta * rng.normal(size=(m, replicas, d)), -1, 1))
+        cond = cond - cond[:, 0].mean(0)
+        before, after = [], []
+        for _ in range(repeat):  # interleaved, best of each
+            t = time.perf_counter(); h0, s0 = _conditional_entropies_float64(cond, beta, 1); before.append(time.perf_counter() - t)
+            t = time.perf_counter(); h1, s1, bound = _batched_mixture_entropies(cond, beta, 1, 1, float32=True)
+            after.append(time.perf_counter() - t)
+        h64, _, _ = _batched_mixture_entropies(cond, beta, 1, 1)  # the same (new) draws, float64 kernel
+        se = float(s0.pow(2).sum().sqrt()) / m
+        row = {"d": d, "m": m, "R": replicas, "beta": beta, "float64_s": min(before), "float32_s": min(after),
+               "speedup": min(before) / min(after), "float32_used": bound > 0, "bound_nats": bound,
+               "h_before": float(h0.mean()), "h_after": float(h1.mean()), "se": se,
+               "difference_in_se": abs(float(h1.mean() - h0.mean())) / se,
+               "kernel_error_in_se": abs(float(h1.mean() - h64.mean())) / se}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
+
+
+def bench_beta_grid(betas=(0.005, 0.01, 0.02, 0.05, 0.1), epochs: int = 40, repeat: int = 3):
+    """The five β of the main figure: five single networks trained one after the other (one thread,
+    as run_szt trains) against one ensemble of five (run_szt_ensemble), SZT's batch 256."""
+    from ipcore.data import szt, train_test_split
+    from ipcore.nets.ensemble import cross_entropy, ensemble_of_mlps
+    from ipcore.nets.models import NoisyMLP
+    from ipcore.nets.training import train
+
+    x_np, y_np = szt()
+    train_idx, _ = train_test_split(len(x_np), seed=0)
+    x, y = torch.as_tensor(x_np[train_idx], dtype=torch.float32), torch.as_tensor(y_np[train_idx])
+    steps = epochs * -(-len(x) // 256)
+
+    def loss(model, xb, yb):
+        return cross_entropy(model(xb), yb)
+
+    def singles():
+        for beta in betas:
+            torch.manual_seed(0)
+            train(NoisyMLP((12, 10, 7, 5, 4, 3, 2), "tanh", beta), x, y, loss_fn=loss, epochs=epochs, lr=4e-4,
+                  batch_size=256, seed=0, progress=False, threads=1)
+
+    def ensemble():
+        train(ensemble_of_mlps([0] * len(betas), betas=list(betas)), x, y, loss_fn=loss, epochs=epochs, lr=4e-4,
+              batch_size=256, seed=[0] * len(betas), progress=False, threads=1)
+
+    before, after = [], []
+    for _ in range(repeat):
+        t = time.perf_counter(); singles(); before.append(time.perf_counter() - t)
+        t = time.perf_counter(); ensemble(); after.append(time.perf_counter() - t)
+    row = {"networks": len(betas), "steps": steps, "singles_s": min(before), "ensemble_s": min(after),
+           "speedup": min(before) / min(after), "singles_ms_per_step": 1e3 * min(before) / steps,
+           "ensemble_ms_per_step": 1e3 * min(after) / steps}
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def bench_knn_vs_sklearn(n: int = 5000, d_xs=(1, 2, 5, 10), mis=(1.0, 3.0), repeat: int = 3):
     """Our kNN estimators against scikit-learn's mutual_info_regression on the same (n, d_x) X
     and 1-D y; see the README for what each side estimates."""
@@ -279,10 +368,11 @@ def main() -> None:
     parser.add_argument("--betas", default="0.005,0.05")
     parser.add_argument("--check", type=int, default=500, help="query points checked against brute force")
     parser.add_argument("--skip-sklearn", action="store_true")
-    parser.add_argument("--only", choices=["sklearn", "throughput", "memory", "sp", "ensemble", "knn"], action="append")
+    parser.add_argument("--only", choices=["sklearn", "throughput", "memory", "sp", "ensemble", "knn", "levers"],
+                        action="append")
     parser.add_argument("--output", default=str(Path(__file__).resolve().parent / "results.json"))
     args = parser.parse_args()
-    parts = set(args.only or ["sklearn", "throughput", "memory", "sp", "ensemble", "knn"])
+    parts = set(args.only or ["sklearn", "throughput", "memory", "sp", "ensemble", "knn", "levers"])
     # Load the compiled tree (from numba's on-disk cache; a fresh install compiles it, ~7 s) before any timing.
     warm = torch.from_numpy(clustered_layer(2048, 3, seed=0))
     mixture_log_density(warm, warm, 0.05)
@@ -300,6 +390,9 @@ def main() -> None:
         results["memory"] = bench_memory()
     if "knn" in parts:
         results["knn_vs_sklearn"] = bench_knn_vs_sklearn()
+    if "levers" in parts:
+        results["conditional_entropies"] = bench_conditional_entropies()
+        results["beta_grid"] = bench_beta_grid()
     if "sklearn" in parts:
         results["kernel_vs_sklearn"] = bench_against_sklearn(
             [int(s) for s in args.sizes.split(",")], [int(s) for s in args.dims.split(",")],

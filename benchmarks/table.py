@@ -44,6 +44,19 @@ def to_markdown(results: dict) -> str:
                        f"{r['ensemble_ms_per_step']:.2f} | {r['sequential_ms_per_network_step']:.2f} |")
     if "knn_vs_sklearn" in results:
         out += knn_tables(results["knn_vs_sklearn"])
+    if "conditional_entropies" in results:
+        out += ["", "| d | float64 draws and kernel s | float32 s | speed-up | float32 kernel used | its error bound, nats | "
+                "h(T|X) before | after | difference / SE | float32 kernel's error / SE |",
+                "|---:|---:|---:|---:|:---:|---:|---:|---:|---:|---:|"]
+        for r in results["conditional_entropies"]:
+            out.append(f"| {r['d']} | {r['float64_s']:.3f} | {r['float32_s']:.3f} | {r['speedup']:.2f}× | "
+                       f"{'yes' if r['float32_used'] else 'no'} | {r['bound_nats']:.1e} | {r['h_before']:.4f} | "
+                       f"{r['h_after']:.4f} | {r['difference_in_se']:.2f} | {r['kernel_error_in_se']:.1e} |")
+    if "beta_grid" in results:
+        g = results["beta_grid"]
+        out.append(f"\nFive β, {g['steps']} steps: five single networks {g['singles_s']:.2f} s "
+                   f"({g['singles_ms_per_step']:.2f} ms per step of all five), one ensemble {g['ensemble_s']:.2f} s "
+                   f"({g['ensemble_ms_per_step']:.2f} ms per step): {g['speedup']:.1f}×.")
     return "\n".join(out) + "\n"
 
 
