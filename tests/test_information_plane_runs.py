@@ -82,3 +82,39 @@ def test_a_group_may_differ_only_in_beta_seeds_and_size():
         run_plane_group([_noisy(beta=0.0)], progress=False)
     with pytest.raises(ValueError, match="^configs: give at least one"):
         run_plane_group([], progress=False)
+
+
+def test_an_interrupted_group_resumes_from_its_checkpoint_to_the_same_numbers(tmp_path, monkeypatch):
+    from ipcore.experiments import information_plane as ip
+
+    monkeypatch.setenv("IPCORE_CACHE", str(tmp_path))
+    configs = [_noisy(beta=0.1), _noisy(beta=0.02)]
+    reference = ip.run_plane_group(configs, progress=False, use_cache=False)
+    real_train = ip.train
+
+    def dying_train(*args, **kwargs):  # Ctrl-C in epoch 5 (7 steps an epoch); checkpoints every 2 epochs
+        steps = []
+
+        def after_step(model):
+            steps.append(1)
+            if len(steps) == 33:
+                raise KeyboardInterrupt
+
+        return real_train(*args, **{**kwargs, "after_step": after_step})
+
+    monkeypatch.setattr(ip, "train", dying_train)
+    with pytest.raises(KeyboardInterrupt):
+        ip.run_plane_group(configs, progress=False, checkpoint_every=2)
+    resumed_from = []
+
+    def spying_train(*args, **kwargs):
+        resumed_from.append(kwargs["store"].load_checkpoint()["epoch"])
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(ip, "train", spying_train)
+    resumed = ip.run_plane_group(configs[::-1], progress=False, checkpoint_every=2)
+    assert resumed_from == [4]
+    for a, b in zip(reference, resumed[::-1]):
+        assert a.config == b.config and np.array_equal(a.mi_x, b.mi_x) and np.array_equal(a.grad_mean, b.grad_mean,
+                                                                                            equal_nan=True)
+    assert not list((tmp_path / "information_plane_group").glob("*.ckpt*"))

@@ -131,3 +131,46 @@ def test_a_chapters_beta_grid_trains_as_one_ensemble(monkeypatch):
     runs = szt_chapters.run_all(configs, progress=False)
     assert list(runs) == ["a", "relu", "b"] and runs["b"].config.beta == 0.05
     assert calls == [("ensemble", [_tiny(beta=0.01), _tiny(beta=0.05)]), ("single", _tiny(activation="relu"))]
+
+
+def test_an_interrupted_ensemble_resumes_from_its_checkpoint_to_the_same_numbers(tmp_path, monkeypatch):
+    from ipcore.experiments import szt
+
+    configs = [_tiny(beta=0.05), _tiny(beta=0.01)]
+    reference = szt.run_szt_ensemble(configs, progress=False, use_cache=False)
+    real_train = szt.train
+
+    def dying_train(*args, **kwargs):  # Ctrl-C in epoch 12 (13 steps an epoch); checkpoints every 5 epochs
+        steps = []
+
+        def after_step(model):
+            steps.append(1)
+            if len(steps) == 150:
+                raise KeyboardInterrupt
+
+        return real_train(*args, **{**kwargs, "after_step": after_step})
+
+    monkeypatch.setattr(szt, "train", dying_train)
+    with pytest.raises(KeyboardInterrupt):
+        szt.run_szt_ensemble(configs, progress=False, checkpoint_every=5)
+    assert len(list((tmp_path / "szt_ensemble").glob("*.ckpt.pt"))) == 1
+    resumed_from = []
+
+    def spying_train(*args, **kwargs):
+        resumed_from.append(kwargs["store"].load_checkpoint()["epoch"])
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(szt, "train", spying_train)
+    resumed = szt.run_szt_ensemble(configs[::-1], progress=False, checkpoint_every=5)  # any order: one group
+    assert resumed_from == [10]
+    for a, b in zip(reference, resumed[::-1]):
+        assert a.config == b.config and np.array_equal(a.mi, b.mi) and np.array_equal(a.metrics["loss"], b.metrics["loss"])
+    assert not list((tmp_path / "szt_ensemble").glob("*.ckpt*"))  # discarded once the members are stored
+
+
+def test_an_ensemble_wants_a_list_of_configs():
+    from ipcore.experiments.szt import run_szt_ensemble
+
+    with pytest.raises(ValueError, match="^configs: give a list of SZTConfig, got SZTConfig"):
+        run_szt_ensemble(_tiny(), progress=False)
+    assert SZTConfig(beta=0) == SZTConfig(beta=0.0) and isinstance(SZTConfig(beta=0).beta, float)

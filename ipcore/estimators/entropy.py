@@ -57,7 +57,7 @@ def _draws(shape: tuple[int, ...], seed: int | None, device: torch.device) -> to
     than their 24 bits.
     """
     gen = make_generator(seed)
-    return torch.randn(shape, generator=gen, dtype=torch.float32).to(device=device, dtype=DTYPE)
+    return torch.randn(shape, generator=gen, dtype=torch.float32).to(device).to(DTYPE)  # moved in float32
 
 
 _RTOL = Real(low=0, high=0.5, open_high=True)
@@ -227,11 +227,14 @@ def gaussian_mixture_entropy(
     return h, math.sqrt(float(_total(w * w * var)) / k)
 
 
-#: The conditional entropies of the SP estimator are computed in float32 when the bound on
-#: float32's error in every log-density (:func:`ipcore.estimators.kernel.float32_log_density_error`)
-#: is below this many nats, and kept only when it is also below a tenth of the estimate's
-#: standard error (else recomputed in float64).
+#: The conditional entropies of the SP estimator are computed in float32 when the estimate of
+#: float32's largest error in their mean log-density
+#: (:func:`ipcore.estimators.kernel.float32_log_density_error`) is below this many nats, and
+#: kept only when it is also below a tenth of the estimate's standard error (else recomputed
+#: in float64).
 FLOAT32_ERROR_MAX = 1e-4
+#: β for which float32 may be tried: 1/(2β²) and the squared coordinates stay normal float32 numbers.
+FLOAT32_BETAS = (1e-15, 1e15)
 
 
 def _batched_mixture_entropies(centers: torch.Tensor, beta: float, n_mc: int, seed: int | None,
@@ -242,8 +245,10 @@ def _batched_mixture_entropies(centers: torch.Tensor, beta: float, n_mc: int, se
     m, r, d = centers.shape
     eps = _draws((m, r, n_mc, d), seed, centers.device)
     error = math.inf
-    if float32:
-        c32 = centers.float()
+    if float32 and FLOAT32_BETAS[0] <= beta <= FLOAT32_BETAS[1]:
+        # Each mixture shifted to its own mean in float64 before the cast (its entropy does not
+        # change), so that the cast rounds coordinates of the size of the mixture, not of the layer.
+        c32 = (centers - centers.mean(dim=1, keepdim=True)).float()
         p32 = (c32[:, :, None, :] + beta * eps.float()).reshape(m, r * n_mc, d)
         error = float32_log_density_error(p32, c32, beta)
     if error <= FLOAT32_ERROR_MAX:  # float32 exponentials: about twice the throughput

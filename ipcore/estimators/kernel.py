@@ -134,18 +134,21 @@ def _log_density_dense(points: torch.Tensor, centers: torch.Tensor, log_w: torch
 #: computed from explicit differences.
 EXPANSION_ERROR_MAX = 1e-10
 def float32_log_density_error(points: torch.Tensor, centers: torch.Tensor, beta: float) -> float:
-    """A bound, in nats, on the error of the mean of log-densities of equal-weight mixtures computed in float32.
+    """An estimate of the largest error, in nats, of the mean of log-densities of equal-weight mixtures in float32.
 
-    For one mixture, with points t and centers μ shifted to its centers' mean, the float32
-    dense evaluation (matrix-product expansion, fused log-sum-exp over n centers) errs in each
-    log-density by at most about
+    For one mixture, with points t and centers μ given relative to its centers' mean (as the
+    caller must cast them), the float32 dense evaluation (matrix-product expansion, fused
+    log-sum-exp over n centers) errs in each log-density by about at most
 
         e = ε (8 max ‖t‖² + 8 max ‖μ‖²) / (2β²) + ε ⌈log₂ n⌉ + ε,   ε = 2⁻²³,
 
-    the first term the expansion's cancellation and the rounding of the exponents, the others
-    the sum and its logarithm. For m mixtures with equally many points each, the mean of all
-    their log-densities errs by at most the mean of their e. Computed in the inputs' dtype
-    (float32 inputs change the bound by a relative 1e-7).
+    the first term the expansion's cancellation, the rounding of the coordinates and of the
+    exponents, the others the sum and its logarithm. The constants are a generous reading of
+    the usual rounding analysis, not a proof: measured, the largest error of a log-density
+    stays below a third of e for d up to 32 (``tests/test_estimators.py``). For m mixtures with
+    equally many points each, the mean of all their log-densities errs by at most the mean of
+    their e (in practice far less: the errors take both signs). Computed in the inputs' dtype
+    (float32 inputs change it by a relative 1e-7).
 
     Parameters
     ----------

@@ -163,7 +163,7 @@ class PlaneConfig:
     def __post_init__(self) -> None:
         check_positive_int(self.n_networks, "n_networks")
         check_seed(self.first_seed, "first_seed")
-        check_noise_std(self.beta)
+        object.__setattr__(self, "beta", float(check_noise_std(self.beta)))  # 0 and 0.0: one config, one key
         check_choice(self.activation, "activation", ACTIVATIONS)
         object.__setattr__(self, "widths", tuple(int(w) for w in self.widths))
         if len(self.widths) < 3 or self.widths[0] != 12 or self.widths[-1] != 2:
@@ -547,6 +547,8 @@ def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, ch
     >>> [run.config.beta for run in runs], runs[1].mi_x.shape
     ([0.05, 0.1], (2, 3, 5))
     """
+    if isinstance(configs, PlaneConfig) or not isinstance(configs, (list, tuple)):
+        raise ValueError(f"configs: give a list of PlaneConfig, got {type(configs).__name__}")
     configs = list(configs)
     if not configs:
         raise ValueError("configs: give at least one PlaneConfig")
@@ -566,7 +568,8 @@ def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, ch
         for config in unique:
             entry = next((e for e in (cache_entry(config), member_entry(config)) if e.done), None)
             done[config] = entry.load() if entry is not None else None
-    todo = [c for c in unique if done.get(c) is None]
+    # in one canonical order, so that the group's checkpoint is found whatever order the caller gives
+    todo = sorted((c for c in unique if done.get(c) is None), key=lambda c: (c.first_seed, c.beta, c.n_networks))
     if len(todo) == 1:
         done[todo[0]] = run_plane(todo[0], progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache)
     elif todo:

@@ -134,7 +134,7 @@ class SZTConfig:
 
     def __post_init__(self) -> None:
         check_choice(self.activation, "activation", ACTIVATIONS)
-        check_noise_std(self.beta)
+        object.__setattr__(self, "beta", float(check_noise_std(self.beta)))  # 0 and 0.0: one config, one key
         if check_positive_int(self.epochs, "epochs") < 2:
             raise ValueError(f"epochs: must be >= 2, got {self.epochs}")
         check_number(self.lr, "lr")
@@ -224,7 +224,8 @@ class SZTRun:
         How it was computed: ``"single network"`` (:func:`~ipcore.experiments.szt.run_szt`) or
         ``"member of an ensemble of N"`` (:func:`~ipcore.experiments.szt.run_szt_ensemble`).
     timings : dict of str to float
-        Wall seconds of the computation (for a member, of its whole ensemble): ``training``
+        Wall seconds of the computation (for a member, of its whole ensemble; after a resume, of
+        the part after it): ``training``
         (the optimizer steps), ``recording`` (forward passes, evaluation and estimation) and
         ``estimation`` alone.
 
@@ -247,8 +248,9 @@ class SZTRun:
     labels: np.ndarray | None = None
     #: how it was computed: "single network", or "member of an ensemble of N" (run_szt_ensemble)
     trained_as: str = "single network"
-    #: wall seconds of the computation (for a member: of its whole ensemble): training steps,
-    #: recording (forward passes, evaluation and estimation), and estimation alone
+    #: wall seconds of the computation (for a member: of its whole ensemble; after a resume: of
+    #: the part after it): training steps, recording (forward passes, evaluation and
+    #: estimation), and estimation alone
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -515,6 +517,8 @@ def run_szt_ensemble(configs: Sequence[SZTConfig], *, progress: bool = True, che
     >>> [run.config.beta for run in runs], runs[0].mi.shape, runs[1].trained_as
     ([0.02, 0.1], (2, 5), 'member of an ensemble of 2')
     """
+    if isinstance(configs, SZTConfig) or not isinstance(configs, (list, tuple)):
+        raise ValueError(f"configs: give a list of SZTConfig, got {type(configs).__name__}")
     configs = list(configs)
     if not configs:
         raise ValueError("configs: give at least one SZTConfig")
@@ -530,7 +534,8 @@ def run_szt_ensemble(configs: Sequence[SZTConfig], *, progress: bool = True, che
                              f"got configs that differ in {', '.join(fields)}")
     unique = list(dict.fromkeys(configs))
     done = {c: stored_run(c) for c in unique} if use_cache else {}
-    todo = [c for c in unique if done.get(c) is None]
+    # in one canonical order, so that the group's checkpoint is found whatever order the caller gives
+    todo = sorted((c for c in unique if done.get(c) is None), key=lambda c: (c.seed, c.beta))
     if len(todo) == 1:
         done[todo[0]] = run_szt(todo[0], progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache)
     elif todo:
