@@ -75,7 +75,7 @@ def test_grouped_ensembles_are_cached_one_by_one(tmp_path, monkeypatch):
 def test_a_group_may_differ_only_in_beta_seeds_and_size():
     from ipcore.experiments.information_plane import run_plane_group
 
-    with pytest.raises(ValueError, match="^configs: the ensembles of a group may differ only in beta, first_seed and "
+    with pytest.raises(ValueError, match="^configs: the members of a group may differ only in beta, first_seed and "
                                          "n_networks, got configs that differ in lr"):
         run_plane_group([_noisy(beta=0.1), _noisy(beta=0.1, lr=1e-3)], progress=False)
     with pytest.raises(ValueError, match=r"^configs: expected noisy PlaneConfig items \(beta > 0\)"):

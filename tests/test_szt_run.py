@@ -110,7 +110,7 @@ def test_ensemble_members_are_cached_one_by_one_and_never_retrained(monkeypatch)
 def test_ensemble_configs_may_differ_only_in_beta_and_seed():
     from ipcore.experiments.szt import run_szt_ensemble
 
-    with pytest.raises(ValueError, match="^configs: the members of an ensemble may differ only in beta and seed, "
+    with pytest.raises(ValueError, match="^configs: the members of a group may differ only in beta and seed, "
                                          "got configs that differ in activation"):
         run_szt_ensemble([_tiny(), _tiny(activation="relu")], progress=False)
     with pytest.raises(ValueError, match="^configs: give at least one"):

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from ipcore.cache import CachedRun
+from ipcore.experiments.grouping import run_group
 from ipcore.config import progress_bar
 from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data import SPLITS, szt, szt_split
@@ -547,42 +548,24 @@ def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, ch
     >>> [run.config.beta for run in runs], runs[1].mi_x.shape
     ([0.05, 0.1], (2, 3, 5))
     """
-    if isinstance(configs, PlaneConfig) or not isinstance(configs, (list, tuple)):
-        raise ValueError(f"configs: give a list of PlaneConfig, got {type(configs).__name__}")
-    configs = list(configs)
-    if not configs:
-        raise ValueError("configs: give at least one PlaneConfig")
-    for config in configs:
-        if not isinstance(config, PlaneConfig) or config.beta <= 0:
+    for config in configs if isinstance(configs, (list, tuple)) else ():
+        if isinstance(config, PlaneConfig) and config.beta <= 0:
             raise ValueError(f"configs: expected noisy PlaneConfig items (beta > 0), got {config!r}")
-    shape = _group_key(configs[0])
-    for config in configs[1:]:
-        other = _group_key(config)
-        if other != shape:
-            fields = [k for k, v in asdict(other).items() if asdict(shape)[k] != v]
-            raise ValueError("configs: the ensembles of a group may differ only in beta, first_seed and n_networks, "
-                             f"got configs that differ in {', '.join(fields)}")
-    unique = list(dict.fromkeys(configs))
-    done: dict[PlaneConfig, PlaneRun | None] = {}
-    if use_cache:
-        for config in unique:
-            entry = next((e for e in (cache_entry(config), member_entry(config)) if e.done), None)
-            done[config] = entry.load() if entry is not None else None
-    # in one canonical order, so that the group's checkpoint is found whatever order the caller gives
-    todo = sorted((c for c in unique if done.get(c) is None), key=lambda c: (c.first_seed, c.beta, c.n_networks))
-    if len(todo) == 1:
-        done[todo[0]] = run_plane(todo[0], progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache)
-    elif todo:
-        group = (CachedRun("information_plane_group", {"members": [asdict(c) for c in todo]}, modules=PLANE_MODULES)
-                 if use_cache else None)
-        runs = _train_and_measure(todo, store=group, progress=progress, checkpoint_every=checkpoint_every)
-        for config, run in zip(todo, runs):
-            done[config] = run
-            if use_cache:
-                member_entry(config).save(run)
-        if group is not None:
-            group.discard_checkpoint()
-    return [done[c] for c in configs]  # type: ignore[misc]
+
+    def stored(config: PlaneConfig) -> PlaneRun | None:
+        entry = next((e for e in (cache_entry(config), member_entry(config)) if e.done), None)
+        return entry.load() if entry is not None else None
+
+    return run_group(
+        configs, config_type=PlaneConfig, group_key=_group_key, varying="beta, first_seed and n_networks",
+        stored=stored,
+        run_alone=lambda c: run_plane(c, progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache),
+        train_together=lambda todo, store: _train_and_measure(todo, store=store, progress=progress,
+                                                              checkpoint_every=checkpoint_every),
+        member_entry=member_entry, order=lambda c: (c.first_seed, c.beta, c.n_networks), use_cache=use_cache,
+        group_entry=lambda todo: CachedRun("information_plane_group", {"members": [asdict(c) for c in todo]},
+                                           modules=PLANE_MODULES),
+    )
 
 
 def run_planes(configs: Mapping[Any, PlaneConfig], *, progress: bool = True) -> dict[Any, PlaneRun]:

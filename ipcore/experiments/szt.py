@@ -18,6 +18,7 @@ import pandas as pd
 import torch
 
 from ipcore.cache import CachedRun
+from ipcore.experiments.grouping import run_group
 from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data import szt, train_test_split
 from ipcore.estimators import binned_entropy, sp_mutual_information
@@ -517,39 +518,15 @@ def run_szt_ensemble(configs: Sequence[SZTConfig], *, progress: bool = True, che
     >>> [run.config.beta for run in runs], runs[0].mi.shape, runs[1].trained_as
     ([0.02, 0.1], (2, 5), 'member of an ensemble of 2')
     """
-    if isinstance(configs, SZTConfig) or not isinstance(configs, (list, tuple)):
-        raise ValueError(f"configs: give a list of SZTConfig, got {type(configs).__name__}")
-    configs = list(configs)
-    if not configs:
-        raise ValueError("configs: give at least one SZTConfig")
-    for config in configs:
-        if not isinstance(config, SZTConfig):
-            raise ValueError(f"configs: expected SZTConfig items, got {type(config).__name__}")
-    shape = replace(configs[0], beta=0.0, seed=0)
-    for config in configs[1:]:
-        other = replace(config, beta=0.0, seed=0)
-        if other != shape:
-            fields = [k for k, v in asdict(other).items() if asdict(shape)[k] != v]
-            raise ValueError(f"configs: the members of an ensemble may differ only in {' and '.join(ENSEMBLE_FIELDS)}, "
-                             f"got configs that differ in {', '.join(fields)}")
-    unique = list(dict.fromkeys(configs))
-    done = {c: stored_run(c) for c in unique} if use_cache else {}
-    # in one canonical order, so that the group's checkpoint is found whatever order the caller gives
-    todo = sorted((c for c in unique if done.get(c) is None), key=lambda c: (c.seed, c.beta))
-    if len(todo) == 1:
-        done[todo[0]] = run_szt(todo[0], progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache)
-    elif todo:
-        group = (CachedRun("szt_ensemble", {"members": [asdict(c) for c in todo]}, modules=SZT_MODULES)
-                 if use_cache else None)
-        runs = _train_and_measure(todo, ensemble=True, store=group, progress=progress,
-                                  checkpoint_every=checkpoint_every)
-        for config, run in zip(todo, runs):
-            done[config] = run
-            if use_cache:
-                member_entry(config).save(run)
-        if group is not None:
-            group.discard_checkpoint()
-    return [done[c] for c in configs]
+    return run_group(
+        configs, config_type=SZTConfig, group_key=lambda c: replace(c, beta=0.0, seed=0),
+        varying=" and ".join(ENSEMBLE_FIELDS), stored=stored_run,
+        run_alone=lambda c: run_szt(c, progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache),
+        train_together=lambda todo, store: _train_and_measure(todo, ensemble=True, store=store, progress=progress,
+                                                              checkpoint_every=checkpoint_every),
+        member_entry=member_entry, order=lambda c: (c.seed, c.beta), use_cache=use_cache,
+        group_entry=lambda todo: CachedRun("szt_ensemble", {"members": [asdict(c) for c in todo]}, modules=SZT_MODULES),
+    )
 
 
 def summary(run: SZTRun) -> dict[str, Any]:
