@@ -817,6 +817,38 @@ class CachedRun:
         self._write({**state, self.APPEND_ONLY: [], "_segments": list(self._segments)}, self.checkpoint_path)
 
 
+def load_stored(entries: Iterable[CachedRun]) -> Any | None:
+    """The result of the first of ``entries`` that holds one, or None: one computation stored
+    under several keys (a network trained alone, or as a member of an ensemble).
+
+    Parameters
+    ----------
+    entries : iterable of CachedRun
+        The entries, in order of preference.
+
+    Returns
+    -------
+    object or None
+        The first stored result.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     alone = CachedRun("demo", {"seed": 0}, modules=[], root=Path(tmp))
+    ...     member = CachedRun("demo", {"seed": 0, "trained_as": "member"}, modules=[], root=Path(tmp))
+    ...     before = load_stored([alone, member])
+    ...     member.save({"mi": 0.3})
+    ...     print(before, load_stored([alone, member]))
+    None {'mi': 0.3}
+    """
+    for entry in entries:
+        if entry.done:
+            return entry.load()
+    return None
+
+
 def cached(kind: str, params: dict[str, Any], compute: Callable[[], Any], *, modules: Iterable[str]) -> Any:
     """``compute()``'s result, loaded from the cache when the same parameters and code ran before.
 

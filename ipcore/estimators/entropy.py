@@ -453,10 +453,11 @@ def sp_mutual_information(
             )
         h_each, std_each, error = _batched_mixture_entropies(cc - shift, b, k, seed_c, control_variate, float32=True)
         m = cc.shape[0]
-        if error > 0.1 * math.sqrt(float(_total(std_each**2))) / m:  # float32 might move it by 0.1 SE
-            h_each, std_each, _ = _batched_mixture_entropies(cc - shift, b, k, seed_c, control_variate)
-        h_cond = float(_mean(h_each, 0))
         h_cond_std = math.sqrt(float(_total(std_each**2))) / m
+        if error > 0.1 * h_cond_std:  # float32 might move it by a tenth of its standard error
+            h_each, std_each, _ = _batched_mixture_entropies(cc - shift, b, k, seed_c, control_variate)
+            h_cond_std = math.sqrt(float(_total(std_each**2))) / m
+        h_cond = float(_mean(h_each, 0))
     return SPEstimate(
         mi=h_t - h_cond,
         mi_std=math.hypot(h_t_std, h_cond_std),

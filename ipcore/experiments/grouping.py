@@ -9,9 +9,10 @@ result is stored under its member's key.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, Callable, Hashable, Sequence, TypeVar
+from typing import Any, Callable, Hashable, Mapping, Sequence, TypeVar
 
 from ipcore.cache import CachedRun
+from ipcore.config import progress_bar
 
 Config = TypeVar("Config", bound=Hashable)
 
@@ -121,3 +122,59 @@ def run_group(
         if group is not None:
             group.discard_checkpoint()
     return [done[c] for c in configs]
+
+
+def run_keyed(
+    configs: Mapping[Any, Config],
+    *,
+    group_key: Callable[[Config], Any | None],
+    run_alone: Callable[[Config], Any],
+    run_together: Callable[[list[Config]], list[Any]],
+    progress: bool = True,
+    desc: str = "runs",
+) -> dict[Any, Any]:
+    """A chapter's runs, keyed as its configs: those sharing a ``group_key`` computed as one group.
+
+    Parameters
+    ----------
+    configs : mapping of key to config
+        The runs, keyed as the caller likes (by β, by variant, …).
+    group_key : callable
+        What the configs of one group share; None: the config runs alone.
+    run_alone : callable
+        ``run_alone(config)``: the run of a config alone of its group.
+    run_together : callable
+        ``run_together(configs)``: the runs of a group's configs, in their order (e.g. a function
+        built on :func:`~ipcore.experiments.grouping.run_group`).
+    progress : bool, default True
+        Show an overall progress bar (for more than one run).
+    desc : str, default "runs"
+        The bar's label.
+
+    Returns
+    -------
+    dict
+        The runs, under the keys of ``configs`` and in their order.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> runs = run_keyed({"a": 1, "b": 12, "c": 3}, group_key=lambda c: c < 10,
+    ...                  run_alone=lambda c: calls.append(("alone", c)) or c,
+    ...                  run_together=lambda cs: calls.append(("together", cs)) or cs, progress=False)
+    >>> runs, calls
+    ({'a': 1, 'b': 12, 'c': 3}, [('together', [1, 3]), ('alone', 12)])
+    """
+    groups: dict[Any, list[Any]] = {}
+    for key, config in configs.items():
+        group = group_key(config)
+        groups.setdefault(("alone", key) if group is None else ("group", group), []).append(key)
+    runs: dict[Any, Any] = {}
+    with progress_bar(total=len(configs), enabled=progress and len(configs) > 1, desc=desc) as bar:
+        for keys in groups.values():
+            if len(keys) == 1:
+                runs[keys[0]] = run_alone(configs[keys[0]])
+            else:
+                runs.update(zip(keys, run_together([configs[k] for k in keys])))
+            bar.update(len(keys))
+    return {key: runs[key] for key in configs}

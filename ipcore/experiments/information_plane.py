@@ -32,9 +32,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
-from ipcore.cache import CachedRun
-from ipcore.experiments.grouping import run_group
-from ipcore.config import progress_bar
+from ipcore.cache import CachedRun, load_stored
+from ipcore.experiments.grouping import run_group, run_keyed
 from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data import SPLITS, szt, szt_split
 from ipcore.estimators import (SZT_EDGES, binned_information_batch, kde_information_batch, labels_entropy,
@@ -424,10 +423,8 @@ def run_plane(config: PlaneConfig = PlaneConfig(), *, progress: bool = True, che
     ipcore.experiments.information_plane_chapter.mean_plane : The mean over the networks.
     """
     cached = cache_entry(config) if use_cache else None
-    if cached is not None and cached.done:
-        return cached.load()
-    if use_cache and (member := member_entry(config)).done:  # the same ensemble, trained inside a larger one
-        return member.load()
+    if cached is not None and (stored := load_stored((cached, member_entry(config)))) is not None:
+        return stored  # trained alone, or inside a larger ensemble
     run = _train_and_measure([config], store=cached, progress=progress, checkpoint_every=checkpoint_every)[0]
     if cached is not None:
         cached.save(run)
@@ -552,13 +549,9 @@ def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, ch
         if isinstance(config, PlaneConfig) and config.beta <= 0:
             raise ValueError(f"configs: expected noisy PlaneConfig items (beta > 0), got {config!r}")
 
-    def stored(config: PlaneConfig) -> PlaneRun | None:
-        entry = next((e for e in (cache_entry(config), member_entry(config)) if e.done), None)
-        return entry.load() if entry is not None else None
-
     return run_group(
         configs, config_type=PlaneConfig, group_key=_group_key, varying="beta, first_seed and n_networks",
-        stored=stored,
+        stored=lambda c: load_stored((cache_entry(c), member_entry(c))),
         run_alone=lambda c: run_plane(c, progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache),
         train_together=lambda todo, store: _train_and_measure(todo, store=store, progress=progress,
                                                               checkpoint_every=checkpoint_every),
@@ -589,16 +582,6 @@ def run_planes(configs: Mapping[Any, PlaneConfig], *, progress: bool = True) -> 
     dict of key to PlaneRun
         The runs, under the same keys.
     """
-    groups: dict[Any, list[Any]] = {}
-    for key, config in configs.items():
-        group = _group_key(config)
-        groups.setdefault(group if group is not None else ("alone", key), []).append(key)
-    runs: dict[Any, PlaneRun] = {}
-    with progress_bar(total=len(configs), enabled=progress and len(configs) > 1, desc="ensembles") as bar:
-        for keys in groups.values():
-            if len(keys) == 1:
-                runs[keys[0]] = run_plane(configs[keys[0]], progress=progress)
-            else:
-                runs.update(zip(keys, run_plane_group([configs[k] for k in keys], progress=progress)))
-            bar.update(len(keys))
-    return {key: runs[key] for key in configs}
+    return run_keyed(configs, group_key=_group_key, run_alone=lambda c: run_plane(c, progress=progress),
+                     run_together=lambda cs: run_plane_group(cs, progress=progress), progress=progress,
+                     desc="ensembles")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ipcore.cache import CachedRun
+from ipcore.cache import CachedRun, load_stored
 from ipcore.experiments.grouping import run_group
 from ipcore.validation import check_choice, check_number, check_positive_int
 from ipcore.data import szt, train_test_split
@@ -349,10 +349,7 @@ def stored_run(config: SZTConfig) -> SZTRun | None:
     SZTRun or None
         The stored run (a single network's first, if both are stored).
     """
-    for entry in (cache_entry(config), member_entry(config)):
-        if entry.done:
-            return entry.load()
-    return None
+    return load_stored((cache_entry(config), member_entry(config)))
 
 
 def run_szt(config: SZTConfig = SZTConfig(), *, progress: bool = True, checkpoint_every: int = 250,
@@ -387,10 +384,8 @@ def run_szt(config: SZTConfig = SZTConfig(), *, progress: bool = True, checkpoin
     ipcore.book.sweep.sweep : A grid of runs on a Dask cluster, into the same cache.
     """
     cached = cache_entry(config) if use_cache else None
-    if cached is not None and cached.done:
-        return cached.load()
-    if use_cache and (member := member_entry(config)).done:  # the same run, trained in an ensemble
-        return member.load()
+    if cached is not None and (stored := load_stored((cached, member_entry(config)))) is not None:
+        return stored  # trained alone, or in an ensemble
     run = _train_and_measure([config], ensemble=False, store=cached, progress=progress,
                              checkpoint_every=checkpoint_every)[0]
     if cached is not None:

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from matplotlib.colors import LogNorm
 
 from ipcore.estimators.clustering import labels_entropy, nearest_neighbour_distances, diameter_clusters
-from ipcore.config import progress_bar
+from ipcore.experiments.grouping import run_keyed
 from ipcore.experiments.profiles import chapter_settings, register_profiles
 from ipcore.validation import check_profile  # noqa: F401 (the chapters check their profile through ch.check_profile)
 from ipcore.estimators import binned_entropy
@@ -103,18 +103,10 @@ def run_all(configs: Mapping[Any, SZTConfig], *, progress: bool = True) -> dict[
     dict of key to SZTRun
         The runs, under the same keys.
     """
-    groups: dict[SZTConfig, list[Any]] = {}
-    for key, config in configs.items():
-        groups.setdefault(replace(config, beta=0.0, seed=0), []).append(key)
-    runs: dict[Any, SZTRun] = {}
-    with progress_bar(total=len(configs), enabled=progress and len(configs) > 1, desc="SZT runs") as bar:
-        for keys in groups.values():
-            if len(keys) == 1:
-                runs[keys[0]] = run_szt(configs[keys[0]], progress=progress)
-            else:
-                runs.update(zip(keys, run_szt_ensemble([configs[k] for k in keys], progress=progress)))
-            bar.update(len(keys))
-    return {key: runs[key] for key in configs}
+    return run_keyed(configs, group_key=lambda c: replace(c, beta=0.0, seed=0),
+                     run_alone=lambda c: run_szt(c, progress=progress),
+                     run_together=lambda cs: run_szt_ensemble(cs, progress=progress), progress=progress,
+                     desc="SZT runs")
 
 
 def check_logged_epochs(epochs: Sequence[int], logged: Sequence[int], name: str = "epochs") -> list[int]:
