@@ -57,6 +57,12 @@ def to_markdown(results: dict) -> str:
         out.append(f"\nFive β, {g['steps']} steps: five single networks {g['singles_s']:.2f} s "
                    f"({g['singles_ms_per_step']:.2f} ms per step of all five), one ensemble {g['ensemble_s']:.2f} s "
                    f"({g['ensemble_ms_per_step']:.2f} ms per step): {g['speedup']:.1f}×.")
+    if "mine_batch" in results:
+        g = results["mine_batch"]
+        out.append(f"\n{g['critics']} MINE critics, {g['steps']} steps, {g['threads']} threads: one after another "
+                   f"{g['singles_s']:.1f} s ({g['singles_ms_per_critic_step']:.2f} ms per critic and step), one batch "
+                   f"{g['batch_s']:.1f} s ({g['batch_ms_per_critic_step']:.2f} ms): {g['speedup']:.2f}×; estimates apart "
+                   f"by at most {g['largest_difference_in_se']:.2g} SE.")
     return "\n".join(out) + "\n"
 
 

@@ -98,3 +98,31 @@ def test_the_chapter_runs_and_its_outcomes_hold(repo_root, tmp_path):
     assert 10 * r["noisy_layer_SP_d4_rms_error"] < r["noisy_layer_kNN_d4_rms_error"]
     assert r["noisy_layer_binning_clean_layer_d1_rms_error"] > 0.5
     assert r["sp_control_variate_gain_d4"] > 2.0
+
+
+TINY = {"mi_grid": (0.0, 2.0), "n": 300, "seeds": 1, "mine_steps": 30, "sizes": (100, 300), "dims": (1, 2)}
+
+
+def test_run_trains_every_mine_critic_in_one_batch_and_caches_each_unit(monkeypatch, tmp_path):
+    monkeypatch.setenv("IPCORE_CACHE", str(tmp_path))
+    monkeypatch.setattr(es, "profile_settings", lambda profile: dict(TINY))
+    batches = []
+    batch = es.mine_mutual_information_batch
+    monkeypatch.setattr(es, "mine_mutual_information_batch", lambda pairs, seeds, **kw: batches.append(len(pairs)) or
+                        batch(pairs, seeds, **kw))
+    table = es.run("smoke", progress=False)
+    assert batches == [4]  # 2 Gaussian samples and the 2 layers at the largest n, one batch
+    mine = table[table.estimator == "MINE"].set_index(["task", "d"])
+    assert len(mine) == 4 and (mine.n == 300).all()
+    # each unit's MINE row is the one its own rows function computes alone, up to rounding
+    alone = pd.DataFrame(es.gaussian_rows(2.0, 0, n=300, dim=2, mine_steps=30, bin_width=0.5)).set_index("estimator")
+    assert abs(alone.loc["MINE"].estimate - table.query("task == 'gaussian' and truth == 2.0 and estimator == 'MINE'")
+               .estimate.item()) < 0.5 * alone.loc["MINE"].std_error
+    alone = pd.DataFrame(es.layer_rows(2, 300, 0, beta=0.1, n_inputs=8, mine_steps=30)).set_index("estimator")
+    assert abs(alone.loc["MINE"].estimate - mine.loc[("noisy layer", 2)].estimate) < 0.5 * alone.loc["MINE"].std_error
+    # the legends' order within a unit, MINE included
+    first = table[(table.task == "gaussian") & (table.truth == 0.0)]
+    assert list(first.estimator) == list(es.GAUSSIAN_ESTIMATORS)
+    # every unit is stored: a second run trains nothing
+    monkeypatch.setattr(es, "mine_mutual_information_batch", lambda *a, **k: pytest.fail("MINE retrained"))
+    pd.testing.assert_frame_equal(es.run("smoke", progress=False), table)

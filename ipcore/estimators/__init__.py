@@ -35,7 +35,7 @@ from ipcore.estimators.entropy import (
 from ipcore.estimators.kde import KDEInformation, kde_entropy_bounds, kde_information_batch, kde_mutual_information
 from ipcore.estimators.kernel import mixture_log_density
 from ipcore.estimators.compression import PCA, Autoencoder, autoencoder_compression, pca_compression
-from ipcore.estimators.mine import MINEEstimate, mine_mutual_information
+from ipcore.estimators.mine import MINEEstimate, mine_mutual_information, mine_mutual_information_batch
 from ipcore.estimators.knn import (KNNEstimate, bsy_weights, knn_entropy, knn_label_information, knn_mutual_information,
                                    ksg_mutual_information)
 from ipcore.estimators.neuron import binned_neuron_information, noisy_neuron_information
@@ -71,6 +71,7 @@ __all__ = [
     "ksg_mutual_information",
     "bsy_weights",
     "mine_mutual_information",
+    "mine_mutual_information_batch",
     "pca_compression",
     "PCA",
     "autoencoder_compression",

@@ -15,7 +15,9 @@ Two tasks, each estimator on the same samples, all values in nats:
   as Shwartz-Ziv & Tishby did (30 bins on [−1, 1], I(X; Bin S) = H(Bin S)), and MINE on (X, T)
   at the largest sample size only (it is by far the slowest).
 
-Every (task, size, seed) is one cached unit, so an interrupted run resumes where it stopped.
+Every (task, size, seed) is one cached unit, so an interrupted run resumes where it stopped; the
+MINE critics of all units not yet stored train first, as one batch
+(:func:`~ipcore.estimators.mine_mutual_information_batch`).
 """
 
 from __future__ import annotations
@@ -30,12 +32,12 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ipcore.cache import cached
+from ipcore.cache import CachedRun
 from ipcore.config import progress_bar
 from ipcore.deprecation import renamed_keywords
 from ipcore.data import NoisyLayer, correlated_gaussians, noisy_layer
 from ipcore.estimators import (binned_entropy, channel_information, gaussian_entropy, kde_entropy_bounds,
-                               knn_entropy, knn_mutual_information, ksg_mutual_information, mine_mutual_information,
+                               knn_entropy, knn_mutual_information, ksg_mutual_information, mine_mutual_information_batch,
                                sp_mutual_information)
 from ipcore.experiments.profiles import chapter_settings, register_profiles
 from ipcore.plotting import beta_slider_figure
@@ -106,7 +108,7 @@ def _binned_information(x: np.ndarray, y: np.ndarray, width: float) -> float:
             - binned_entropy(np.concatenate([zx, zy], 1), width=width))
 
 
-def gaussian_rows(mi: float, seed: int, *, n: int, dim: int, mine_steps: int, bin_width: float) -> list[dict]:
+def gaussian_rows(mi: float, seed: int, *, n: int, dim: int, mine_steps: int | None, bin_width: float) -> list[dict]:
     """Every estimator of :data:`~ipcore.experiments.estimator_shootout.GAUSSIAN_ESTIMATORS` on one sample of correlated Gaussians.
 
     X, Y ∈ R^d jointly normal with I(X;Y) = ``mi`` (:func:`ipcore.data.correlated_gaussians`);
@@ -123,8 +125,8 @@ def gaussian_rows(mi: float, seed: int, *, n: int, dim: int, mine_steps: int, bi
         Samples.
     dim : int
         d, the dimension of X and of Y.
-    mine_steps : int
-        MINE's training steps.
+    mine_steps : int or None
+        MINE's training steps; None: no MINE row.
     bin_width : float
         Bin width of the binning estimator (in standard deviations).
 
@@ -133,17 +135,93 @@ def gaussian_rows(mi: float, seed: int, *, n: int, dim: int, mine_steps: int, bi
     list of dict
         One row per estimator: task, estimator, truth, estimate, std_error (NaN for
         binning), seconds (of the call), n, d, seed.
+
+    Examples
+    --------
+    >>> rows = gaussian_rows(1.0, 0, n=300, dim=1, mine_steps=None, bin_width=0.5)
+    >>> [row["estimator"] for row in rows]
+    ['kNN', 'KSG', 'binning']
     """
-    x, y = correlated_gaussians(n, dim, dim, mi, seed=seed)
+    fields, x, y = _gaussian_sample(mi, seed, n, dim)
     common = {"n": n, "d": dim, "seed": seed}
     knn, t_knn = _timed(lambda: knn_mutual_information(x, y, k=5))
     ksg, t_ksg = _timed(lambda: ksg_mutual_information(x, y, k=3))
-    mine, t_mine = _timed(lambda: mine_mutual_information(x, y, steps=mine_steps, seed=seed))
     binned, t_bin = _timed(lambda: _binned_information(x, y, bin_width))
-    return [_row("gaussian", "kNN", mi, knn.value, knn.std_error, t_knn, **common),
+    rows = [_row("gaussian", "kNN", mi, knn.value, knn.std_error, t_knn, **common),
             _row("gaussian", "KSG", mi, ksg.value, ksg.std_error, t_ksg, **common),
-            _row("gaussian", "MINE", mi, mine.value, mine.std_error, t_mine, **common),
             _row("gaussian", "binning", mi, binned, math.nan, t_bin, **common)]
+    if mine_steps is not None:
+        rows = _with_mine(rows, mine_rows([(fields, x, y)], steps=mine_steps)[0])
+    return rows
+
+
+def _gaussian_sample(mi: float, seed: int, n: int, dim: int) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The row fields and (X, Y) samples of one Gaussian unit."""
+    x, y = correlated_gaussians(n, dim, dim, mi, seed=seed)
+    return {"task": "gaussian", "truth": mi, "n": n, "d": dim, "seed": seed}, x, y
+
+
+def _layer_sample(dim: int, n: int, seed: int, beta: float, n_inputs: int) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """The row fields and (X, S, T) samples of one noisy-layer unit."""
+    layer, truth = _layer_and_truth(dim, beta, n_inputs)
+    x, s, t = layer.sample(n, seed=seed)
+    return {"task": "noisy layer", "truth": truth, "n": n, "d": dim, "seed": seed}, x, s, t
+
+
+def _layer_mine_sample(dim: int, n: int, seed: int, beta: float, n_inputs: int, **_: Any) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The row fields and MINE's (X, T) of one noisy-layer unit."""
+    fields, x, _, t = _layer_sample(dim, n, seed, beta, n_inputs)
+    return fields, x, t
+
+
+#: Critics trained together at most: bounds the stacked samples' memory (64 × n × width floats).
+MINE_BATCH = 64
+
+
+def mine_rows(samples: Sequence[tuple[dict, np.ndarray, np.ndarray]], *, steps: int, progress: bool = False) -> list[dict]:
+    """The MINE row of each (row fields, x, y), the critics of equal sample sizes trained as one batch.
+
+    Through :func:`ipcore.estimators.mine_mutual_information_batch` (seed: the fields' ``seed``),
+    in batches of at most :data:`MINE_BATCH`; a row's ``seconds`` is its share of its batch's
+    time. Values in nats.
+
+    Parameters
+    ----------
+    samples : sequence of (dict, ndarray, ndarray)
+        For each estimate: the row's fields (task, truth, n, d, seed) and the paired samples.
+    steps : int
+        MINE's training steps.
+    progress : bool, default False
+        Show a progress bar per batch.
+
+    Returns
+    -------
+    list of dict
+        One MINE row per sample, in their order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> z = np.random.default_rng(0).standard_normal((200, 2))
+    >>> rows = mine_rows([({"task": "demo", "truth": 0.0, "n": 200, "d": 1, "seed": 0}, z[:, :1], z[:, 1:])], steps=5)
+    >>> rows[0]["estimator"], rows[0]["task"]
+    ('MINE', 'demo')
+    """
+    out: list[dict | None] = [None] * len(samples)
+    by_size: dict[int, list[int]] = {}
+    for i, (_, x, _) in enumerate(samples):
+        by_size.setdefault(len(x), []).append(i)
+    for members in by_size.values():
+        for start in range(0, len(members), MINE_BATCH):
+            chunk = members[start:start + MINE_BATCH]
+            found, seconds = _timed(lambda: mine_mutual_information_batch(
+                [samples[i][1:] for i in chunk], [samples[i][0]["seed"] for i in chunk], steps=steps,
+                progress=progress))
+            for i, est in zip(chunk, found):
+                fields = dict(samples[i][0])
+                task, truth = fields.pop("task"), fields.pop("truth")
+                out[i] = _row(task, "MINE", truth, est.value, est.std_error, seconds / len(chunk), **fields)
+    return [row for row in out if row is not None]
 
 
 @functools.lru_cache(maxsize=None)
@@ -192,8 +270,8 @@ def layer_rows(dim: int, n: int, seed: int, *, beta: float, n_inputs: int, mine_
     >>> round(rows[0]["truth"], 3)
     0.801
     """
-    layer, truth = _layer_and_truth(dim, beta, n_inputs)
-    x, s, t = layer.sample(n, seed=seed)
+    fields, x, s, t = _layer_sample(dim, n, seed, beta, n_inputs)
+    truth = fields["truth"]
     noise = gaussian_entropy(dim, beta)
     common = {"n": n, "d": dim, "seed": seed}
     sp, t_sp = _timed(lambda: sp_mutual_information(s, beta, seed=seed))
@@ -207,9 +285,16 @@ def layer_rows(dim: int, n: int, seed: int, *, beta: float, n_inputs: int, mine_
             _row("noisy layer", "KDE upper bound", truth, upper - noise, math.nan, t_kde, **common),
             _row("noisy layer", "binning (clean layer)", truth, binned, math.nan, t_bin, **common)]
     if mine_steps is not None:
-        mine, t_mine = _timed(lambda: mine_mutual_information(x, t, steps=mine_steps, seed=seed))
-        rows.append(_row("noisy layer", "MINE", truth, mine.value, mine.std_error, t_mine, **common))
+        rows = _with_mine(rows, mine_rows([(fields, x, t)], steps=mine_steps)[0])
     return rows
+
+
+def _with_mine(rows: list[dict], mine: dict) -> list[dict]:
+    """``rows`` with the MINE row where its task's list of estimators (the legends' order) puts it."""
+    order = GAUSSIAN_ESTIMATORS if mine["task"] == "gaussian" else LAYER_ESTIMATORS
+    later = set(order[order.index("MINE") + 1:])
+    at = next((i for i, row in enumerate(rows) if row["estimator"] in later), len(rows))
+    return rows[:at] + [mine] + rows[at:]
 
 
 @renamed_keywords(points="n_inputs")
@@ -265,23 +350,35 @@ def run(profile: str, *, gaussian_dim: int = 2, beta: float = 0.1, n_inputs: int
     check_chapter_parameters(gaussian_dim=gaussian_dim, beta=beta, n_inputs=n_inputs, bin_width=bin_width,
                              first_seed=first_seed)
     seeds = range(first_seed, first_seed + settings["seeds"])
-    units: list[tuple[str, dict, Callable[[], list[dict]]]] = []
+    # per unit: its cache entry, its rows but MINE's, and its MINE samples (None: no MINE row)
+    units: list[tuple[CachedRun, Callable[[], list[dict]], Callable[[], tuple] | None]] = []
     for mi in settings["mi_grid"]:
         for seed in seeds:
             params = {"mi": float(mi), "seed": seed, "n": settings["n"], "dim": gaussian_dim,
                       "mine_steps": settings["mine_steps"], "bin_width": bin_width}
-            units.append(("shootout_gaussian", params, lambda p=params: gaussian_rows(**p)))
+            units.append((CachedRun("shootout_gaussian", params, modules=MODULES),
+                          lambda p=params: gaussian_rows(**{**p, "mine_steps": None}),
+                          lambda p=params: _gaussian_sample(p["mi"], p["seed"], p["n"], p["dim"])))
     largest = max(settings["sizes"])
     for dim in settings["dims"]:
         for n in settings["sizes"]:
             for seed in seeds:
                 params = {"dim": dim, "n": n, "seed": seed, "beta": beta, "n_inputs": n_inputs,
                           "mine_steps": settings["mine_steps"] if n == largest else None}
-                units.append(("shootout_layer", params, lambda p=params: layer_rows(**p)))
-    rows: list[dict] = []
-    for kind, params, compute in progress_bar(units, enabled=progress, desc="estimators", mininterval=1.0):
-        rows.extend(cached(kind, params, compute, modules=MODULES))
-    table = pd.DataFrame(rows)
+                units.append((CachedRun("shootout_layer", params, modules=MODULES),
+                              lambda p=params: layer_rows(**{**p, "mine_steps": None}),
+                              None if n != largest else lambda p=params: _layer_mine_sample(**p)))
+    found: list[list[dict] | None] = [store.load() if store.done else None for store, _, _ in units]
+    missing = [i for i, rows in enumerate(found) if rows is None]
+    # MINE, by far the slowest, for every missing unit at once: its critics train as one batch
+    with_mine = [i for i in missing if units[i][2] is not None]
+    mine = dict(zip(with_mine, mine_rows([units[i][2]() for i in with_mine], steps=settings["mine_steps"],
+                                         progress=progress)))
+    for i in progress_bar(missing, enabled=progress, desc="estimators", mininterval=1.0):
+        store, compute, _ = units[i]
+        found[i] = _with_mine(compute(), mine[i]) if i in mine else compute()
+        store.save(found[i])
+    table = pd.DataFrame([row for rows in found for row in rows])
     table["error"] = table["estimate"] - table["truth"]
     return table
 
