@@ -105,6 +105,38 @@ def test_tree_path_with_lopsided_sizes(k, n, d):
     np.testing.assert_allclose(got, brute_log_density(points, centers, 0.02), rtol=0, atol=1e-9)
 
 
+@pytest.mark.parametrize("case", ["separated", "far off-centre, unequal weights", "batch of two", "near: dense"])
+def test_wide_mixtures_screened_in_float32_equal_brute_force(case, monkeypatch):
+    """d >= 64 and >= 2^20 pairs: a float32 screen, exact float64 on what it keeps; as exact as brute force."""
+    rng = np.random.default_rng(8)
+    d, k, beta = 96, 1100, 0.3
+    centers = np.tanh(clustered(k, d, seed=9) + 0.5 * rng.normal(size=(k, d)))
+    points = centers + beta * rng.normal(size=centers.shape)
+    weights = None
+    if case == "far off-centre, unequal weights":
+        centers, points = centers + 1e3, points + 1e3  # the shift to the centers' mean keeps float32's digits
+        weights = rng.uniform(size=k)
+        weights /= weights.sum()
+    if case == "near: dense":
+        beta = 3.0  # every pair counts: the screen keeps them all and gives way to the float64 product
+    kept = []
+    screened = kernel._screened_mixture
+    monkeypatch.setattr(kernel, "_screened_mixture", lambda *a: kept.append(1) or screened(*a))
+    dense = kernel._dense_block
+    fell_back = []
+    monkeypatch.setattr(kernel, "_dense_block", lambda *a: fell_back.append(1) or dense(*a))
+    if case == "batch of two":
+        got = mixture_log_density(np.stack([points, points[::-1]]), np.stack([centers, centers]), beta).numpy()
+        expected = [brute_log_density(points, centers, beta), brute_log_density(points[::-1], centers, beta)]
+        assert len(kept) == 2
+    else:
+        assert k * k > kernel.DENSE_PAIRS  # 2-D and large: not the tree, which is slow in many dimensions
+        got, expected = mixture_log_density(points, centers, beta, weights).numpy(), brute_log_density(points, centers, beta, weights)
+        assert len(kept) == 1
+    assert bool(fell_back) == (case == "near: dense")
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-10)
+
+
 def test_vectorised_exp_matches_libm_to_round_off():
     from ipcore.estimators import tree
 
