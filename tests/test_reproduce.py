@@ -12,7 +12,7 @@ import math
 import pytest
 
 from ipcore.book.cli import main
-from ipcore.book.reproduce import RUNS_FROM, chapters, reproduce, summary_table
+from ipcore.book.reproduce import PAPER_MINUTES, RUNS_FROM, chapters, longest_first, reproduce, summary_table
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +30,16 @@ def test_chapters_that_reload_runs_wait_for_the_chapter_computing_them(repo_root
     names = chapters(repo_root)
     for chapter, sources in RUNS_FROM.items():
         assert all(names.index(source) < names.index(chapter) for source in sources), chapter
+
+
+def test_a_parallel_reproduction_starts_the_longest_work_first(repo_root):
+    names = chapters(repo_root)
+    assert set(PAPER_MINUTES) == set(names)  # every chapter has its measured time
+    priority = longest_first(names)
+    # a chapter others wait for carries their work: szt_noisy then szt_variants, 13.3 minutes
+    assert priority["szt_noisy"] == pytest.approx(PAPER_MINUTES["szt_noisy"] + PAPER_MINUTES["szt_variants"])
+    assert priority["szt_variants"] == PAPER_MINUTES["szt_variants"]
+    assert max(priority, key=priority.get) == max(PAPER_MINUTES, key=PAPER_MINUTES.get)
 
 
 def test_reproduce_runs_a_chapter_serially(repo_root, tmp_path):

@@ -181,6 +181,46 @@ RUNS_FROM: dict[str, tuple[str, ...]] = {
     "ib_bound": ("szt_information_plane",),  # the deterministic ensemble
 }
 
+#: Each chapter's ``paper`` time on 2 cores, in minutes, as measured (the Reproduce page's table).
+#: A parallel reproduction starts the chapters with the longest work ahead of them first.
+PAPER_MINUTES: dict[str, float] = {
+    "szt_information_plane": 19.8, "single_neuron": 0.3, "szt_binning": 2.3, "szt_noisy": 6.6, "szt_variants": 6.7,
+    "szt_deterministic": 0.8, "mnist_cnn": 11.6, "ib_bound": 2.0, "infinite_width": 1.3, "saxe_nonlinearity": 30.0,
+    "saxe_sgd": 6.9, "saxe_linear": 8.1, "estimators": 2.9, "butakov_compression": 4.2, "your_network": 3.0,
+}
+
+
+def longest_first(names: Sequence[str]) -> dict[str, float]:
+    """Each chapter's scheduling priority: its own expected minutes plus the longest chain of chapters that wait for it.
+
+    The critical-path rule: a chapter that others reload runs from (:data:`RUNS_FROM`) counts
+    their work as its own, so a parallel reproduction starts it early. Unknown chapters count 1 minute.
+
+    Parameters
+    ----------
+    names : sequence of str
+        The chapters to run.
+
+    Returns
+    -------
+    dict of str to float
+        Priority per chapter (higher starts first), in expected minutes.
+
+    Examples
+    --------
+    ``szt_noisy`` carries ``szt_variants``, which waits for it:
+
+    >>> priority = longest_first(["szt_noisy", "szt_variants", "estimators"])
+    >>> priority["szt_noisy"] == PAPER_MINUTES["szt_noisy"] + PAPER_MINUTES["szt_variants"]
+    True
+    """
+    waiting = {name: [other for other in names if name in RUNS_FROM.get(other, ())] for name in names}
+
+    def ahead(name: str) -> float:
+        return PAPER_MINUTES.get(name, 1.0) + max((ahead(other) for other in waiting[name]), default=0.0)
+
+    return {name: ahead(name) for name in names}
+
 
 def run_chapter(root: Path, name: str, output: Path, profile: str, device: str | None = None, *after: Any,
                 progress: bool = False, environ: dict[str, str] | None = None) -> ChapterResult:
@@ -244,10 +284,12 @@ def _run_on_cluster(client: Any, root: Path, names: list[str], output: Path, pro
     # one reproduction's tasks: another one (other output folder, root or device) is not merged with it
     token = tokenize(str(root.resolve()), str(output.resolve()), profile, device)
     futures: dict[str, Any] = {}
+    priority = longest_first(names)  # the longest work first, so that no long chapter starts last
     for name in names:  # toc order: a chapter's sources are submitted before it
         after = [futures[other] for other in RUNS_FROM.get(name, ()) if other in futures]
         futures[name] = client.submit(run_chapter, root.resolve(), name, output.resolve(), profile, device, *after,
-                                      environ=environ, key=f"ipcore-chapter-{name}-{token}", pure=False)
+                                      environ=environ, key=f"ipcore-chapter-{name}-{token}", pure=False,
+                                      priority=priority[name])
     outcome = wait_for(client, futures, progress=progress, desc=f"reproduce ({profile})", unit="chapter")
     results = []
     for name in names:
