@@ -40,6 +40,9 @@ def test_a_parallel_reproduction_starts_the_longest_work_first(repo_root):
     assert priority["szt_noisy"] == pytest.approx(PAPER_MINUTES["szt_noisy"] + PAPER_MINUTES["szt_variants"])
     assert priority["szt_variants"] == PAPER_MINUTES["szt_variants"]
     assert max(priority, key=priority.get) == max(PAPER_MINUTES, key=PAPER_MINUTES.get)
+    # submitted by priority, a chapter still comes after the chapters it reloads runs from
+    for chapter, sources in RUNS_FROM.items():
+        assert all(priority[source] > priority[chapter] for source in sources), chapter
 
 
 def test_reproduce_runs_a_chapter_serially(repo_root, tmp_path):

@@ -285,7 +285,9 @@ def _run_on_cluster(client: Any, root: Path, names: list[str], output: Path, pro
     token = tokenize(str(root.resolve()), str(output.resolve()), profile, device)
     futures: dict[str, Any] = {}
     priority = longest_first(names)  # the longest work first, so that no long chapter starts last
-    for name in names:  # toc order: a chapter's sources are submitted before it
+    # submitted in that order too (the first tasks reach the workers as they are submitted); a
+    # chapter's sources carry its minutes, so they come before it
+    for name in sorted(names, key=lambda chapter: -priority[chapter]):
         after = [futures[other] for other in RUNS_FROM.get(name, ()) if other in futures]
         futures[name] = client.submit(run_chapter, root.resolve(), name, output.resolve(), profile, device, *after,
                                       environ=environ, key=f"ipcore-chapter-{name}-{token}", pure=False,
