@@ -126,3 +126,27 @@ def test_run_trains_every_mine_critic_in_one_batch_and_caches_each_unit(monkeypa
     # every unit is stored: a second run trains nothing
     monkeypatch.setattr(es, "mine_mutual_information_batch", lambda *a, **k: pytest.fail("MINE retrained"))
     pd.testing.assert_frame_equal(es.run("smoke", progress=False), table)
+
+
+def test_an_interrupted_run_keeps_every_unit_it_completed(monkeypatch, tmp_path):
+    monkeypatch.setenv("IPCORE_CACHE", str(tmp_path))
+    monkeypatch.setattr(es, "profile_settings", lambda profile: dict(TINY))
+    monkeypatch.setattr(es, "MINE_BATCH", 2)
+    batches = []
+    batch = es.mine_mutual_information_batch
+
+    def interrupted(pairs, seeds, **kw):
+        batches.append(len(pairs))
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+        return batch(pairs, seeds, **kw)
+
+    monkeypatch.setattr(es, "mine_mutual_information_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        es.run("smoke", progress=False)
+    # the 2 layer units without MINE and the first batch's 2 units were stored: only the second batch is left
+    batches.clear()
+    monkeypatch.setattr(es, "mine_mutual_information_batch", lambda pairs, seeds, **kw: batches.append(len(pairs)) or
+                        batch(pairs, seeds, **kw))
+    table = es.run("smoke", progress=False)
+    assert batches == [2] and len(table[table.estimator == "MINE"]) == 4

@@ -105,7 +105,8 @@ def test_tree_path_with_lopsided_sizes(k, n, d):
     np.testing.assert_allclose(got, brute_log_density(points, centers, 0.02), rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("case", ["separated", "far off-centre, unequal weights", "batch of two", "near: dense"])
+@pytest.mark.parametrize("case", ["separated", "far off-centre, unequal weights", "zero weights", "batch of two",
+                                  "near: dense"])
 def test_wide_mixtures_screened_in_float32_equal_brute_force(case, monkeypatch):
     """d >= 64 and >= 2^20 pairs: a float32 screen, exact float64 on what it keeps; as exact as brute force."""
     rng = np.random.default_rng(8)
@@ -117,6 +118,9 @@ def test_wide_mixtures_screened_in_float32_equal_brute_force(case, monkeypatch):
         centers, points = centers + 1e3, points + 1e3  # the shift to the centers' mean keeps float32's digits
         weights = rng.uniform(size=k)
         weights /= weights.sum()
+    if case == "zero weights":  # −inf terms: never kept, and they leave the error bound finite
+        weights = np.r_[np.zeros(100), np.full(k - 100, 1.0 / (k - 100))]
+        points = points[100:]  # near the others (a point whose own center weighs 0 has many near pairs)
     if case == "near: dense":
         beta = 3.0  # every pair counts: the screen keeps them all and gives way to the float64 product
     kept = []
@@ -130,11 +134,29 @@ def test_wide_mixtures_screened_in_float32_equal_brute_force(case, monkeypatch):
         expected = [brute_log_density(points, centers, beta), brute_log_density(points[::-1], centers, beta)]
         assert len(kept) == 2
     else:
-        assert k * k > kernel.DENSE_PAIRS  # 2-D and large: not the tree, which is slow in many dimensions
+        assert len(points) * k > kernel.DENSE_PAIRS  # 2-D and large: not the tree, slow in many dimensions
         got, expected = mixture_log_density(points, centers, beta, weights).numpy(), brute_log_density(points, centers, beta, weights)
         assert len(kept) == 1
     assert bool(fell_back) == (case == "near: dense")
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-10)
+
+
+@pytest.mark.parametrize(("scale", "beta"), [(1e19, 1.0), (1.0, 1e-20)])
+def test_wide_mixtures_beyond_float32_take_the_float64_product(scale, beta):
+    rng = np.random.default_rng(10)
+    centers = scale * rng.normal(size=(1024, 64))
+    got = mixture_log_density(centers, centers, beta).numpy()
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, brute_log_density(centers, centers, beta), rtol=1e-13)
+
+
+def test_the_screen_drops_by_the_callers_log_tolerance(monkeypatch):
+    seen = []
+    screened = kernel._screened_mixture
+    monkeypatch.setattr(kernel, "_screened_mixture", lambda *a: seen.append(a[-1]) or screened(*a))
+    centers = np.random.default_rng(11).normal(size=(1024, 64))
+    mixture_log_density(centers, centers, 0.5, log_tolerance=20.0)
+    assert seen == [20.0]
 
 
 def test_vectorised_exp_matches_libm_to_round_off():

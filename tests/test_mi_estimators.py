@@ -165,7 +165,7 @@ def test_a_batch_of_critics_gives_each_pair_its_own_estimate():
         assert np.corrcoef(member.training_curve, alone.training_curve)[0, 1] > 0.99
         assert mi - 0.3 < member.value < mi + 4 * member.std_error
     # a member's estimate does not depend on its company
-    again = mine_mutual_information_batch(pairs[1:2], [5], steps=600)[0]
+    again = mine_mutual_information_batch(pairs[1:2], np.array([5]), steps=600)[0]
     assert abs(again.value - batch[1].value) < 0.5 * batch[1].std_error
 
 
@@ -181,6 +181,7 @@ def test_a_batch_of_critics_gives_each_pair_its_own_estimate():
     ([(RNG.standard_normal((10, 1)), RNG.standard_normal((10, 1)))], [0, 1], "seeds: needs one seed per pair"),
     ([(RNG.standard_normal((10, 1)), RNG.standard_normal((10, 1)))], 0, "seeds: needs one seed per pair"),
     ([(RNG.standard_normal((10, 1)), RNG.standard_normal((10, 1)))], [-1], "seeds: must be"),
+    ([(RNG.standard_normal((10, 1)), RNG.standard_normal((10, 1)))], np.array([0, 1]), "seeds: needs one seed per pair"),
 ])
 def test_mine_batch_names_its_bad_inputs(pairs, seeds, message):
     with pytest.raises(ValueError, match=f"^{message}"):

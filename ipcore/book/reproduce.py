@@ -215,9 +215,12 @@ def longest_first(names: Sequence[str]) -> dict[str, float]:
     True
     """
     waiting = {name: [other for other in names if name in RUNS_FROM.get(other, ())] for name in names}
+    priority: dict[str, float] = {}
 
-    def ahead(name: str) -> float:
-        return PAPER_MINUTES.get(name, 1.0) + max((ahead(other) for other in waiting[name]), default=0.0)
+    def ahead(name: str) -> float:  # RUNS_FROM has no cycle: a chapter reloads only earlier chapters
+        if name not in priority:
+            priority[name] = PAPER_MINUTES.get(name, 1.0) + max((ahead(other) for other in waiting[name]), default=0.0)
+        return priority[name]
 
     return {name: ahead(name) for name in names}
 

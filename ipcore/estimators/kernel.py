@@ -7,8 +7,12 @@ Two evaluations of the same sum, chosen by size and device:
 
 * **dense**: a matrix product plus a fused log-sum-exp over cache-sized
   blocks, exact. Used for small problems, for batches of independent
-  mixtures, and on accelerators (where n × n pair work in large chunks is
-  fast and a tree's branching is not);
+  mixtures, for layers of ``SCREEN_MIN_DIM`` (64) dimensions or more, and on
+  accelerators (where n × n pair work in large chunks is fast and a tree's
+  branching is not). On the CPU a wide, large mixture is first screened in
+  float32 (twice as fast a product); the pairs that can matter are recomputed
+  exactly in float64 and the rest, provably below e^(−log_tolerance) of the
+  density, dropped as the tree drops them;
 * **tree** (CPU, above ``DENSE_PAIRS`` pairs): the compiled kd-tree of
   ``ipcore.estimators.tree``, which visits each point's centers
   nearest-first and drops, with a weight-proportional budget, whatever is
@@ -45,8 +49,10 @@ SCREEN_MIN_DIM = 64
 WIDE_ROWS = 256
 #: Mixtures with fewer (point, center) pairs are not screened (a loop over mixtures would cost more).
 SCREEN_MIN_PAIRS = 1 << 20
-#: Above this fraction of pairs left by the screen, the mixture is evaluated densely in float64.
+#: Above this fraction of a block's pairs left by the screen, the mixture is evaluated densely in float64.
 SCREEN_MAX_FRACTION = 0.02
+#: Largest exponent the screen computes in float32 (float32 ends at 3.4e38).
+FLOAT32_EXPONENT_MAX = 1e30
 
 
 def _as_points_and_centers(points: Any, centers: Any) -> tuple[torch.Tensor, torch.Tensor]:
@@ -122,7 +128,8 @@ def _pairs_per_chunk(device: torch.device) -> int:
     return PAIRS_PER_CHUNK if device.type == "cpu" else DEVICE_PAIRS_PER_CHUNK
 
 
-def _log_density_dense(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tensor, beta: float) -> torch.Tensor:
+def _log_density_dense(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tensor, beta: float,
+                       log_tolerance: float = LOG_TOLERANCE) -> torch.Tensor:
     """Unnormalised log Σ_j w_j exp(−‖t−μ_j‖²/(2β²)), exact, in cache-sized row blocks.
 
     Works batched: points (..., k, d), centers (..., n, d), log_w (..., n).
@@ -135,7 +142,7 @@ def _log_density_dense(points: torch.Tensor, centers: torch.Tensor, log_w: torch
         # wide and large: each mixture alone (few, each large), screened in float32 where that leaves few pairs
         single = points.ndim == 2
         p3, c3, w3 = (points[None], centers[None], log_w[None]) if single else (points, centers, log_w)
-        out = torch.stack([_screened_mixture(p3[b], c3[b], w3[b], beta) for b in range(p3.shape[0])])
+        out = torch.stack([_screened_mixture(p3[b], c3[b], w3[b], beta, log_tolerance) for b in range(p3.shape[0])])
         return out[0] if single else out
     if points.ndim == 3:  # independent mixtures: cache-sized chunks of the batch
         per_batch = max(1, _pairs_per_chunk(points.device) // max(1, points.shape[1] * centers.shape[1]))
@@ -200,7 +207,8 @@ def float32_log_density_error(points: torch.Tensor, centers: torch.Tensor, beta:
     return float(per_mixture.mean())
 
 
-def _screened_mixture(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tensor, beta: float) -> torch.Tensor:
+def _screened_mixture(points: torch.Tensor, centers: torch.Tensor, log_w: torch.Tensor, beta: float,
+                      log_tolerance: float = LOG_TOLERANCE) -> torch.Tensor:
     """:func:`_log_density_dense` of one float64 mixture (points (k, d), centers (n, d)), screened in float32.
 
     Each row's exponents a_j = log w_j − ‖t − μ_j‖²/(2β²) are first computed in float32 (the
@@ -209,40 +217,45 @@ def _screened_mixture(points: torch.Tensor, centers: torch.Tensor, log_w: torch.
 
         δ = ε (d + 4) [2 max‖t‖ max‖μ‖ + max‖t‖² + max‖μ‖²] / (2β²) + 4ε max|log w_j|,  ε = 2⁻²³
 
-    (the product's accumulation, the casts and the norms, relative to the centers' mean), every
-    pair with a float32 exponent within LOG_TOLERANCE + ln n + 2δ of its row's largest is kept
-    and its exponent recomputed exactly in float64 from explicit differences; the pairs dropped
-    sum to at most e^(−LOG_TOLERANCE) of the row's density, as the tree path drops. Where the
-    screen keeps more than SCREEN_MAX_FRACTION of the pairs (nearby centers, or a loose δ), the
-    mixture is evaluated densely in float64 instead: the result is the float64 one either way.
+    (the product's accumulation, the casts and the norms, relative to the centers' mean; the
+    maximum over the finite log-weights), every pair with a float32 exponent within
+    ``log_tolerance`` + ln n + 2δ of its row's largest is kept and its exponent recomputed
+    exactly in float64 from explicit differences; the pairs dropped sum to at most
+    e^(−log_tolerance) of the row's density, as the tree path drops. The mixture is evaluated
+    densely in float64 instead where float32 cannot hold its exponents (beyond 1e30), or where
+    the screen keeps more than SCREEN_MAX_FRACTION of a block's pairs (nearby centers, or a
+    loose δ): the result is the float64 one either way.
     """
-    n = centers.shape[0]
+    n, d = centers.shape
     shift = centers.mean(dim=0, keepdim=True)
     c, p = centers - shift, points - shift
     inv2b2 = 0.5 / (beta * beta)
     c_sq, p_sq = (c * c).sum(-1), (p * p).sum(-1)
     col = log_w - inv2b2 * c_sq
     p_max, c_max = float(p_sq.max()) ** 0.5, float(c_sq.max()) ** 0.5
+    finite_w = log_w[torch.isfinite(log_w)]  # zero weights are −inf terms: never kept
+    largest = inv2b2 * (p_max + c_max) ** 2 + float(finite_w.abs().max())
+    if not largest < FLOAT32_EXPONENT_MAX:  # exponents beyond float32 (or NaN): float64 throughout
+        return _dense_block(points, centers, log_w, beta)
     eps = torch.finfo(torch.float32).eps
-    delta = (eps * (c.shape[1] + 4) * (2.0 * p_max * c_max + p_max**2 + c_max**2) * inv2b2
-             + 4.0 * eps * float(log_w.abs().max()))
-    margin = LOG_TOLERANCE + math.log(n) + 2.0 * delta
+    delta = eps * (d + 4) * (2.0 * p_max * c_max + p_max**2 + c_max**2) * inv2b2 + 4.0 * eps * float(finite_w.abs().max())
+    margin = log_tolerance + math.log(n) + 2.0 * delta
     p32, ct32, col32, p_sq32 = p.float(), c.float().T.contiguous(), col.float()[None], p_sq.float()[:, None]
     rows = max(1, min(p.shape[0], max(WIDE_ROWS, PAIRS_PER_CHUNK // n)))
     work = torch.empty(rows, n, dtype=torch.float32)
     out = torch.empty(p.shape[0], dtype=torch.float64)
-    budget = SCREEN_MAX_FRACTION * p.shape[0] * n
-    kept = 0
+    per_recompute = max(1, PAIRS_PER_CHUNK // d)  # kept pairs whose differences fit one workspace
     for start in range(0, p.shape[0], rows):
         stop = min(start + rows, p.shape[0])
         exponents = torch.addmm(col32, p32[start:stop], ct32, alpha=2.0 * inv2b2, out=work[: stop - start])
         exponents.sub_(p_sq32[start:stop], alpha=inv2b2)
         row, center = (exponents >= exponents.amax(1, keepdim=True) - margin).nonzero(as_tuple=True)
-        kept += len(row)
-        if kept > budget:  # too many near pairs: the dense float64 product is cheaper
+        if len(row) > SCREEN_MAX_FRACTION * (stop - start) * n:  # too many near pairs: the float64 product is cheaper
             return _dense_block(points, centers, log_w, beta)
-        diff = p[start + row] - c[center]
-        exact = log_w[center] - inv2b2 * (diff * diff).sum(-1)
+        exact = torch.empty(len(row), dtype=torch.float64)
+        for at in range(0, len(row), per_recompute):  # explicit differences, a workspace at a time
+            diff = p[start + row[at : at + per_recompute]] - c[center[at : at + per_recompute]]
+            exact[at : at + per_recompute] = log_w[center[at : at + per_recompute]] - inv2b2 * (diff * diff).sum(-1)
         top = torch.full((stop - start,), -math.inf, dtype=torch.float64).scatter_reduce_(0, row, exact, "amax")
         total = torch.zeros(stop - start, dtype=torch.float64).index_add_(0, row, (exact - top[row]).exp_())
         out[start:stop] = top + total.log_()
@@ -404,7 +417,8 @@ def mixture_log_density(
     rtol : float, default 0
         Like scikit-learn's ``KernelDensity(rtol=...)``: a relative error of the
         density up to ``rtol`` (abs(error of log g) ≤ rtol to first order) in
-        exchange for speed on large inputs. In [0, 0.5); 0 is exact.
+        exchange for speed on large inputs. In [0, 0.5); 0 is exact. The tree
+        path's only: below 64 dimensions and on the CPU.
 
     Returns
     -------
@@ -429,12 +443,13 @@ def mixture_log_density(
     of 64 dimensions or more; or, on the CPU above 2²⁰ (point, center) pairs, the
     compiled kd-tree of ``ipcore.estimators.tree``, which visits each point's
     centers nearest-first and drops what is provably negligible. ``rtol`` applies
-    to the tree path (the dense path is always exact). The dense path costs
+    to the tree path (the dense path is exact to ``log_tolerance``). The dense path costs
     O(k n d) time; on the CPU, a mixture of 64 dimensions or more and 2²⁰ pairs or
     more is first screened in float32 (twice as fast a product): the pairs within
     ``log_tolerance`` of their row's largest term, allowing for float32's worst-case
     error, are recomputed exactly in float64 and the rest dropped, as the tree does
-    (if the screen leaves more than 2 % of the pairs, the float64 product is used).
+    (where the screen leaves more than 2 % of the pairs, or float32 cannot hold the
+    exponents, the float64 product is used).
 
     See Also
     --------
@@ -471,7 +486,7 @@ def mixture_log_density(
     with torch.no_grad():
         w = check_weights(weights, tuple(c.shape[:-1]) if c.ndim == 3 else c.shape[0], device=c.device)
         if c.ndim == 3 or c.device.type != "cpu" or p.shape[0] * c.shape[0] <= DENSE_PAIRS or d >= SCREEN_MIN_DIM:
-            dens = _log_density_dense(p, c, torch.log(w), b)
+            dens = _log_density_dense(p, c, torch.log(w), b, float(log_tolerance))
         else:
             log_eps = math.log(rtol) if rtol > 0 else -float(log_tolerance)
             dens = _log_density_tree(p, c, w, b, log_eps, approximate=rtol > 0)

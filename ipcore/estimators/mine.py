@@ -272,6 +272,8 @@ def mine_mutual_information_batch(pairs: Sequence[tuple[Any, Any]], seeds: Seque
     sizes = sorted({a.shape[0] for a, _ in samples})
     if len(sizes) > 1:
         raise ValueError(f"pairs: every pair needs the same number of samples, got {sizes}")
+    if isinstance(seeds, np.ndarray) and seeds.ndim == 1:
+        seeds = seeds.tolist()
     if isinstance(seeds, (int, np.integer)) or not isinstance(seeds, Sequence) or len(seeds) != len(samples):
         raise ValueError(f"seeds: needs one seed per pair ({len(samples)}), got {seeds!r}")
     checked = [check_seed(s, "seeds") for s in seeds]
