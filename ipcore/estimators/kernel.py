@@ -233,12 +233,12 @@ def _screened_mixture(points: torch.Tensor, centers: torch.Tensor, log_w: torch.
     c_sq, p_sq = (c * c).sum(-1), (p * p).sum(-1)
     col = log_w - inv2b2 * c_sq
     p_max, c_max = float(p_sq.max()) ** 0.5, float(c_sq.max()) ** 0.5
-    finite_w = log_w[torch.isfinite(log_w)]  # zero weights are −inf terms: never kept
-    largest = inv2b2 * (p_max + c_max) ** 2 + float(finite_w.abs().max())
+    w_max = float(log_w[torch.isfinite(log_w)].abs().max())  # zero weights are −inf terms: never kept
+    largest = inv2b2 * (p_max + c_max) ** 2 + w_max
     if not largest < FLOAT32_EXPONENT_MAX:  # exponents beyond float32 (or NaN): float64 throughout
         return _dense_block(points, centers, log_w, beta)
     eps = torch.finfo(torch.float32).eps
-    delta = eps * (d + 4) * (2.0 * p_max * c_max + p_max**2 + c_max**2) * inv2b2 + 4.0 * eps * float(finite_w.abs().max())
+    delta = eps * (d + 4) * (2.0 * p_max * c_max + p_max**2 + c_max**2) * inv2b2 + 4.0 * eps * w_max
     margin = log_tolerance + math.log(n) + 2.0 * delta
     p32, ct32, col32, p_sq32 = p.float(), c.float().T.contiguous(), col.float()[None], p_sq.float()[:, None]
     rows = max(1, min(p.shape[0], max(WIDE_ROWS, PAIRS_PER_CHUNK // n)))

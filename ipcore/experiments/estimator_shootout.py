@@ -15,9 +15,9 @@ Two tasks, each estimator on the same samples, all values in nats:
   as Shwartz-Ziv & Tishby did (30 bins on [−1, 1], I(X; Bin S) = H(Bin S)), and MINE on (X, T)
   at the largest sample size only (it is by far the slowest).
 
-Every (task, size, seed) is one cached unit, so an interrupted run resumes where it stopped; the
-MINE critics of all units not yet stored train first, as one batch
-(:func:`~ipcore.estimators.mine_mutual_information_batch`).
+Every (task, size, seed) is one cached unit, stored as soon as it is complete, so an interrupted
+run resumes where it stopped; the MINE critics of the units not yet stored train
+``MINE_BATCH`` at a time as one batch (:func:`~ipcore.estimators.mine_mutual_information_batch`).
 """
 
 from __future__ import annotations
