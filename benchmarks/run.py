@@ -28,7 +28,8 @@ identical Monte Carlo points; nothing here is a pass/fail test.
    the estimates in standard errors; and the main figure's five β trained as five single
    networks one after the other against one ensemble of five. Best of 3, interleaved. And the
    estimators chapter's 48 MINE critics (n = 5000) trained one after another against one stacked
-   batch, 300 steps each, best of 2.
+   batch, 300 steps each, best of 2. And Saxe et al.'s four activations × 10 SZT networks, 20
+   epochs: one ensemble per activation, one after another, against one ensemble of 40.
 """
 
 from __future__ import annotations
@@ -298,6 +299,45 @@ def bench_beta_grid(betas=(0.005, 0.01, 0.02, 0.05, 0.1), epochs: int = 40, repe
     return row
 
 
+def bench_activations(activations=("tanh", "softsign", "relu", "softplus"), n: int = 10, epochs: int = 20,
+                      repeat: int = 3):
+    """Saxe et al.'s SZT networks: one ensemble of ``n`` per activation, trained one after the other
+    (as before the per-member activations), against one ensemble of all of them; ibsgd's set-up
+    (batch 256, Adam, one thread), deterministic."""
+    from ipcore.data import szt, szt_split
+    from ipcore.nets.ensemble import cross_entropy, ensemble_of_mlps
+    from ipcore.nets.training import train
+
+    x_np, y_np = szt()
+    train_idx, _ = szt_split("random")
+    x, y = torch.as_tensor(x_np[train_idx], dtype=torch.float32), torch.as_tensor(y_np[train_idx])
+    steps = epochs * -(-len(x) // 256)
+
+    def loss(model, xb, yb):
+        return cross_entropy(model(xb), yb)
+
+    def fit(names: list[str]) -> None:
+        seeds = list(range(n)) * (len(names) // n)
+        train(ensemble_of_mlps(seeds, activation=names, init="trunc_normal_fan_out"), x, y, loss_fn=loss,
+              epochs=epochs, lr=4e-4, batch_size=256, seed=seeds, progress=False, threads=1)
+
+    def one_per_activation():
+        for name in activations:
+            fit([name] * n)
+
+    def all_as_one():
+        fit([name for name in activations for _ in range(n)])
+
+    before, after = [], []
+    for _ in range(repeat):
+        t = time.perf_counter(); one_per_activation(); before.append(time.perf_counter() - t)
+        t = time.perf_counter(); all_as_one(); after.append(time.perf_counter() - t)
+    row = {"activations": len(activations), "networks_each": n, "steps": steps, "one_per_activation_s": min(before),
+           "all_as_one_s": min(after), "speedup": min(before) / min(after)}
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def bench_mine_batch(steps: int = 300, repeat: int = 2):
     """The estimators chapter's MINE workload at the paper profile (33 correlated-Gaussian samples, d = 2,
     and 15 noisy-layer samples, d = 1-10, n = 5000 each): the 48 critics trained one after another
@@ -426,6 +466,7 @@ def main() -> None:
     if "levers" in parts:
         results["conditional_entropies"] = bench_conditional_entropies()
         results["beta_grid"] = bench_beta_grid()
+        results["activations"] = bench_activations()
         results["mine_batch"] = bench_mine_batch()
     if "sklearn" in parts:
         results["kernel_vs_sklearn"] = bench_against_sklearn(

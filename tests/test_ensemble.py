@@ -46,15 +46,15 @@ def run(model, seed, **kwargs):
     return history, recorder
 
 
-def single(seed, beta, **kwargs):
+def single(seed, beta, activation="tanh", **kwargs):
     torch.manual_seed(seed)
-    net = NoisyMLP(WIDTHS, beta=beta, init="trunc_normal_fan_in")
+    net = NoisyMLP(WIDTHS, activation, beta=beta, init="trunc_normal_fan_in")
     history, recorder = run(net, seed, **kwargs)
     return net, history, recorder
 
 
-def ensemble(seeds, beta, **kwargs):
-    net = ensemble_of_mlps(seeds, widths=WIDTHS, betas=beta, init="trunc_normal_fan_in")
+def ensemble(seeds, beta, activation="tanh", **kwargs):
+    net = ensemble_of_mlps(seeds, widths=WIDTHS, betas=beta, activation=activation, init="trunc_normal_fan_in")
     history, recorder = run(net, seeds, **kwargs)
     return net, history, recorder
 
@@ -126,6 +126,24 @@ def test_members_may_differ_in_beta():
     assert history[-1]["loss"][0] != history[-1]["loss"][1]
     det, h_det, _ = single(5, 0.0)
     np.testing.assert_allclose(history[-1]["loss"][0], h_det[-1]["loss"], rtol=1e-4)
+
+
+def test_members_may_differ_in_activation():
+    # Saxe et al.'s four activations as one ensemble, runs of one activation and a lone one
+    activations = ["tanh", "tanh", "relu", "softsign", "softplus", "relu"]
+    ens, history, recorder = ensemble([5, 6, 5, 5, 5, 7], 0.05, activations)
+    assert ens.activations == activations and ens.activation is None
+    for i, (seed, activation) in enumerate(zip([5, 6, 5, 5, 5, 7], activations)):
+        net, h_single, r_single = single(seed, 0.05, activation)
+        for a, b in zip(net.parameters(), ens.member(i).parameters()):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(history[-1]["loss"][i], h_single[-1]["loss"], rtol=1e-4)
+        np.testing.assert_allclose(recorder.snapshots[-1].replicas["hidden.1.2"][i],
+                                   r_single.snapshots[-1].replicas["hidden.1.2"], rtol=1e-4, atol=1e-5)
+        assert ens.member(i).activation == activation
+    # the same seed and noise with another activation is another network
+    assert len({round(float(history[-1]["loss"][i]), 6) for i in (0, 2, 3, 4)}) == 4
+    assert ensemble_of_mlps([0, 1], widths=WIDTHS).activation == "tanh"
 
 
 def test_an_interrupted_ensemble_resumes_bit_identically():
@@ -217,6 +235,12 @@ def test_bad_ensemble_arguments_name_the_argument():
         ensemble_of_mlps([0, 1], betas=-0.1)
     with pytest.raises(ValueError, match="^seeds"):
         ensemble_of_mlps([0, -1])
+    with pytest.raises(ValueError, match="^activation: give one activation or one per seed"):
+        ensemble_of_mlps([0, 1, 2], activation=["tanh", "relu"])
+    with pytest.raises(ValueError, match="^activation: must be one of"):
+        ensemble_of_mlps([0, 1], activation=["tanh", "sigmoid"])
+    with pytest.raises(ValueError, match="^activation: give one activation or a list"):
+        ensemble_of_mlps([0, 1], activation=None)
     with pytest.raises(ValueError, match="^networks: every member needs the same widths"):
         EnsembleMLP([NoisyMLP(WIDTHS), NoisyMLP((12, 3, 2))])
     with pytest.raises(ValueError, match="^init: must be one of"):

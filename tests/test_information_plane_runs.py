@@ -72,14 +72,32 @@ def test_grouped_ensembles_are_cached_one_by_one(tmp_path, monkeypatch):
     assert not list((tmp_path / "information_plane_group").glob("*.ckpt*"))
 
 
-def test_a_group_may_differ_only_in_beta_seeds_and_size():
+def test_deterministic_ensembles_of_several_activations_train_as_one_and_measure_each_as_alone():
     from ipcore.experiments.information_plane import run_plane_group
 
-    with pytest.raises(ValueError, match="^configs: the members of a group may differ only in beta, first_seed and "
-                                         "n_networks, got configs that differ in lr"):
+    setup = {"n_networks": 2, "epochs": 6, "schedule": "log10", "n_log": 3, "binning": "width", "kde_variance": 1e-3}
+    configs = [PlaneConfig(**setup, activation="relu"), PlaneConfig(**setup, activation="tanh"),
+               PlaneConfig(**{**setup, "n_networks": 1}, activation="softsign", first_seed=3)]
+    grouped = run_plane_group(configs, progress=False, use_cache=False)
+    for config, run in zip(configs, grouped):
+        alone = run_plane(config, progress=False, use_cache=False)
+        assert run.config == config and run.mi_x.shape == alone.mi_x.shape == (config.n_networks, 4, 6)
+        # over 6 epochs the networks follow their runs alone to float rounding: the same bins, the same bounds
+        np.testing.assert_allclose(run.mi_x, alone.mi_x, atol=1e-9)
+        np.testing.assert_allclose(run.mi_x_kde, alone.mi_x_kde, rtol=1e-6)
+        np.testing.assert_allclose(run.mi_y_kde, alone.mi_y_kde, atol=1e-6)
+        np.testing.assert_allclose(run.weight_norm, alone.weight_norm, rtol=1e-5)
+    assert not np.allclose(grouped[0].mi_x_kde, grouped[1].mi_x_kde)  # relu and tanh are other networks
+
+
+def test_a_group_may_differ_only_in_beta_activation_seeds_and_size():
+    from ipcore.experiments.information_plane import run_plane_group
+
+    with pytest.raises(ValueError, match="^configs: the members of a group may differ only in beta, activation, "
+                                         "first_seed and n_networks, got configs that differ in lr"):
         run_plane_group([_noisy(beta=0.1), _noisy(beta=0.1, lr=1e-3)], progress=False)
-    with pytest.raises(ValueError, match=r"^configs: expected noisy PlaneConfig items \(beta > 0\)"):
-        run_plane_group([_noisy(beta=0.0)], progress=False)
+    with pytest.raises(ValueError, match=r"^configs: noisy \(beta > 0\) and deterministic \(beta = 0\) configs"):
+        run_plane_group([_noisy(beta=0.0), _noisy(beta=0.1)], progress=False)
     with pytest.raises(ValueError, match="^configs: give at least one"):
         run_plane_group([], progress=False)
 

@@ -310,6 +310,12 @@ def _weight_names(n_hidden: int) -> list[str]:
     return [f"hidden.{i}.0.weight" for i in range(n_hidden)] + ["output.weight"]
 
 
+def _member_slices(configs: list[PlaneConfig]) -> list[slice]:
+    """The members of each config in an ensemble of ``configs``' networks, config after config."""
+    ends = np.cumsum([c.n_networks for c in configs])
+    return [slice(int(end) - c.n_networks, int(end)) for c, end in zip(configs, ends)]
+
+
 def _measure(configs: list[PlaneConfig], layer_names: list[str], labels: np.ndarray, timings: dict[str, float]):
     """The recorder's reduce: the snapshot's representations become the plane's numbers
     (the seconds it takes are added to ``timings["estimation"]``). Several configs: the
@@ -324,13 +330,17 @@ def _measure(configs: list[PlaneConfig], layer_names: list[str], labels: np.ndar
             clean = [snap.clean[name] for name in layer_names]
             logits = torch.as_tensor(snap.clean["output"], dtype=torch.float64)
             clean.append(torch.softmax(logits, dim=-1).numpy())
-            results = [binned_information_batch(t, labels, **config.binning_kwargs()) for t in clean]
-            snap.metrics["mi_x"] = np.stack([h for h, _ in results], axis=1)  # (N, L)
-            snap.metrics["mi_y"] = np.stack([i for _, i in results], axis=1)
-            if config.kde_variance is not None:
-                kde = [kde_information_batch(t, labels, beta=math.sqrt(config.kde_variance), lower=False) for t in clean]
-                snap.metrics["mi_x_kde"] = np.stack([k["mi_x_upper"] for k in kde], axis=1)
-                snap.metrics["mi_y_kde"] = np.stack([k["mi_y_upper"] for k in kde], axis=1)
+            for key in ("mi_x", "mi_y") + (("mi_x_kde", "mi_y_kde") if config.kde_variance is not None else ()):
+                snap.metrics[key] = np.zeros((len(seeds), len(clean)))  # (N, L)
+            for member, part in zip(configs, _member_slices(configs)):  # each config with its own bins
+                results = [binned_information_batch(t[part], labels, **member.binning_kwargs()) for t in clean]
+                snap.metrics["mi_x"][part] = np.stack([h for h, _ in results], axis=1)
+                snap.metrics["mi_y"][part] = np.stack([i for _, i in results], axis=1)
+                if config.kde_variance is not None:
+                    kde = [kde_information_batch(t[part], labels, beta=math.sqrt(config.kde_variance), lower=False)
+                           for t in clean]
+                    snap.metrics["mi_x_kde"][part] = np.stack([k["mi_x_upper"] for k in kde], axis=1)
+                    snap.metrics["mi_y_kde"][part] = np.stack([k["mi_y_upper"] for k in kde], axis=1)
         else:
             values = np.zeros((4, len(seeds), len(layer_names)))
             for i, (member, seed) in enumerate(members):  # per network: each estimate is one batched computation
@@ -441,7 +451,8 @@ def _train_and_measure(configs: list[PlaneConfig], *, store: CachedRun | None, p
     x, y = torch.as_tensor(x_np, dtype=dtype), torch.as_tensor(y_np)
     seeds = [seed for c in configs for seed in c.seeds]
     betas = [c.beta for c in configs for _ in c.seeds]
-    model = ensemble_of_mlps(seeds, widths=config.widths, activation=config.activation, betas=betas,
+    activations = [c.activation for c in configs for _ in c.seeds]
+    model = ensemble_of_mlps(seeds, widths=config.widths, activation=activations, betas=betas,
                              dtype=dtype, init=config.init)
     n_hidden = len(config.widths) - 2
     layer_names = [f"hidden.{i}.2" for i in range(n_hidden)]
@@ -459,20 +470,18 @@ def _train_and_measure(configs: list[PlaneConfig], *, store: CachedRun | None, p
 
     weights = _weight_names(n_hidden)
     kind = "β=" + ", ".join(f"{c.beta:g}" for c in configs) if config.beta > 0 else "deterministic"
+    names = ", ".join(dict.fromkeys(activations))
     train(
         model, xtr, ytr, loss_fn=lambda m, xb, yb: cross_entropy(m(xb), yb), epochs=config.epochs, lr=config.lr,
         batch_size=config.batch_size, recorder=recorder, seed=seeds, progress=progress,
-        desc=f"{len(seeds)} SZT networks ({config.activation}, {kind})", evaluate=evaluate, store=store,
+        desc=f"{len(seeds)} SZT networks ({names}, {kind})", evaluate=evaluate, store=store,
         checkpoint_every=checkpoint_every, optimizer=config.optimizer, shuffle=config.shuffle, gradient_stats=weights,
         gradient_batch_size=config.gradient_batch_size, timings=timings,
     )
     snaps = recorder.snapshots
     noisy = config.beta > 0
-    runs, start = [], 0
-    for c in configs:
-        part = slice(start, start + c.n_networks)
-        start += c.n_networks
-
+    runs = []
+    for c, part in zip(configs, _member_slices(configs)):
         def stacked(key: str) -> np.ndarray:  # (N, E, …) from per-epoch (N, …), this config's networks
             return np.stack([np.asarray(s.metrics[key])[part] for s in snaps], axis=1)
 
@@ -496,18 +505,20 @@ def _train_and_measure(configs: list[PlaneConfig], *, store: CachedRun | None, p
     return runs
 
 
-def _group_key(config: PlaneConfig) -> PlaneConfig | None:
-    """What the configs that may train as one ensemble share (everything but β and the seeds);
-    None for a deterministic config, which is binned, not estimated, and trains alone."""
-    return replace(config, beta=1.0, first_seed=0, n_networks=1) if config.beta > 0 else None
+def _group_key(config: PlaneConfig) -> PlaneConfig:
+    """What the configs that may train as one ensemble share: everything but β, the activation
+    and the seeds, and whether the networks are noisy (noisy layers are estimated, deterministic
+    ones binned)."""
+    return replace(config, beta=1.0 if config.beta > 0 else 0.0, activation="tanh", first_seed=0, n_networks=1)
 
 
 def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, checkpoint_every: int = 500,
                     use_cache: bool = True) -> list[PlaneRun]:
-    """Train and measure several noisy ensembles (a β grid) as one larger ensemble; each cached on its own.
+    """Train and measure several ensembles (a β grid, a set of activations) as one larger ensemble; each cached on its own.
 
-    The configs may differ only in β, ``first_seed`` and ``n_networks`` (the five β of the
-    chapter's noisy planes). Each one already stored (trained alone by
+    The configs may differ only in β, the activation, ``first_seed`` and ``n_networks`` (the
+    five β of the chapter's noisy planes; Saxe et al.'s four activations), and are all noisy or
+    all deterministic. Each one already stored (trained alone by
     :func:`~ipcore.experiments.information_plane.run_plane` or inside a group) is loaded and not
     retrained; the rest train together as one ensemble of all their networks (one batched
     optimizer step), are measured as :func:`~ipcore.experiments.information_plane.run_plane`
@@ -518,7 +529,8 @@ def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, ch
     Parameters
     ----------
     configs : sequence of PlaneConfig
-        Noisy configs (β > 0), at least one; equal configs are computed once.
+        At least one config, all noisy (β > 0) or all deterministic; equal configs are computed
+        once.
     progress : bool, default True
         Show a progress bar.
     checkpoint_every : int, default 500
@@ -534,9 +546,10 @@ def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, ch
     Raises
     ------
     ValueError
-        If ``configs`` is empty, holds something that is not a noisy
-        :class:`~ipcore.experiments.information_plane.PlaneConfig`, or configs that differ in a
-        field other than β, ``first_seed`` and ``n_networks`` (the message names the fields).
+        If ``configs`` is empty, holds something that is not a
+        :class:`~ipcore.experiments.information_plane.PlaneConfig`, mixes noisy and
+        deterministic configs, or holds configs that differ in a field other than β, the
+        activation, ``first_seed`` and ``n_networks`` (the message names the fields).
 
     Examples
     --------
@@ -545,17 +558,18 @@ def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, ch
     >>> [run.config.beta for run in runs], runs[1].mi_x.shape
     ([0.05, 0.1], (2, 3, 5))
     """
-    for config in configs if isinstance(configs, (list, tuple)) else ():
-        if isinstance(config, PlaneConfig) and config.beta <= 0:
-            raise ValueError(f"configs: expected noisy PlaneConfig items (beta > 0), got {config!r}")
+    kinds = {c.beta > 0 for c in configs if isinstance(c, PlaneConfig)} if isinstance(configs, (list, tuple)) else set()
+    if len(kinds) > 1:
+        raise ValueError("configs: noisy (beta > 0) and deterministic (beta = 0) configs are measured differently "
+                         "and cannot train as one group")
 
     return run_group(
-        configs, config_type=PlaneConfig, group_key=_group_key, varying="beta, first_seed and n_networks",
+        configs, config_type=PlaneConfig, group_key=_group_key, varying="beta, activation, first_seed and n_networks",
         stored=lambda c: load_stored((cache_entry(c), member_entry(c))),
         run_alone=lambda c: run_plane(c, progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache),
         train_together=lambda todo, store: _train_and_measure(todo, store=store, progress=progress,
                                                               checkpoint_every=checkpoint_every),
-        member_entry=member_entry, order=lambda c: (c.first_seed, c.beta, c.n_networks), use_cache=use_cache,
+        member_entry=member_entry, order=lambda c: (c.first_seed, c.beta, c.activation, c.n_networks), use_cache=use_cache,
         group_entry=lambda todo: CachedRun("information_plane_group", {"members": [asdict(c) for c in todo]},
                                            modules=PLANE_MODULES),
     )
@@ -564,8 +578,9 @@ def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, ch
 def run_planes(configs: Mapping[Any, PlaneConfig], *, progress: bool = True) -> dict[Any, PlaneRun]:
     """Run (or load) every config, with an overall progress bar (e.g. one ensemble per β).
 
-    Noisy configs that differ only in β, ``first_seed`` and ``n_networks`` (a β grid) train
-    together as one larger ensemble (:func:`~ipcore.experiments.information_plane.run_plane_group`),
+    Configs that differ only in β, the activation, ``first_seed`` and ``n_networks`` (a β
+    grid, Saxe et al.'s activations), all noisy or all deterministic, train together as one
+    larger ensemble (:func:`~ipcore.experiments.information_plane.run_plane_group`),
     each result cached on its own; the others run alone
     (:func:`~ipcore.experiments.information_plane.run_plane`). A stored run is loaded whichever
     way it was computed.

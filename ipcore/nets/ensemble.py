@@ -1,8 +1,8 @@
 """Many small fully connected networks trained as one batched computation.
 
-An :class:`EnsembleMLP` holds N networks of one shape (N seeds, or N noise
-levels β) as stacked parameters with a leading member dimension: weight ℓ has
-shape (N, out, in). Its forward pass is a batched matrix product per layer,
+An :class:`EnsembleMLP` holds N networks of one shape (N seeds, N noise
+levels β, or N activations) as stacked parameters with a leading member dimension:
+weight ℓ has shape (N, out, in). Its forward pass is a batched matrix product per layer,
 so one optimizer step trains all N networks, and :func:`ipcore.nets.training.train`
 trains it exactly as it trains one network. Member i computes what the
 :class:`~ipcore.nets.models.NoisyMLP` of its seed computes: it is initialised
@@ -24,7 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ipcore.nets.models import ACTIVATIONS, INITS, GaussianNoise, NoisyMLP, check_noise_std
-from ipcore.validation import Choice, Unchecked, Widths, check_positive_int, check_seed, validate_params
+from ipcore.validation import Choice, Unchecked, Widths, check_choice, check_positive_int, check_seed, validate_params
 
 
 class EnsembleLinear(nn.Module):
@@ -69,13 +69,59 @@ class EnsembleGaussianNoise(GaussianNoise):
         return f"betas={[float(b) for b in self.betas]}"
 
 
+class EnsembleActivation(nn.Module):
+    """Each member's own activation: member i's slice of the (N, …) input goes through a_i.
+
+    Members of one activation sit in contiguous runs; each run is one call of its activation
+    (a single run, the usual case, is one call on the whole tensor, exactly the plain
+    activation), so N members of k activations cost k elementwise calls and one concatenation.
+
+    Parameters
+    ----------
+    activations : sequence of str
+        One activation per member, names of :data:`ipcore.nets.models.ACTIVATIONS`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> act = EnsembleActivation(["tanh", "tanh", "relu"])
+    >>> act(torch.full((3, 1, 2), -1.0))[:, 0, 0]
+    tensor([-0.7616, -0.7616,  0.0000])
+    """
+
+    def __init__(self, activations: Sequence[str]) -> None:
+        super().__init__()
+        activations = [check_choice(a, "activations", tuple(ACTIVATIONS)) for a in activations]
+        runs: list[tuple[int, int, str]] = []
+        for i, name in enumerate(activations):
+            if runs and runs[-1][2] == name:
+                runs[-1] = (runs[-1][0], i + 1, name)
+            else:
+                runs.append((i, i + 1, name))
+        self.sizes = [stop - start for start, stop, _ in runs]
+        self.functions = nn.ModuleList(ACTIVATIONS[name]() for _, _, name in runs)
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        if len(self.functions) == 1:
+            return self.functions[0](s)
+        # split, not slicing: the gradient of a split is one concatenation, while each slice's
+        # gradient would be a zero tensor of the full shape. Concatenated feature-major, the
+        # layout EnsembleLinear gives: the next batched product runs 2x slower on (N, b, w).
+        parts = torch.split(s.mT, self.sizes)
+        return torch.cat([f(part) for part, f in zip(parts, self.functions)]).mT
+
+
 class EnsembleMLP(nn.Module):
-    """N fully connected noisy networks of the same widths and activation, as one module.
+    """N fully connected noisy networks of the same widths, as one module.
 
     The parameters of the N networks are stacked with a leading member dimension (weight ℓ
     has shape (N, out, in)), and member i computes what its network computes:
 
-        S_ℓ,i = a(W_ℓ,i T_{ℓ−1},i + b_ℓ,i),   T_ℓ,i = S_ℓ,i + N(0, β_i² I).
+        S_ℓ,i = a_i(W_ℓ,i T_{ℓ−1},i + b_ℓ,i),   T_ℓ,i = S_ℓ,i + N(0, β_i² I).
+
+    Members may differ in β and in their activation a_i (Saxe et al.'s four activations
+    train as one ensemble); members of one activation should sit next to each other, since
+    each contiguous run of one activation is one elementwise call.
 
     Layer names and structure follow :class:`~ipcore.nets.NoisyMLP`
     (``hidden.ℓ`` = linear, activation, noise; then ``output``), so the recorder
@@ -85,7 +131,7 @@ class EnsembleMLP(nn.Module):
     Parameters
     ----------
     networks : sequence of NoisyMLP
-        The N networks, of one widths and activation (their β may differ); their current
+        The N networks, of one widths (their β and activations may differ); their current
         parameters are copied.
 
     Attributes
@@ -94,8 +140,10 @@ class EnsembleMLP(nn.Module):
         N, the number of networks.
     widths : tuple of int
         The widths shared by the members.
-    activation : str
-        The activation shared by the members.
+    activations : list of str
+        The activation a_i of each member.
+    activation : str or None
+        The activation shared by every member; None if they differ.
     betas : list of float
         The noise standard deviation β_i of each member.
 
@@ -103,7 +151,7 @@ class EnsembleMLP(nn.Module):
     ------
     ValueError
         If ``networks`` is empty, holds something that is not a :class:`~ipcore.nets.NoisyMLP`,
-        or networks of different widths or activations.
+        or networks of different widths.
 
     Examples
     --------
@@ -132,11 +180,12 @@ class EnsembleMLP(nn.Module):
         for net in networks:
             if not isinstance(net, NoisyMLP):
                 raise ValueError(f"networks: expected NoisyMLP networks, got {type(net).__name__}")
-            if (net.widths, net.activation) != (first.widths, first.activation):
-                raise ValueError("networks: every member needs the same widths and activation, got "
-                                 f"{first.widths}/{first.activation} and {net.widths}/{net.activation}")
+            if net.widths != first.widths:
+                raise ValueError(f"networks: every member needs the same widths, got {first.widths} and {net.widths}")
         self.members = len(networks)
-        self.widths, self.activation = first.widths, first.activation
+        self.widths = first.widths
+        self.activations = [net.activation for net in networks]
+        self.activation = first.activation if len(set(self.activations)) == 1 else None
         self.betas = [net.beta for net in networks]
 
         def stacked(layers: Sequence[nn.Linear]) -> EnsembleLinear:
@@ -144,7 +193,7 @@ class EnsembleMLP(nn.Module):
 
         per_layer = list(zip(*(net.linears() for net in networks)))
         self.hidden = nn.ModuleList(
-            nn.Sequential(stacked(layers), ACTIVATIONS[self.activation](), EnsembleGaussianNoise(self.betas))
+            nn.Sequential(stacked(layers), EnsembleActivation(self.activations), EnsembleGaussianNoise(self.betas))
             for layers in per_layer[:-1]
         )
         self.output = stacked(per_layer[-1])
@@ -204,8 +253,8 @@ class EnsembleMLP(nn.Module):
         Returns
         -------
         NoisyMLP
-            A new network of the ensemble's widths, activation, dtype and member i's β;
-            changing it leaves the ensemble as it is.
+            A new network of the ensemble's widths and dtype, and member i's activation and
+            β; changing it leaves the ensemble as it is.
 
         Raises
         ------
@@ -224,7 +273,7 @@ class EnsembleMLP(nn.Module):
         if not 0 <= i < self.members:
             raise ValueError(f"i: must index the members (0..{self.members - 1}), got {i}")
         dtype = self.output.weight.dtype
-        net = NoisyMLP(self.widths, self.activation, self.betas[i], dtype=dtype)
+        net = NoisyMLP(self.widths, self.activations[i], self.betas[i], dtype=dtype)
         with torch.no_grad():
             for ours, theirs in zip(self.linears(), net.linears()):
                 theirs.weight.copy_(ours.weight[i])
@@ -232,14 +281,15 @@ class EnsembleMLP(nn.Module):
         return net
 
 
-@validate_params(seeds=Unchecked("each checked as a seed below"), widths=Widths(), activation=Choice(tuple(ACTIVATIONS)),
+@validate_params(seeds=Unchecked("each checked as a seed below"), widths=Widths(),
+                 activation=Unchecked("one activation or one per seed, each checked below"),
                  betas=Unchecked("one β or one per seed, each checked below"), dtype=Choice((torch.float32, torch.float64)),
                  init=Choice(INITS))
 def ensemble_of_mlps(
     seeds: Sequence[int],
     *,
     widths: tuple[int, ...] = (12, 10, 7, 5, 4, 3, 2),
-    activation: str = "tanh",
+    activation: str | Sequence[str] = "tanh",
     betas: float | Sequence[float] = 0.0,
     dtype: torch.dtype = torch.float32,
     init: str = "pytorch",
@@ -255,8 +305,9 @@ def ensemble_of_mlps(
         One seed per member (N ≥ 1 of them), each in [0, 2⁶³).
     widths : sequence of int, default (12, 10, 7, 5, 4, 3, 2)
         (input, hidden…, output) widths, as for :class:`~ipcore.nets.NoisyMLP`.
-    activation : str, default "tanh"
-        The hidden activation: ``"tanh"``, ``"relu"``, ``"softsign"``, ``"softplus"`` or ``"linear"``.
+    activation : str or sequence of str, default "tanh"
+        The hidden activation: ``"tanh"``, ``"relu"``, ``"softsign"``, ``"softplus"`` or
+        ``"linear"``, for every member or one per seed.
     betas : float or sequence of float, default 0.0
         One noise standard deviation β for every member, or one per seed (N settings of
         one shape).
@@ -274,9 +325,9 @@ def ensemble_of_mlps(
     Raises
     ------
     ValueError
-        If ``seeds`` is empty or holds a value that is not a seed, ``betas`` holds an invalid
-        noise standard deviation or has neither one value nor one per seed, or ``widths``,
-        ``activation``, ``dtype`` or ``init`` is not valid (as for :class:`~ipcore.nets.NoisyMLP`).
+        If ``seeds`` is empty or holds a value that is not a seed, ``betas`` or ``activation``
+        holds an invalid value or has neither one value nor one per seed, or ``widths``,
+        ``dtype`` or ``init`` is not valid (as for :class:`~ipcore.nets.NoisyMLP`).
 
     See Also
     --------
@@ -295,6 +346,15 @@ def ensemble_of_mlps(
     True
     >>> ensemble.betas
     [0.0, 0.5]
+
+    Members of different activations (Saxe et al.'s comparison) train as one ensemble too:
+
+    >>> mixed = ensemble_of_mlps([7, 8], widths=(4, 3, 2), activation=["tanh", "relu"])
+    >>> mixed.activations, mixed.activation
+    (['tanh', 'relu'], None)
+    >>> x = torch.randn(5, 4)
+    >>> torch.allclose(mixed(x)[1], mixed.member(1)(x), atol=1e-6)
+    True
     """
     seeds = [check_seed(s, "seeds") for s in seeds]
     check_positive_int(len(seeds), "seeds (their number)")
@@ -303,11 +363,17 @@ def ensemble_of_mlps(
     betas = [check_noise_std(b, "betas") for b in betas]
     if len(betas) != len(seeds):
         raise ValueError(f"betas: give one β or one per seed ({len(seeds)}), got {len(betas)}")
+    if not isinstance(activation, (str, list, tuple)):
+        raise ValueError(f"activation: give one activation or a list of one per seed, got {activation!r}")
+    activations = [activation] * len(seeds) if isinstance(activation, str) else list(activation)
+    activations = [check_choice(a, "activation", tuple(ACTIVATIONS)) for a in activations]
+    if len(activations) != len(seeds):
+        raise ValueError(f"activation: give one activation or one per seed ({len(seeds)}), got {len(activations)}")
     networks = []
     with torch.random.fork_rng(devices=[]):
-        for seed, beta in zip(seeds, betas):  # construction only: N small initialisations
+        for seed, beta, name in zip(seeds, betas, activations):  # construction only: N small initialisations
             torch.manual_seed(seed)
-            networks.append(NoisyMLP(widths, activation, beta, dtype=dtype, init=init))
+            networks.append(NoisyMLP(widths, name, beta, dtype=dtype, init=init))
     return EnsembleMLP(networks)
 
 
