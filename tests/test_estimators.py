@@ -93,6 +93,28 @@ def test_batched_kernel_equals_separate_calls():
         np.testing.assert_allclose(got[b].numpy(), brute_log_density(points[b], centers[b], 0.3), atol=1e-10)
 
 
+def test_large_low_dimensional_batches_take_the_tree_mixture_by_mixture(monkeypatch):
+    """An ensemble's layers (3 networks, d = 4, 1100 points each: over DENSE_PAIRS per mixture)
+    go to the kd-tree, each with its own weights (zero weights too); d = 9 stays dense."""
+    rng = np.random.default_rng(11)
+    centers = np.stack([clustered(1100, 4, seed=s) for s in (1, 2, 3)])
+    weights = rng.uniform(size=(3, 1100))
+    weights[1, ::5] = 0.0
+    weights /= weights.sum(1, keepdims=True)
+    assert 1100 * 1100 > kernel.DENSE_PAIRS
+    trees = []
+    real = kernel._log_density_tree
+    monkeypatch.setattr(kernel, "_log_density_tree", lambda *a, **k: trees.append(1) or real(*a, **k))
+    got = mixture_log_density(centers, centers, 0.03, weights).numpy()
+    assert len(trees) == 3
+    for b in range(3):
+        np.testing.assert_allclose(got[b], brute_log_density(centers[b], centers[b], 0.03, weights[b]), rtol=0, atol=1e-9)
+    wide = np.concatenate([centers, centers[..., :4] ** 2, centers[..., :1]], axis=-1)  # d = 9
+    got = mixture_log_density(wide, wide, 0.03).numpy()
+    assert len(trees) == 3  # the dense product
+    np.testing.assert_allclose(got[2], brute_log_density(wide[2], wide[2], 0.03), rtol=0, atol=1e-9)
+
+
 @pytest.mark.parametrize("k, n, d", [(150_000, 10, 2), (20, 60_000, 1), (3, 500_000, 3)])
 def test_tree_path_with_lopsided_sizes(k, n, d):
     """One leaf and many points; few points and a deep tree (a 1-D mixture); points far outside."""
