@@ -241,6 +241,14 @@ def test_bad_ensemble_arguments_name_the_argument():
         ensemble_of_mlps([0, 1], activation=["tanh", "sigmoid"])
     with pytest.raises(ValueError, match="^activation: give one activation or a list"):
         ensemble_of_mlps([0, 1], activation=None)
+    from ipcore.nets.ensemble import EnsembleActivation
+
+    with pytest.raises(ValueError, match=r"^s: expected \(members, batch, features\) with 3 members, got shape \(3, 3\)"):
+        EnsembleActivation(["tanh", "relu", "relu"])(torch.zeros(3, 3))  # (N, d): would split the features
+    with pytest.raises(ValueError, match="^s: expected"):
+        EnsembleActivation(["tanh", "relu"])(torch.zeros(3, 4, 2))
+    with pytest.raises(ValueError, match="^activations: give one activation per member"):
+        EnsembleActivation([])
     with pytest.raises(ValueError, match="^networks: every member needs the same widths"):
         EnsembleMLP([NoisyMLP(WIDTHS), NoisyMLP((12, 3, 2))])
     with pytest.raises(ValueError, match="^init: must be one of"):

@@ -94,10 +94,10 @@ def test_batched_kernel_equals_separate_calls():
 
 
 def test_large_low_dimensional_batches_take_the_tree_mixture_by_mixture(monkeypatch):
-    """An ensemble's layers (3 networks, d = 4, 1100 points each: over DENSE_PAIRS per mixture)
+    """An ensemble's layers (3 networks, d = 8, 1100 points each: over DENSE_PAIRS per mixture)
     go to the kd-tree, each with its own weights (zero weights too); d = 9 stays dense."""
     rng = np.random.default_rng(11)
-    centers = np.stack([clustered(1100, 4, seed=s) for s in (1, 2, 3)])
+    centers = np.stack([clustered(1100, 8, seed=s) for s in (1, 2, 3)])
     weights = rng.uniform(size=(3, 1100))
     weights[1, ::5] = 0.0
     weights /= weights.sum(1, keepdims=True)
@@ -109,7 +109,7 @@ def test_large_low_dimensional_batches_take_the_tree_mixture_by_mixture(monkeypa
     assert len(trees) == 3
     for b in range(3):
         np.testing.assert_allclose(got[b], brute_log_density(centers[b], centers[b], 0.03, weights[b]), rtol=0, atol=1e-9)
-    wide = np.concatenate([centers, centers[..., :4] ** 2, centers[..., :1]], axis=-1)  # d = 9
+    wide = np.concatenate([centers, centers[..., :1] ** 2], axis=-1)  # d = 9
     got = mixture_log_density(wide, wide, 0.03).numpy()
     assert len(trees) == 3  # the dense product
     np.testing.assert_allclose(got[2], brute_log_density(wide[2], wide[2], 0.03), rtol=0, atol=1e-9)

@@ -7,13 +7,16 @@ Two evaluations of the same sum, chosen by size and device:
 
 * **dense**: a matrix product plus a fused log-sum-exp over cache-sized
   blocks, exact. Used for small problems, for batches of independent
+  mixtures of more than ``TREE_BATCH_MAX_DIM`` (8) dimensions or of many
   mixtures, for layers of ``SCREEN_MIN_DIM`` (64) dimensions or more, and on
   accelerators (where n × n pair work in large chunks is fast and a tree's
   branching is not). On the CPU a wide, large mixture is first screened in
   float32 (twice as fast a product); the pairs that can matter are recomputed
   exactly in float64 and the rest, provably below e^(−log_tolerance) of the
   density, dropped as the tree drops them;
-* **tree** (CPU, above ``DENSE_PAIRS`` pairs): the compiled kd-tree of
+* **tree** (CPU, above ``DENSE_PAIRS`` pairs per mixture; a batch of up to
+  ``TREE_BATCH_MAX_MIXTURES`` mixtures of at most 8 dimensions, mixture by
+  mixture): the compiled kd-tree of
   ``ipcore.estimators.tree``, which visits each point's centers
   nearest-first and drops, with a weight-proportional budget, whatever is
   provably below e^(−40) of the point's density (exact to float64), or, with
@@ -53,10 +56,14 @@ SCREEN_MIN_PAIRS = 1 << 20
 SCREEN_MAX_FRACTION = 0.02
 #: A batch of mixtures (an ensemble's layers) of at most this dimension and more than
 #: :data:`DENSE_PAIRS` pairs each takes the kd-tree, mixture by mixture; wider ones the dense
-#: product. Measured on trained SZT ensembles (10 networks, 4096 inputs, β = √1e-3): the tree
-#: 1.4–11× faster at d = 3–7, 1.3–2.7× slower at d = 10 (and 5× slower on 10 000 tanh points
-#: of d = 10–20 at β = √0.1), where its boxes no longer separate the points.
+#: product. Measured on trained SZT ensembles (10 networks, 4096 inputs, β = √1e-3), d = 3–7:
+#: the tree 2.6–20× faster on ReLU and softplus layers, 0.9–1.9× on tanh layers (as fast as
+#: the dense path once they saturate); at d = 10 1.3–2.7× slower (and 5× slower on 10 000 tanh
+#: points of d = 10–20 at β = √0.1), where its boxes no longer separate the points.
 TREE_BATCH_MAX_DIM = 8
+#: Batches of more mixtures stay dense (a tree is built per mixture; the many small
+#: conditional mixtures of the SP estimator are dense anyway).
+TREE_BATCH_MAX_MIXTURES = 64
 #: Largest exponent the screen computes in float32 (float32 ends at 3.4e38).
 FLOAT32_EXPONENT_MAX = 1e30
 
@@ -424,7 +431,8 @@ def mixture_log_density(
         Like scikit-learn's ``KernelDensity(rtol=...)``: a relative error of the
         density up to ``rtol`` (abs(error of log g) ≤ rtol to first order) in
         exchange for speed on large inputs. In [0, 0.5); 0 is exact. The tree
-        path's only: on the CPU, below 64 dimensions (batches: up to 8).
+        path's only: on the CPU, below 64 dimensions (batches: up to 8 dimensions and 64
+        mixtures).
 
     Returns
     -------
@@ -446,7 +454,7 @@ def mixture_log_density(
     Computed in float64 on the centers' device, by one of two evaluations of the
     same sum (see ``ipcore.estimators.kernel``): a dense matrix product with a
     fused log-sum-exp, exact, for small problems, accelerators, layers of 64
-    dimensions or more and batches of more than 8; or, on the CPU above 2²⁰ (point,
+    dimensions or more and batches of more than 8 dimensions or 64 mixtures; or, on the CPU above 2²⁰ (point,
     center) pairs per mixture, the compiled kd-tree of ``ipcore.estimators.tree``, which
     visits each point's centers nearest-first and drops what is provably negligible. ``rtol`` applies
     to the tree path (the dense path is exact to ``log_tolerance``). The dense path costs
@@ -493,7 +501,8 @@ def mixture_log_density(
         w = check_weights(weights, tuple(c.shape[:-1]) if c.ndim == 3 else c.shape[0], device=c.device)
         log_eps = math.log(rtol) if rtol > 0 else -float(log_tolerance)
         pairs = p.shape[-2] * c.shape[-2]
-        if c.device.type != "cpu" or pairs <= DENSE_PAIRS or d >= SCREEN_MIN_DIM or (c.ndim == 3 and d > TREE_BATCH_MAX_DIM):
+        many = c.ndim == 3 and (d > TREE_BATCH_MAX_DIM or c.shape[0] > TREE_BATCH_MAX_MIXTURES)
+        if c.device.type != "cpu" or pairs <= DENSE_PAIRS or d >= SCREEN_MIN_DIM or many:
             dens = _log_density_dense(p, c, torch.log(w), b, float(log_tolerance))
         elif c.ndim == 3:  # a few large low-dimensional mixtures (an ensemble's layers): each a compiled tree walk
             dens = torch.stack([_log_density_tree(p[i], c[i], w[i], b, log_eps, approximate=rtol > 0)

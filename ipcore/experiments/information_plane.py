@@ -319,7 +319,8 @@ def _member_slices(configs: list[PlaneConfig]) -> list[slice]:
 def _measure(configs: list[PlaneConfig], layer_names: list[str], labels: np.ndarray, timings: dict[str, float]):
     """The recorder's reduce: the snapshot's representations become the plane's numbers
     (the seconds it takes are added to ``timings["estimation"]``). Several configs: the
-    members of one noisy ensemble, config after config, each measured with its own β."""
+    members of one ensemble, config after config, each measured with its own β (noisy) or
+    binned and bounded on its own members (deterministic)."""
     config = configs[0]
     members = [(c, seed) for c in configs for seed in c.seeds]
     seeds = [seed for _, seed in members]
@@ -332,7 +333,7 @@ def _measure(configs: list[PlaneConfig], layer_names: list[str], labels: np.ndar
             clean.append(torch.softmax(logits, dim=-1).numpy())
             for key in ("mi_x", "mi_y") + (("mi_x_kde", "mi_y_kde") if config.kde_variance is not None else ()):
                 snap.metrics[key] = np.zeros((len(seeds), len(clean)))  # (N, L)
-            for member, part in zip(configs, _member_slices(configs)):  # each config with its own bins
+            for member, part in zip(configs, _member_slices(configs)):  # each config's networks
                 results = [binned_information_batch(t[part], labels, **member.binning_kwargs()) for t in clean]
                 snap.metrics["mi_x"][part] = np.stack([h for h, _ in results], axis=1)
                 snap.metrics["mi_y"][part] = np.stack([i for _, i in results], axis=1)
@@ -569,7 +570,7 @@ def run_plane_group(configs: Sequence[PlaneConfig], *, progress: bool = True, ch
         run_alone=lambda c: run_plane(c, progress=progress, checkpoint_every=checkpoint_every, use_cache=use_cache),
         train_together=lambda todo, store: _train_and_measure(todo, store=store, progress=progress,
                                                               checkpoint_every=checkpoint_every),
-        member_entry=member_entry, order=lambda c: (c.first_seed, c.beta, c.activation, c.n_networks), use_cache=use_cache,
+        member_entry=member_entry, order=lambda c: (c.activation, c.first_seed, c.beta, c.n_networks), use_cache=use_cache,
         group_entry=lambda todo: CachedRun("information_plane_group", {"members": [asdict(c) for c in todo]},
                                            modules=PLANE_MODULES),
     )

@@ -92,6 +92,8 @@ class EnsembleActivation(nn.Module):
     def __init__(self, activations: Sequence[str]) -> None:
         super().__init__()
         activations = [check_choice(a, "activations", tuple(ACTIVATIONS)) for a in activations]
+        if not activations:
+            raise ValueError("activations: give one activation per member, got none")
         runs: list[tuple[int, int, str]] = []
         for i, name in enumerate(activations):
             if runs and runs[-1][2] == name:
@@ -102,6 +104,9 @@ class EnsembleActivation(nn.Module):
         self.functions = nn.ModuleList(ACTIVATIONS[name]() for _, _, name in runs)
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
+        if s.ndim < 3 or s.shape[0] != sum(self.sizes):
+            raise ValueError(f"s: expected (members, batch, features) with {sum(self.sizes)} members, "
+                             f"got shape {tuple(s.shape)}")
         if len(self.functions) == 1:
             return self.functions[0](s)
         # split, not slicing: the gradient of a split is one concatenation, while each slice's
@@ -125,7 +130,9 @@ class EnsembleMLP(nn.Module):
 
     Layer names and structure follow :class:`~ipcore.nets.NoisyMLP`
     (``hidden.ℓ`` = linear, activation, noise; then ``output``), so the recorder
-    and everything keyed on layer names treat both alike. Build one with
+    and everything keyed on layer names treat both alike. The activation module
+    ``hidden.ℓ.1`` is an :class:`EnsembleActivation` (the activations themselves sit inside
+    it and see the members feature-major): select layers by name, not by activation type. Build one with
     :func:`~ipcore.nets.ensemble_of_mlps`.
 
     Parameters
