@@ -14,7 +14,7 @@ setup:
 	$(BIN)/python -m pip install --quiet -e ".[book,test]"
 
 test:
-	$(BIN)/python -m pytest -ra
+	$(BIN)/python -m pytest -ra --durations=25
 
 book:
 	$(BIN)/ipcore book --profile $(PROFILE)
