@@ -131,7 +131,7 @@ class EnsembleMLP(nn.Module):
     Layer names and structure follow :class:`~ipcore.nets.NoisyMLP`
     (``hidden.ℓ`` = linear, activation, noise; then ``output``), so the recorder
     and everything keyed on layer names treat both alike. The activation module
-    ``hidden.ℓ.1`` is an :class:`EnsembleActivation` (the activations themselves sit inside
+    ``hidden.ℓ.1`` is an ``ipcore.nets.ensemble.EnsembleActivation`` (the activations themselves sit inside
     it and see the members feature-major): select layers by name, not by activation type. Build one with
     :func:`~ipcore.nets.ensemble_of_mlps`.
 
